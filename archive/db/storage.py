@@ -1,0 +1,429 @@
+"""Every query the archive makes lives here, behind a small interface over domain types.
+
+Functions take a Session owned by the caller (one transaction per request or per ingested
+version) and never commit. Rows are mapped to archive.types explicitly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session, undefer
+
+from archive import types as t
+from archive.db import models as m
+from archive.errors import ClauseNotFound, InvalidInput, PolicyNotFound, VersionNotFound
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# --- policies ---------------------------------------------------------------------------------
+
+
+def _policy_row(session: Session, slug: str) -> m.Policy:
+    row = session.scalar(select(m.Policy).where(m.Policy.slug == slug))
+    if row is None:
+        raise PolicyNotFound(f"no policy '{slug}' in the archive")
+    return row
+
+
+def _to_policy(row: m.Policy) -> t.PolicyInfo:
+    return t.PolicyInfo(slug=row.slug, title=row.title, publisher=row.publisher, landing_page=row.landing_page)
+
+
+def upsert_policy(session: Session, info: t.PolicyInfo) -> int:
+    row = session.scalar(select(m.Policy).where(m.Policy.slug == info.slug))
+    if row is None:
+        row = m.Policy(slug=info.slug, title=info.title, publisher=info.publisher, landing_page=info.landing_page)
+        session.add(row)
+        session.flush()
+    else:
+        # Keep what the manifest says current, but never blank a field with an empty value.
+        row.title = info.title or row.title
+        row.publisher = info.publisher or row.publisher
+        row.landing_page = info.landing_page or row.landing_page
+    return row.id
+
+
+def get_policy(session: Session, slug: str) -> t.PolicyInfo:
+    return _to_policy(_policy_row(session, slug))
+
+
+def policy_exists(session: Session, slug: str) -> bool:
+    return session.scalar(select(m.Policy.id).where(m.Policy.slug == slug)) is not None
+
+
+def list_policies(session: Session) -> list[t.PolicyInfo]:
+    return [_to_policy(r) for r in session.scalars(select(m.Policy).order_by(m.Policy.slug))]
+
+
+# --- snapshots --------------------------------------------------------------------------------
+
+
+def find_snapshot_id(session: Session, sha256: str) -> int | None:
+    return session.scalar(select(m.Snapshot.id).where(m.Snapshot.sha256 == sha256))
+
+
+def add_snapshot(
+    session: Session,
+    *,
+    content: bytes,
+    media_type: str,
+    origin: str,
+    source_url: str | None,
+    stored_path: str | None,
+    reference_sha256: str | None,
+    retrieved_at: dt.datetime | None = None,
+) -> int:
+    """Store a source file once per distinct content; returns the snapshot id."""
+    sha = hashlib.sha256(content).hexdigest()
+    existing = find_snapshot_id(session, sha)
+    if existing is not None:
+        return existing
+    if reference_sha256 is None:
+        status = t.SnapshotStatus.NO_REFERENCE
+    elif reference_sha256.lower() == sha:
+        status = t.SnapshotStatus.VERIFIED
+    else:
+        status = t.SnapshotStatus.UNVERIFIED
+    row = m.Snapshot(
+        sha256=sha,
+        size_bytes=len(content),
+        media_type=media_type,
+        content=content,
+        source_url=source_url,
+        origin=origin,
+        retrieved_at=retrieved_at or _now(),
+        stored_path=stored_path,
+        reference_sha256=reference_sha256.lower() if reference_sha256 else None,
+        status=status.value,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def snapshot_content(session: Session, slug: str, label: str) -> tuple[bytes, str, str]:
+    """The archived file of a version: (bytes, sha256, media type)."""
+    version = _version_row(session, slug, label)
+    snap = session.scalar(
+        select(m.Snapshot).options(undefer(m.Snapshot.content)).where(m.Snapshot.id == version.snapshot_id)
+    )
+    assert snap is not None  # FK guarantees it
+    return snap.content, snap.sha256, snap.media_type
+
+
+# --- versions ---------------------------------------------------------------------------------
+
+
+def _version_row(session: Session, slug: str, label: str) -> m.Version:
+    policy = _policy_row(session, slug)
+    row = session.scalar(select(m.Version).where(m.Version.policy_id == policy.id, m.Version.label == label))
+    if row is None:
+        raise VersionNotFound(f"policy '{slug}' has no version '{label}'")
+    return row
+
+
+def _version_select():
+    return (
+        select(m.Version, m.Policy.slug, m.Snapshot)
+        .join(m.Policy, m.Policy.id == m.Version.policy_id)
+        .join(m.Snapshot, m.Snapshot.id == m.Version.snapshot_id)
+    )
+
+
+def _to_version(row: m.Version, slug: str, snap: m.Snapshot) -> t.VersionInfo:
+    return t.VersionInfo(
+        policy=slug,
+        label=row.label,
+        effective=row.effective,
+        page_count=row.page_count,
+        clause_count=row.clause_count,
+        status=t.SnapshotStatus(snap.status),
+        sha256=snap.sha256,
+        reference_sha256=snap.reference_sha256,
+        source_url=snap.source_url,
+        origin=snap.origin,
+        extractor=row.extractor,
+        extractor_version=row.extractor_version,
+        engine_version=row.engine_version,
+        extracted_at=row.extracted_at,
+        text_sha256=row.text_sha256,
+        title=row.title,
+    )
+
+
+def list_versions(session: Session, slug: str | None = None) -> list[t.VersionInfo]:
+    """Versions oldest first (by effective date, then label)."""
+    stmt = _version_select().order_by(m.Policy.slug, m.Version.effective, m.Version.label)
+    if slug is not None:
+        _policy_row(session, slug)  # unknown policy is an error, not an empty list
+        stmt = stmt.where(m.Policy.slug == slug)
+    return [_to_version(v, s, snap) for v, s, snap in session.execute(stmt)]
+
+
+def get_version(session: Session, slug: str, label: str) -> t.VersionInfo:
+    row = session.execute(
+        _version_select().where(m.Policy.slug == slug, m.Version.label == label)
+    ).first()
+    if row is None:
+        _policy_row(session, slug)
+        raise VersionNotFound(f"policy '{slug}' has no version '{label}'")
+    return _to_version(*row)
+
+
+def version_in_force(session: Session, slug: str, on: dt.date) -> t.VersionInfo:
+    """The version whose effective date is the latest on or before `on`."""
+    row = session.execute(
+        _version_select()
+        .where(m.Policy.slug == slug, m.Version.effective <= on)
+        .order_by(m.Version.effective.desc(), m.Version.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        _policy_row(session, slug)
+        raise VersionNotFound(f"policy '{slug}' had no version in force on {on.isoformat()}")
+    return _to_version(*row)
+
+
+def resolve_version(session: Session, slug: str, ref: str) -> t.VersionInfo:
+    """A version named by label, or by a date (YYYY-MM-DD: the version in force that day)."""
+    try:
+        return get_version(session, slug, ref)
+    except VersionNotFound:
+        try:
+            on = dt.date.fromisoformat(ref)
+        except ValueError:
+            raise VersionNotFound(f"policy '{slug}' has no version '{ref}' (give a label or YYYY-MM-DD)") from None
+        return version_in_force(session, slug, on)
+
+
+def latest_version(session: Session, slug: str) -> t.VersionInfo:
+    versions = list_versions(session, slug)
+    if not versions:
+        raise VersionNotFound(f"policy '{slug}' has no versions")
+    return versions[-1]
+
+
+def version_state(session: Session, slug: str, label: str) -> tuple[str, str] | None:
+    """(snapshot sha256, extractor version) of a stored version, or None if not stored."""
+    row = session.execute(
+        select(m.Snapshot.sha256, m.Version.extractor_version)
+        .join(m.Version, m.Version.snapshot_id == m.Snapshot.id)
+        .join(m.Policy, m.Policy.id == m.Version.policy_id)
+        .where(m.Policy.slug == slug, m.Version.label == label)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def save_version(
+    session: Session,
+    *,
+    policy_id: int,
+    label: str,
+    effective: dt.date,
+    snapshot_id: int,
+    doc: t.ExtractedDocument,
+    title: str | None = None,
+    note: str | None = None,
+    kind: str = "initial",
+) -> int:
+    """Write (or rewrite, for re-extraction and replacement) a version with its pages and clauses."""
+    full_text = doc.full_text
+    text_sha = hashlib.sha256(full_text.encode()).hexdigest()
+    now = _now()
+    row = session.scalar(select(m.Version).where(m.Version.policy_id == policy_id, m.Version.label == label))
+    fields = dict(
+        effective=effective,
+        snapshot_id=snapshot_id,
+        page_count=doc.page_count,
+        clause_count=len(doc.clauses),
+        full_text=full_text,
+        text_sha256=text_sha,
+        extractor=doc.extractor,
+        extractor_version=doc.extractor_version,
+        engine_version=doc.engine_version,
+        extracted_at=now,
+    )
+    if row is None:
+        row = m.Version(policy_id=policy_id, label=label, title=title, note=note, **fields)
+        session.add(row)
+        session.flush()
+    else:
+        for key, value in fields.items():
+            setattr(row, key, value)
+        if title:
+            row.title = title
+        if note:
+            row.note = note
+        session.execute(delete(m.Page).where(m.Page.version_id == row.id))
+        session.execute(delete(m.Clause).where(m.Clause.version_id == row.id))
+        session.execute(delete(m.Redline).where((m.Redline.from_version_id == row.id) | (m.Redline.to_version_id == row.id)))
+    session.add_all(
+        m.Page(version_id=row.id, number=p.number, text=p.text, header=p.header, footer=p.footer) for p in doc.pages
+    )
+    session.add_all(
+        m.Clause(
+            version_id=row.id,
+            position=i,
+            parent_position=c.parent,
+            ordinal=c.ordinal,
+            level=c.level,
+            number=c.number,
+            title=c.title,
+            text=c.text,
+            page_start=c.page_start,
+            page_end=c.page_end,
+            char_start=c.char_start,
+            char_end=c.char_end,
+            lineage=c.lineage,
+            footnotes=[asdict(f) for f in c.footnotes],
+        )
+        for i, c in enumerate(doc.clauses)
+    )
+    session.add(
+        m.Extraction(
+            version_id=row.id,
+            snapshot_id=snapshot_id,
+            kind=kind,
+            extractor=doc.extractor,
+            extractor_version=doc.extractor_version,
+            engine_version=doc.engine_version,
+            text_sha256=text_sha,
+            extracted_at=now,
+        )
+    )
+    session.flush()
+    return row.id
+
+
+def extraction_log(session: Session, slug: str, label: str) -> list[dict]:
+    version = _version_row(session, slug, label)
+    rows = session.execute(
+        select(m.Extraction, m.Snapshot.sha256)
+        .join(m.Snapshot, m.Snapshot.id == m.Extraction.snapshot_id)
+        .where(m.Extraction.version_id == version.id)
+        .order_by(m.Extraction.id)
+    )
+    return [
+        {
+            "kind": e.kind,
+            "snapshot_sha256": sha,
+            "extractor": e.extractor,
+            "extractor_version": e.extractor_version,
+            "engine_version": e.engine_version,
+            "text_sha256": e.text_sha256,
+            "extracted_at": e.extracted_at.isoformat(),
+        }
+        for e, sha in rows
+    ]
+
+
+def snapshot_history(session: Session, slug: str, label: str) -> list[dict]:
+    """Every snapshot a version has been extracted from (a replaced one is kept, never deleted)."""
+    version = _version_row(session, slug, label)
+    rows = session.execute(
+        select(m.Snapshot)
+        .join(m.Extraction, m.Extraction.snapshot_id == m.Snapshot.id)
+        .where(m.Extraction.version_id == version.id)
+        .distinct()
+        .order_by(m.Snapshot.id)
+    ).scalars()
+    return [
+        {
+            "sha256": s.sha256,
+            "size_bytes": s.size_bytes,
+            "status": s.status,
+            "reference_sha256": s.reference_sha256,
+            "origin": s.origin,
+            "source_url": s.source_url,
+            "retrieved_at": s.retrieved_at.isoformat(),
+            "current": s.id == version.snapshot_id,
+        }
+        for s in rows
+    ]
+
+
+# --- pages and clauses ------------------------------------------------------------------------
+
+
+def version_text(session: Session, slug: str, label: str) -> str:
+    version = _version_row(session, slug, label)
+    return session.scalar(select(m.Version.full_text).where(m.Version.id == version.id)) or ""
+
+
+def pages(session: Session, slug: str, label: str) -> list[t.Page]:
+    version = _version_row(session, slug, label)
+    rows = session.scalars(select(m.Page).where(m.Page.version_id == version.id).order_by(m.Page.number))
+    return [t.Page(number=r.number, text=r.text, header=r.header, footer=r.footer) for r in rows]
+
+
+def _to_clause(r: m.Clause) -> t.Clause:
+    return t.Clause(
+        number=r.number,
+        title=r.title,
+        level=r.level,
+        parent=r.parent_position,
+        ordinal=r.ordinal,
+        text=r.text,
+        page_start=r.page_start,
+        page_end=r.page_end,
+        char_start=r.char_start,
+        char_end=r.char_end,
+        footnotes=[t.Footnote(**f) for f in (r.footnotes or [])],
+        lineage=r.lineage,
+    )
+
+
+def clauses(session: Session, slug: str, label: str) -> list[t.Clause]:
+    """A version's clause tree in document order (parent indexes refer to this list)."""
+    version = _version_row(session, slug, label)
+    rows = session.scalars(select(m.Clause).where(m.Clause.version_id == version.id).order_by(m.Clause.position))
+    return [_to_clause(r) for r in rows]
+
+
+def find_clause(session: Session, slug: str, label: str, number: str) -> tuple[int, t.Clause]:
+    """(position, clause) by number ("3.6", trailing dot optional) or, for unnumbered ones, title."""
+    wanted = number.strip().rstrip(".")
+    if not wanted:
+        raise InvalidInput("empty clause number")
+    tree = clauses(session, slug, label)
+    for i, c in enumerate(tree):
+        if c.number.rstrip(".").lower() == wanted.lower():
+            return i, c
+    for i, c in enumerate(tree):
+        if not c.number and c.title.lower() == wanted.lower():
+            return i, c
+    raise ClauseNotFound(f"version {label} of '{slug}' has no clause '{number}'")
+
+
+def set_lineages(session: Session, slug: str, label: str, lineages: Iterable[str | None]) -> None:
+    """Record each clause's lineage id (in document order) once the alignment has computed them."""
+    version = _version_row(session, slug, label)
+    ids = session.scalars(
+        select(m.Clause.id).where(m.Clause.version_id == version.id).order_by(m.Clause.position)
+    ).all()
+    for clause_id, lineage in zip(ids, lineages, strict=True):
+        session.execute(update(m.Clause).where(m.Clause.id == clause_id).values(lineage=lineage))
+
+
+def iter_all_clauses(session: Session, slug: str | None = None) -> Iterator[tuple[t.VersionInfo, int, t.Clause]]:
+    """Every clause of every version (for the search index): (version, position, clause)."""
+    for version in list_versions(session, slug):
+        for i, c in enumerate(clauses(session, version.policy, version.label)):
+            yield version, i, c
+
+
+def counts(session: Session) -> dict[str, int]:
+    return {
+        "policies": session.scalar(select(func.count()).select_from(m.Policy)) or 0,
+        "versions": session.scalar(select(func.count()).select_from(m.Version)) or 0,
+        "clauses": session.scalar(select(func.count()).select_from(m.Clause)) or 0,
+        "snapshots": session.scalar(select(func.count()).select_from(m.Snapshot)) or 0,
+    }

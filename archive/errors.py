@@ -1,0 +1,101 @@
+"""Domain errors. Each carries a one-line message; the CLI and the API map them in one place each.
+
+`status` is the HTTP status the API answers with; `slug` names the problem type.
+"""
+
+from __future__ import annotations
+
+
+class ArchiveError(Exception):
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, message: str, **extra: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra = extra
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class NotFound(ArchiveError):
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class PolicyNotFound(NotFound):
+    slug = "policy-not-found"
+    title = "Policy not found"
+
+
+class VersionNotFound(NotFound):
+    slug = "version-not-found"
+    title = "Version not found"
+
+
+class ClauseNotFound(NotFound):
+    slug = "clause-not-found"
+    title = "Clause not found"
+
+
+class InvalidInput(ArchiveError):
+    status = 400
+    slug = "invalid-input"
+    title = "Invalid input"
+
+
+class ManifestError(InvalidInput):
+    slug = "invalid-manifest"
+    title = "Invalid manifest"
+
+
+class ExtractionFailed(ArchiveError):
+    """The file could not be turned into text: not a PDF, encrypted, no text layer, too large..."""
+
+    status = 422
+    slug = "extraction-failed"
+    title = "Extraction failed"
+
+
+class PasswordRequired(ExtractionFailed):
+    slug = "password-required"
+    title = "Password required"
+
+
+class LimitExceeded(ExtractionFailed):
+    slug = "limit-exceeded"
+    title = "Limit exceeded"
+
+
+class Conflict(ArchiveError):
+    """The label already holds different bytes (and --replace was not given), or a race lost."""
+
+    status = 409
+    slug = "conflict"
+    title = "Conflict"
+
+
+class ChecksumMismatch(ArchiveError):
+    status = 422
+    slug = "checksum-mismatch"
+    title = "Checksum mismatch"
+
+
+class FetchFailed(ArchiveError):
+    status = 502
+    slug = "fetch-failed"
+    title = "Fetch failed"
+
+
+class QuerySyntaxError(InvalidInput):
+    slug = "query-syntax"
+    title = "Query syntax error"
+
+
+class ServiceUnavailable(ArchiveError):
+    status = 503
+    slug = "service-unavailable"
+    title = "Service unavailable"

@@ -1,0 +1,66 @@
+"""What every command shares: the engine, one-line errors, JSON output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from typing import Any, NoReturn
+
+import typer
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from archive.db.engine import ensure_schema, make_engine
+from archive.errors import ArchiveError
+from archive.settings import get_settings
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def errors_as_exit(code: int = 1) -> Iterator[None]:
+    """Domain and database errors become one line on stderr and a non-zero exit, never a traceback."""
+    try:
+        yield
+    except ArchiveError as exc:
+        fail(str(exc), code)
+    except OperationalError as exc:
+        fail(f"database unavailable: {str(exc.orig).strip().splitlines()[0] if exc.orig else exc}", code)
+    except SQLAlchemyError as exc:
+        fail(f"database error: {type(exc).__name__}", code)
+
+
+def engine(upgrade: bool = True) -> Engine:
+    eng = make_engine(get_settings())
+    if upgrade:
+        ensure_schema(eng)
+    return eng
+
+
+def _default(value: Any) -> Any:
+    if is_dataclass(value):
+        return asdict(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)
+
+
+def echo_json(data: Any) -> None:
+    json.dump(data, sys.stdout, default=_default, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def split_ref(ref: str) -> tuple[str, str]:
+    """'SLUG@LABEL' -> (slug, label)."""
+    slug, sep, label = ref.partition("@")
+    if not sep or not slug or not label:
+        fail(f"'{ref}' is not SLUG@LABEL (for example anthropic-rsp@3.1)", 2)
+    return slug, label

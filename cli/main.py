@@ -1,0 +1,14 @@
+"""Entry point of the `policy-archive` command: importing a module registers its commands."""
+
+from __future__ import annotations
+
+from cli import ingest_cmds, read_cmds  # noqa: F401  (registration)
+from cli.app import app
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

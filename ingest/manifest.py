@@ -1,0 +1,138 @@
+"""Manifests: `data/versions/SLUG/versions.toml` names a policy and each of its versions.
+
+Policies are data: adding one is a new manifest, never new code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive.errors import ManifestError, PolicyNotFound
+from archive.types import PolicyInfo
+
+MANIFEST_NAME = "versions.toml"
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class ManifestVersion:
+    label: str
+    effective: dt.date
+    file: str  # file name inside the policy's folder
+    url: str | None
+    sha256: str | None  # the publisher's
+    pages: int | None = None
+    title: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    policy: PolicyInfo
+    versions: tuple[ManifestVersion, ...]
+    folder: Path
+
+    def path_of(self, version: ManifestVersion) -> Path:
+        return self.folder / version.file
+
+    def version(self, label: str) -> ManifestVersion | None:
+        return next((v for v in self.versions if v.label == label), None)
+
+
+def check_slug(slug: str) -> str:
+    if not SLUG_RE.match(slug):
+        raise ManifestError(f"invalid policy slug '{slug}': use lowercase letters, digits and hyphens")
+    return slug
+
+
+def check_label(label: str) -> str:
+    if not LABEL_RE.match(label) or ".." in label:
+        raise ManifestError(f"invalid version label '{label}': use letters, digits, '.', '_' and '-'")
+    return label
+
+
+def parse_effective(value: object, *, where: str = "effective date") -> dt.date:
+    """A past or present calendar date; a malformed or future one is refused."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ManifestError(f"{where} '{value}' is not a date (YYYY-MM-DD)") from None
+    if not isinstance(value, dt.date):
+        raise ManifestError(f"{where} '{value}' is not a date (YYYY-MM-DD)")
+    if value > dt.date.today():
+        raise ManifestError(f"{where} {value.isoformat()} is in the future")
+    return value
+
+
+def load_manifest(path: Path) -> Manifest:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ManifestError(f"{path}: manifest not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"{path}: not valid TOML ({exc})") from None
+    policy = data.get("policy")
+    if not isinstance(policy, dict):
+        raise ManifestError(f"{path}: missing [policy] table")
+    try:
+        info = PolicyInfo(
+            slug=check_slug(str(policy["slug"])),
+            title=str(policy["title"]),
+            publisher=str(policy.get("publisher", "")),
+            landing_page=policy.get("landing_page"),
+        )
+    except KeyError as exc:
+        raise ManifestError(f"{path}: [policy] lacks {exc.args[0]}") from None
+    versions = []
+    seen: set[str] = set()
+    for i, entry in enumerate(data.get("versions", [])):
+        where = f"{path}: versions[{i}]"
+        try:
+            label = check_label(str(entry["label"]))
+            file = str(entry["file"])
+        except KeyError as exc:
+            raise ManifestError(f"{where} lacks {exc.args[0]}") from None
+        if label in seen:
+            raise ManifestError(f"{where}: label '{label}' appears twice")
+        seen.add(label)
+        if Path(file).name != file or file.startswith("."):
+            raise ManifestError(f"{where}: file '{file}' must be a plain file name")
+        sha = entry.get("sha256")
+        if sha is not None and not SHA_RE.match(str(sha).lower()):
+            raise ManifestError(f"{where}: sha256 '{sha}' is not 64 hex digits")
+        versions.append(
+            ManifestVersion(
+                label=label,
+                effective=parse_effective(entry.get("effective"), where=f"{where} effective date"),
+                file=file,
+                url=entry.get("url"),
+                sha256=str(sha).lower() if sha else None,
+                pages=entry.get("pages"),
+                title=entry.get("title"),
+                note=entry.get("note"),
+            )
+        )
+    if info.slug != path.parent.name:
+        raise ManifestError(f"{path}: slug '{info.slug}' does not match its folder '{path.parent.name}'")
+    return Manifest(policy=info, versions=tuple(versions), folder=path.parent)
+
+
+def manifest_for(versions_dir: Path, slug: str) -> Manifest:
+    check_slug(slug)
+    path = versions_dir / slug / MANIFEST_NAME
+    if not path.exists():
+        raise PolicyNotFound(f"no manifest for policy '{slug}' (looked for {path})")
+    return load_manifest(path)
+
+
+def all_manifests(versions_dir: Path) -> list[Manifest]:
+    return [load_manifest(p) for p in sorted(versions_dir.glob(f"*/{MANIFEST_NAME}"))]

@@ -1,0 +1,255 @@
+"""Ingest: source file -> snapshot -> extracted version, one transaction per version.
+
+Extraction (slow, CPU) runs before the transaction opens, optionally in worker processes; the
+write is short and all-or-nothing. Unchanged bytes with the same extractor are a no-op.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from archive import types as t
+from archive.db import storage
+from archive.db.engine import ensure_schema, transaction
+from archive.errors import ArchiveError, Conflict, ExtractionFailed
+from archive.settings import Settings, get_settings
+from ingest.fetch import read_provenance
+from ingest.manifest import Manifest, check_label, check_slug, parse_effective
+from ingest.pdf import EXTRACTOR_VERSION, extract_pdf
+
+PDF_MEDIA_TYPE = "application/pdf"
+
+# Called after a version is written, inside the same transaction (lineage, redline cache...).
+PostWrite = Callable[[object, str, str], None]
+_post_write_hooks: list[PostWrite] = []
+
+
+def on_version_written(hook: PostWrite) -> PostWrite:
+    _post_write_hooks.append(hook)
+    return hook
+
+
+@dataclass(frozen=True)
+class IngestRequest:
+    path: Path
+    policy: t.PolicyInfo
+    label: str
+    effective: dt.date
+    origin: str
+    source_url: str | None = None
+    reference_sha256: str | None = None
+    title: str | None = None
+    note: str | None = None
+    retrieved_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    policy: str
+    label: str
+    status: str  # ingested / unchanged / re-extracted / replaced / failed
+    message: str = ""
+    pages: int = 0
+    clauses: int = 0
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+def requests_from_manifest(manifest: Manifest, labels: Iterable[str] | None = None) -> tuple[list[IngestRequest], list[IngestOutcome]]:
+    """Requests for manifest versions whose file is present; a named-but-missing file is a failure."""
+    wanted = set(labels) if labels else None
+    provenance = read_provenance(manifest.folder)
+    requests, missing = [], []
+    for v in manifest.versions:
+        if wanted is not None and v.label not in wanted:
+            continue
+        path = manifest.path_of(v)
+        if not path.is_file():
+            missing.append(
+                IngestOutcome(manifest.policy.slug, v.label, "failed", f"{path}: file named by the manifest is missing (run fetch)")
+            )
+            continue
+        prov = provenance.get(v.file, {})
+        retrieved = prov.get("retrieved_at")
+        requests.append(
+            IngestRequest(
+                path=path,
+                policy=manifest.policy,
+                label=v.label,
+                effective=v.effective,
+                origin=prov.get("origin", f"local:{path}"),
+                source_url=prov.get("source_url") or v.url,
+                reference_sha256=v.sha256,
+                title=v.title,
+                note=v.note,
+                retrieved_at=dt.datetime.fromisoformat(retrieved) if retrieved else None,
+            )
+        )
+    if wanted:
+        unknown = wanted - {v.label for v in manifest.versions}
+        missing += [IngestOutcome(manifest.policy.slug, u, "failed", f"manifest of '{manifest.policy.slug}' has no version '{u}'") for u in sorted(unknown)]
+    return requests, missing
+
+
+def single_file_request(
+    path: Path, *, slug: str, label: str, effective: str, title: str | None, policy_title: str | None
+) -> IngestRequest:
+    check_slug(slug)
+    check_label(label)
+    return IngestRequest(
+        path=path,
+        policy=t.PolicyInfo(slug=slug, title=policy_title or slug, publisher=""),
+        label=label,
+        effective=parse_effective(effective),
+        origin=f"cli:{path.resolve()}",
+        title=title,
+    )
+
+
+def _read_checked(path: Path, settings: Settings) -> bytes:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ExtractionFailed(f"{path}: file not found") from None
+    if size > settings.max_file_bytes:
+        raise ExtractionFailed(f"{path}: {size} bytes is over the limit of {settings.max_file_bytes}")
+    return path.read_bytes()
+
+
+def _extract(path: str, password: str | None, max_pages: int, max_bytes: int) -> t.ExtractedDocument | ArchiveError:
+    """Worker entry point: errors come back as values so one bad file never stops a batch."""
+    try:
+        return extract_pdf(Path(path), password=password, max_pages=max_pages, max_bytes=max_bytes)
+    except ArchiveError as exc:
+        return exc
+    except Exception as exc:  # a parser bug must not take the batch down; report it in one line
+        return ExtractionFailed(f"{path}: could not extract text ({type(exc).__name__}: {exc})")
+
+
+def _plan(engine: Engine, req: IngestRequest, sha: str, replace: bool) -> str:
+    """What to do with this file: 'new', 'unchanged', 're-extraction' or 'replacement'."""
+    with transaction(engine) as session:
+        state = storage.version_state(session, req.policy.slug, req.label) if storage.policy_exists(session, req.policy.slug) else None
+    if state is None:
+        return "new"
+    stored_sha, stored_extractor = state
+    if stored_sha == sha:
+        return "unchanged" if stored_extractor == EXTRACTOR_VERSION else "re-extraction"
+    if not replace:
+        raise Conflict(
+            f"{req.path}: version {req.label} of '{req.policy.slug}' is already archived from other bytes "
+            f"(sha256 {stored_sha[:12]}…); --replace stores the new file and keeps the old snapshot"
+        )
+    return "replacement"
+
+
+def _write(engine: Engine, req: IngestRequest, content: bytes, doc: t.ExtractedDocument, kind: str) -> None:
+    with transaction(engine) as session:
+        policy_id = storage.upsert_policy(session, req.policy)
+        snapshot_id = storage.add_snapshot(
+            session,
+            content=content,
+            media_type=PDF_MEDIA_TYPE,
+            origin=req.origin,
+            source_url=req.source_url,
+            stored_path=str(req.path),
+            reference_sha256=req.reference_sha256,
+            retrieved_at=req.retrieved_at,
+        )
+        storage.save_version(
+            session,
+            policy_id=policy_id,
+            label=req.label,
+            effective=req.effective,
+            snapshot_id=snapshot_id,
+            doc=doc,
+            title=req.title,
+            note=req.note,
+            kind="initial" if kind == "new" else kind,
+        )
+        for hook in _post_write_hooks:
+            hook(session, req.policy.slug, req.label)
+
+
+def ingest(
+    engine: Engine,
+    requests: list[IngestRequest],
+    *,
+    replace: bool = False,
+    password: str | None = None,
+    jobs: int = 1,
+    settings: Settings | None = None,
+    on_file: Callable[[IngestOutcome], None] | None = None,
+    on_page: Callable[[str, int, int], None] | None = None,
+) -> list[IngestOutcome]:
+    """Ingest each request; failures are reported per file and never stop the rest."""
+    settings = settings or get_settings()
+    ensure_schema(engine)
+    outcomes: list[IngestOutcome] = []
+
+    def report(outcome: IngestOutcome) -> None:
+        outcomes.append(outcome)
+        if on_file:
+            on_file(outcome)
+
+    # Decide per file before extracting, so unchanged files cost a hash and one query.
+    todo: list[tuple[IngestRequest, bytes, str]] = []
+    for req in requests:
+        try:
+            content = _read_checked(req.path, settings)
+            kind = _plan(engine, req, hashlib.sha256(content).hexdigest(), replace)
+        except ArchiveError as exc:
+            report(IngestOutcome(req.policy.slug, req.label, "failed", str(exc)))
+            continue
+        if kind == "unchanged":
+            report(IngestOutcome(req.policy.slug, req.label, "unchanged"))
+        else:
+            todo.append((req, content, kind))
+
+    def finish(req: IngestRequest, content: bytes, kind: str, result: t.ExtractedDocument | ArchiveError) -> None:
+        if isinstance(result, ArchiveError):
+            report(IngestOutcome(req.policy.slug, req.label, "failed", str(result)))
+            return
+        try:
+            _write(engine, req, content, result, kind)
+        except IntegrityError:
+            # Another process stored the same version between our plan and our write.
+            report(IngestOutcome(req.policy.slug, req.label, "failed", f"{req.path}: version {req.label} was stored concurrently; run ingest again"))
+            return
+        except ArchiveError as exc:
+            report(IngestOutcome(req.policy.slug, req.label, "failed", str(exc)))
+            return
+        status = {"new": "ingested", "re-extraction": "re-extracted", "replacement": "replaced"}[kind]
+        report(IngestOutcome(req.policy.slug, req.label, status, pages=result.page_count, clauses=len(result.clauses)))
+
+    if jobs > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [
+                (req, content, kind, pool.submit(_extract, str(req.path), password, settings.max_pages, settings.max_file_bytes))
+                for req, content, kind in todo
+            ]
+            for req, content, kind, fut in futures:
+                finish(req, content, kind, fut.result())
+    else:
+        for req, content, kind in todo:
+            progress = (lambda done, total, _l=req.label: on_page(_l, done, total)) if on_page else None
+            try:
+                result: t.ExtractedDocument | ArchiveError = extract_pdf(
+                    req.path, password=password, max_pages=settings.max_pages, max_bytes=settings.max_file_bytes, progress=progress
+                )
+            except ArchiveError as exc:
+                result = exc
+            except Exception as exc:  # see _extract
+                result = ExtractionFailed(f"{req.path}: could not extract text ({type(exc).__name__}: {exc})")
+            finish(req, content, kind, result)
+    return outcomes
