@@ -21,7 +21,7 @@ Rules (documented here because tests and users rely on them):
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from archive.types import Clause, Footnote
@@ -36,11 +36,50 @@ _NAMED = re.compile(
 _TOC_TITLE = re.compile(r"^(table of )?contents$", re.I)
 _DOT_LEADER = re.compile(r"(\.\s?){4,}\s*\d*\s*$")
 _TOC_ENTRY = re.compile(r"(?:(?:\.\s?){3,}|\s)\s*\d{1,4}$")
-_CONTAINER = re.compile(
-    r"^(appendices|annexes|schedules|change ?log|version history|revision history|document history)$",
+_APPENDICES = re.compile(r"^(appendices|annexes|schedules)$", re.I)
+_CHANGELOG = re.compile(r"^(change ?log|version history|revision history|document history)$", re.I)
+_DATED = re.compile(
+    r"^((January|February|March|April|May|June|July|August|September|October|November|December)"
+    r"\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}(-\d{2})?|(version|v)\s*\d)",
     re.I,
 )
-_APPENDIX_CONTAINER = re.compile(r"^(appendices|annexes|schedules)$", re.I)
+_TOL = 0.05  # relative font sizes closer than this are the same size
+
+
+@dataclass
+class _Open:
+    """A clause that can still take children, while building the tree."""
+
+    index: int
+    size: float
+    kind: str  # "appendices", "changelog" or ""
+    number: str
+    numbered_children: bool = False
+
+
+def _kind(number: str, title: str) -> str:
+    if number:
+        return ""
+    if _APPENDICES.match(title):
+        return "appendices"
+    return "changelog" if _CHANGELOG.match(title) else ""
+
+
+def _adopts(o: _Open, size: float, dated: bool) -> bool:
+    """Whether open clause `o` is the parent of a following unnumbered heading."""
+    if o.size > size + _TOL:
+        return True
+    if o.size < size - _TOL:
+        return False
+    if o.kind == "changelog":
+        return dated  # a change log holds its dated entries, nothing else
+    # Appendices without numbered appendices ("Appendices", then titled ones) hold what follows.
+    return o.kind == "appendices" and not o.numbered_children
+
+
+def _pop_while(stack: list[_Open], cond: Callable[[_Open], bool]) -> None:
+    while stack and cond(stack[-1]):
+        stack.pop()
 
 
 @dataclass(frozen=True)
@@ -120,10 +159,6 @@ def _continues(head: _Heading, line: Line) -> bool:
     return 0 <= line.top - last.top <= 1.6 * max(last.font_size, 1.0)
 
 
-def _is_number_prefix(parent: str, child: str) -> bool:
-    return child.startswith(parent + ".")
-
-
 def build_clauses(lines: Sequence[Line], full_text: str) -> list[Clause]:
     """The clause tree in document order; see the module docstring for the rules."""
     items = _group_headings(lines)
@@ -169,48 +204,35 @@ def build_clauses(lines: Sequence[Line], full_text: str) -> list[Clause]:
     if pending_front:
         clauses.append(_make_clause("", FRONT_MATTER, None, 1, None, pending_front, full_text))
 
-    # Parent stack: (clause index, heading size, is container, number).
-    stack: list[tuple[int, float, bool, str]] = []
+    stack: list[_Open] = []
     for head, body in sections:
         if not head.lines:
             continue
         number, title = parse_number(head.text)
         size = head.size
-        container = not number and bool(_CONTAINER.match(title))
-        parent: int | None = None
         if number and number[0].isdigit():
-            cands = [s for s in stack if s[3] and s[3][0].isdigit() and _is_number_prefix(s[3], number)]
-            if cands:
-                parent = cands[-1][0]
-                while stack and stack[-1][0] != parent:
+            prefixed = [o for o in stack if o.number[:1].isdigit() and number.startswith(o.number + ".")]
+            if prefixed:
+                while stack[-1] is not prefixed[-1]:
                     stack.pop()
             else:
-                # A top-level number closes everything except a larger heading above it.
-                while stack and stack[-1][1] <= size + 0.05:
-                    stack.pop()
-                parent = stack[-1][0] if stack else None
+                _pop_while(stack, lambda o: o.size <= size + _TOL)
         elif number:  # Appendix A, Section 4 ...
-            kind = number.split()[0].lower()
-            while stack and not (
-                stack[-1][2]
-                and _APPENDIX_CONTAINER.match(clauses[stack[-1][0]].title)
-                and kind in ("appendix", "annex", "schedule", "exhibit")
-            ) and stack[-1][1] <= size + 0.05:
-                stack.pop()
-            parent = stack[-1][0] if stack else None
+            appendix = number.split()[0].lower() in ("appendix", "annex", "schedule", "exhibit")
+            _pop_while(
+                stack,
+                lambda o: not (appendix and o.kind == "appendices") and o.size <= size + _TOL,
+            )
+            if stack and stack[-1].kind == "appendices":
+                stack[-1].numbered_children = True
         else:
-            while stack:
-                top_idx, top_size, top_container, _ = stack[-1]
-                if top_size > size + 0.05 or (
-                    top_container and not container and top_size >= size - 0.05
-                ):
-                    break
-                stack.pop()
-            parent = stack[-1][0] if stack else None
+            dated = bool(_DATED.match(title))
+            _pop_while(stack, lambda o: not _adopts(o, size, dated))
+        parent = stack[-1].index if stack else None
         level = clauses[parent].level + 1 if parent is not None else 1
         ordinal = sum(1 for c in clauses if c.parent == parent)
         clauses.append(_make_clause(number, title, parent, level, head, body, full_text, ordinal))
-        stack.append((len(clauses) - 1, size, container, number))
+        stack.append(_Open(len(clauses) - 1, size, _kind(number, title), number))
     return clauses
 
 

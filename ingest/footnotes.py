@@ -75,7 +75,9 @@ def _by_font(body: list[RawLine], size: float) -> int | None:
 
 def _glued_marker(number: str) -> re.Pattern[str]:
     # Digits glued after a letter or closing punctuation, not part of a longer number or "3.1".
-    return re.compile(rf"(?<=[^\W\d_]|[.,;:!?)\]”’\"']){number}(?!\d)(?![.,]\d)")
+    return re.compile(
+        rf"(?:(?<=[^\W\d_])|(?<=[^\W\d_][.!?])|(?<=[,;:)\]”’\"'])){number}(?!\d)(?![.,]\d)"
+    )
 
 
 def _by_text(body: list[RawLine], size: float) -> int | None:

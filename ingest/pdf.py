@@ -231,7 +231,9 @@ def _flush(words: list[str], cur: list[str], markers: list[tuple[int, str]], mk:
 
 
 def _shape(text: str) -> str:
-    return re.sub(r"\d+", "#", text.lower()).strip()
+    # Page numbers vary and may be missing on some pages: drop digits and an edge numeral.
+    text = re.sub(r"\d+", "", text.lower())
+    return re.sub(r"^(page\s+)?[ivxlc]{1,6}\s+|\s+[ivxlc]{1,6}$", "", text).strip(" -–—|")
 
 
 def split_running(pages: list[list[RawLine]]) -> list[tuple[list[str], list[RawLine], list[str]]]:

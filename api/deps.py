@@ -1,0 +1,60 @@
+"""Typed dependencies: settings, one database transaction per request, pagination."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from archive.errors import InvalidInput
+from archive.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back if it raises.
+
+    A sync generator, so FastAPI runs it (and the handlers using it) in the thread pool, never on
+    the event loop; the session is never shared between requests or threads.
+    """
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    with factory() as session, session.begin():
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@dataclass(frozen=True)
+class Pagination:
+    page: int
+    per_page: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+    def slice(self, items: list) -> list:
+        return items[self.offset : self.offset + self.per_page]
+
+
+def get_pagination(
+    settings: SettingsDep,
+    page: Annotated[int, Query(ge=1, le=100_000, description="1-based page number.")] = 1,
+    per_page: Annotated[
+        int, Query(ge=1, le=10_000, description="Items per page (at most the server's page_size_cap).")
+    ] = 20,
+) -> Pagination:
+    if per_page > settings.page_size_cap:
+        raise InvalidInput(f"per_page must be at most {settings.page_size_cap}")
+    return Pagination(page=page, per_page=per_page)
+
+
+PaginationDep = Annotated[Pagination, Depends(get_pagination)]

@@ -1,0 +1,124 @@
+"""Atom feed per policy: one entry per version, its change summary, a link to the redline.
+
+Entries are dated by the version's effective date, so re-extractions never show up as news.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
+
+from api.caching import cacheable, etag_of, not_modified, version_etag
+from api.deps import SessionDep
+from api.routes.params import Slug
+from archive import types as t
+from archive.db import storage
+
+router = APIRouter(tags=["feeds"])
+
+ATOM = "http://www.w3.org/2005/Atom"
+TAG_AUTHORITY = "tag:policy-archive,2025:"
+FEED_CACHE_CONTROL = "public, max-age=300"
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+def describe_summary(summary: Any) -> str:
+    """'3 added, 1 removed, 12 modified' from a redline summary (whatever counts it carries)."""
+    if isinstance(summary, dict):
+        parts = [f"{v} {k.replace('_', ' ')}" for k, v in summary.items() if isinstance(v, int) and not isinstance(v, bool)]
+        if parts:
+            return ", ".join(parts)
+    return str(summary) if summary else "no changes recorded"
+
+
+def _change_summary(session: Session, slug: str, old: str, new: str) -> str:
+    from archive.services import redlines  # imported late: the module is being written in parallel
+
+    return describe_summary(redlines.compare(session, slug, old, new).get("summary"))
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    el = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+    if text is not None:
+        el.text = text
+    return el
+
+
+def build_feed(base: str, policy: t.PolicyInfo, versions: list[t.VersionInfo], summaries: list[str]) -> bytes:
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    _sub(feed, "id", f"{TAG_AUTHORITY}{policy.slug}")
+    _sub(feed, "title", f"{policy.title}: archived versions")
+    updated = max((v.effective for v in versions), default=dt.date(2000, 1, 1))
+    _sub(feed, "updated", _midnight(updated).isoformat())
+    _sub(_sub(feed, "author"), "name", policy.publisher or "policy-archive")
+    _sub(feed, "link", rel="self", href=f"{base}/policies/{policy.slug}/feed.atom", type="application/atom+xml")
+    _sub(feed, "link", rel="alternate", href=f"{base}/policies/{policy.slug}/versions")
+    # Newest first, as feed readers expect.
+    for i in reversed(range(len(versions))):
+        v = versions[i]
+        entry = _sub(feed, "entry")
+        _sub(entry, "id", f"{TAG_AUTHORITY}{policy.slug}/versions/{v.label}")
+        _sub(entry, "title", f"{policy.title} {v.label}" + (f": {v.title}" if v.title else ""))
+        _sub(entry, "updated", _midnight(v.effective).isoformat())
+        _sub(entry, "published", _midnight(v.effective).isoformat())
+        _sub(entry, "link", rel="alternate", href=f"{base}/policies/{policy.slug}/versions/{v.label}")
+        if i > 0:
+            prev = versions[i - 1].label
+            redline = f"{base}/policies/{policy.slug}/compare/{prev}..{v.label}?format=html"
+            _sub(entry, "link", rel="related", href=redline, type="text/html", title=f"Changes since {prev}")
+            text = f"Version {v.label}, effective {v.effective.isoformat()}. Changes since {prev}: {summaries[i]}."
+        else:
+            text = f"Version {v.label}, effective {v.effective.isoformat()}: the first archived version."
+        _sub(entry, "summary", text)
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+
+def _modified_since(request: Request, last_modified: dt.datetime) -> bool:
+    header = request.headers.get("if-modified-since")
+    if not header:
+        return True
+    try:
+        since = parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return True
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=dt.UTC)
+    return last_modified > since
+
+
+@router.get(
+    "/policies/{slug}/feed.atom",
+    response_class=Response,
+    summary="Atom feed of a policy's versions",
+    responses={
+        200: {"content": {"application/atom+xml": {"schema": {"type": "string"}}}},
+        304: {"description": "Not modified."},
+    },
+)
+def policy_feed(slug: Slug, request: Request, session: SessionDep) -> Response:
+    policy = storage.get_policy(session, slug)
+    versions = storage.list_versions(session, slug)
+    etag = etag_of("feed", *(version_etag(v) for v in versions))
+    last_modified = _midnight(max((v.effective for v in versions), default=dt.date(2000, 1, 1)))
+    headers = {"Last-Modified": format_datetime(last_modified, usegmt=True)}
+    if (cached := not_modified(request, etag, FEED_CACHE_CONTROL)) is not None:
+        cached.headers.update(headers)
+        return cached
+    if "if-none-match" not in request.headers and not _modified_since(request, last_modified):
+        return Response(status_code=304, headers={**headers, "ETag": etag, "Cache-Control": FEED_CACHE_CONTROL})
+    summaries = [""] + [
+        _change_summary(session, slug, versions[i - 1].label, versions[i].label) for i in range(1, len(versions))
+    ]
+    base = str(request.base_url).rstrip("/")
+    body = build_feed(base, policy, versions, summaries)
+    response = Response(body, media_type="application/atom+xml", headers=headers)
+    return cacheable(response, etag, FEED_CACHE_CONTROL)

@@ -1,0 +1,35 @@
+"""Path and query parameters shared by the routes, validated at the edge."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import Path, Query
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
+LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+# Labels or dates; ".." would make a compare range ambiguous, so a ref never holds it.
+REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$"
+CLAUSE_PATTERN = r"^[^\x00-\x1f/]{1,200}$"
+
+Slug = Annotated[
+    str, Path(pattern=SLUG_PATTERN, description="Policy slug.", openapi_examples={"rsp": {"value": "anthropic-rsp"}})
+]
+Label = Annotated[
+    str, Path(pattern=LABEL_PATTERN, description="Version label.", openapi_examples={"v31": {"value": "3.1"}})
+]
+Ref = Annotated[
+    str,
+    Path(pattern=REF_PATTERN, max_length=100, description="A version label, or a date (YYYY-MM-DD) meaning the version then in force."),
+]
+ClauseNumber = Annotated[
+    str,
+    Path(
+        pattern=CLAUSE_PATTERN, description="Clause number as printed (3.6.1), or the title of an unnumbered section.",
+        openapi_examples={"external-review": {"value": "3.6"}},
+    ),
+]
+OptPolicy = Annotated[str | None, Query(pattern=SLUG_PATTERN, description="Only this policy.")]
+OptVersion = Annotated[str | None, Query(pattern=LABEL_PATTERN, description="Only this version (label).")]
+OptDate = dt.date | None

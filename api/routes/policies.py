@@ -1,0 +1,54 @@
+"""Policies, their version lists, and the as-of redirect."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from fastapi.responses import RedirectResponse
+
+from api import schemas as s
+from api.deps import PaginationDep, SessionDep
+from api.routes.params import Slug
+from archive.db import storage
+
+router = APIRouter(tags=["policies"])
+
+
+@router.get("/policies", response_model=s.PolicyList, summary="List archived policies")
+def list_policies(session: SessionDep, pagination: PaginationDep) -> s.PolicyList:
+    rows = storage.list_policies(session)
+    return s.PolicyList(
+        items=[s.Policy.of(p) for p in pagination.slice(rows)],
+        pagination=s.Page(page=pagination.page, per_page=pagination.per_page, total=len(rows)),
+    )
+
+
+@router.get("/policies/{slug}", response_model=s.Policy, summary="One policy")
+def get_policy(slug: Slug, session: SessionDep) -> s.Policy:
+    return s.Policy.of(storage.get_policy(session, slug))
+
+
+@router.get("/policies/{slug}/versions", response_model=s.VersionList, summary="A policy's versions, oldest first")
+def list_versions(slug: Slug, session: SessionDep, pagination: PaginationDep) -> s.VersionList:
+    rows = storage.list_versions(session, slug)
+    return s.VersionList(
+        policy=slug,
+        items=[s.VersionSummary.of(v) for v in pagination.slice(rows)],
+        pagination=s.Page(page=pagination.page, per_page=pagination.per_page, total=len(rows)),
+    )
+
+
+@router.get(
+    "/policies/{slug}/as-of/{date}",
+    status_code=302,
+    response_class=RedirectResponse,
+    summary="Redirect to the version in force on a date",
+    responses={302: {"description": "The canonical URL of the version in force that day (Location)."}},
+)
+def as_of(
+    slug: Slug, date: Annotated[dt.date, Path(description="YYYY-MM-DD")], session: SessionDep
+) -> RedirectResponse:
+    version = storage.version_in_force(session, slug, date)
+    return RedirectResponse(f"/policies/{slug}/versions/{version.label}", status_code=302)

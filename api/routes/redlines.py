@@ -1,0 +1,64 @@
+"""Redlines between two versions and a clause's history across versions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+
+from api import schemas as s
+from api.caching import cacheable, etag_of, not_modified, version_etag
+from api.deps import SessionDep
+from api.routes.params import CLAUSE_PATTERN, ClauseNumber, Ref, Slug
+from archive.db import storage
+
+router = APIRouter(tags=["redlines"])
+
+
+@router.get(
+    "/policies/{slug}/compare/{a}..{b}",
+    response_model=s.Redline,
+    summary="Redline between two versions (labels or dates), optionally of one clause",
+    responses={
+        200: {"content": {"text/html": {"schema": {"type": "string"}}, "text/plain": {"schema": {"type": "string"}}}},
+        304: {"description": "Not modified (If-None-Match matched the ETag)."},
+    },
+)
+def compare(
+    slug: Slug,
+    a: Ref,
+    b: Ref,
+    request: Request,
+    session: SessionDep,
+    format: Annotated[Literal["json", "html", "text"], Query(description="Representation.")] = "json",
+    clause: Annotated[
+        str | None, Query(pattern=CLAUSE_PATTERN, description="Only this clause (number or title, as in `b`).")
+    ] = None,
+) -> Response:
+    old = storage.resolve_version(session, slug, a)
+    new = storage.resolve_version(session, slug, b)
+    etag = etag_of(version_etag(old), version_etag(new), "compare", format, clause)
+    if (cached := not_modified(request, etag)) is not None:
+        return cached
+    from archive.services import redlines  # imported late: the module is being written in parallel
+
+    redline = redlines.compare(session, slug, old.label, new.label, clause=clause)
+    if format == "html":
+        response: Response = HTMLResponse(redlines.render_html(redline))
+    elif format == "text":
+        response = PlainTextResponse(redlines.render_text(redline))
+    else:
+        response = JSONResponse(s.plain(redline))
+    return cacheable(response, etag)
+
+
+@router.get(
+    "/policies/{slug}/clauses/{number}/history",
+    response_model=s.ServiceResult,
+    summary="A clause's history across every version (follows renumbering)",
+)
+def clause_history(slug: Slug, number: ClauseNumber, session: SessionDep) -> JSONResponse:
+    from archive.services import redlines
+
+    return JSONResponse(s.plain(redlines.clause_history(session, slug, number)))

@@ -1,0 +1,199 @@
+"""One archived version: metadata and provenance, text, clause tree, one clause, the source file."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from api import schemas as s
+from api.caching import SOURCE_CACHE_CONTROL, cacheable, not_modified, version_etag
+from api.deps import SessionDep
+from api.routes.params import ClauseNumber, Label, Slug
+from archive import types as t
+from archive.db import storage
+from archive.errors import NotFound
+
+router = APIRouter(tags=["versions"])
+
+_EXTENSIONS = {"application/pdf": "pdf", "text/plain": "txt", "text/html": "html"}
+NOT_MODIFIED = {304: {"description": "Not modified (If-None-Match matched the ETag)."}}
+
+
+@router.get(
+    "/policies/{slug}/versions/{label}",
+    response_model=s.VersionDetail,
+    summary="A version's metadata and provenance",
+    responses=NOT_MODIFIED,
+)
+def get_version(slug: Slug, label: Label, request: Request, session: SessionDep) -> Response:
+    info = storage.get_version(session, slug, label)
+    etag = version_etag(info, "meta")
+    if (cached := not_modified(request, etag)) is not None:
+        return cached
+    labels = [v.label for v in storage.list_versions(session, slug)]
+    at = labels.index(label)
+    detail = s.VersionDetail(
+        **s.VersionSummary.of(info).model_dump(),
+        previous=labels[at - 1] if at > 0 else None,
+        next=labels[at + 1] if at + 1 < len(labels) else None,
+        provenance=s.Provenance(
+            status=info.status,
+            sha256=info.sha256,
+            reference_sha256=info.reference_sha256,
+            source_url=info.source_url,
+            origin=info.origin,
+            extractor=info.extractor,
+            extractor_version=info.extractor_version,
+            engine_version=info.engine_version,
+            extracted_at=info.extracted_at,
+            text_sha256=info.text_sha256,
+            snapshots=storage.snapshot_history(session, slug, label),
+            extraction_log=storage.extraction_log(session, slug, label),
+        ),
+    )
+    return cacheable(JSONResponse(s.plain(detail)), etag)
+
+
+def _wants_json(request: Request, fmt: str | None) -> bool:
+    if fmt is not None:
+        return fmt == "json"
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/plain" not in accept
+
+
+@router.get(
+    "/policies/{slug}/versions/{label}/text",
+    response_model=s.VersionText,
+    summary="A version's text: plain (pages separated by a form feed) or JSON by pages",
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}, **NOT_MODIFIED},
+)
+def get_text(
+    slug: Slug,
+    label: Label,
+    request: Request,
+    session: SessionDep,
+    page: Annotated[int | None, Query(ge=1, le=100_000, description="Only this page (1-based).")] = None,
+    format: Annotated[
+        Literal["text", "json"] | None, Query(description="text/plain or JSON; by default from the Accept header.")
+    ] = None,
+) -> Response:
+    info = storage.get_version(session, slug, label)
+    as_json = _wants_json(request, format)
+    etag = version_etag(info, "text", page, as_json)
+    if (cached := not_modified(request, etag)) is not None:
+        return cached
+    if page is not None and page > info.page_count:
+        raise NotFound(f"version {label} of '{slug}' has {info.page_count} pages, not {page}")
+    if as_json or page is not None:
+        rows = storage.pages(session, slug, label)
+        if page is not None:
+            rows = [p for p in rows if p.number == page]
+        if as_json:
+            body = s.VersionText(
+                policy=slug, version=label, page_count=info.page_count,
+                pages=[s.PageText(number=p.number, text=p.text) for p in rows],
+            )
+            return cacheable(JSONResponse(s.plain(body)), etag)
+        text = t.PAGE_SEPARATOR.join(p.text for p in rows)
+    else:
+        text = storage.version_text(session, slug, label)
+    return cacheable(PlainTextResponse(text), etag)
+
+
+def _tree(nodes: list[t.Clause]) -> list[s.ClauseNode]:
+    built = [
+        s.ClauseNode(
+            position=i, number=c.number, title=c.title, level=c.level, page_start=c.page_start,
+            page_end=c.page_end, lineage=c.lineage,
+        )
+        for i, c in enumerate(nodes)
+    ]
+    roots: list[s.ClauseNode] = []
+    for node, c in zip(built, nodes, strict=True):
+        (built[c.parent].children if c.parent is not None else roots).append(node)
+    return roots
+
+
+@router.get(
+    "/policies/{slug}/versions/{label}/clauses",
+    response_model=s.ClauseTree,
+    summary="A version's clause tree",
+    responses=NOT_MODIFIED,
+)
+def get_clauses(slug: Slug, label: Label, request: Request, session: SessionDep) -> Response:
+    info = storage.get_version(session, slug, label)
+    etag = version_etag(info, "clauses")
+    if (cached := not_modified(request, etag)) is not None:
+        return cached
+    nodes = storage.clauses(session, slug, label)
+    body = s.ClauseTree(policy=slug, version=label, count=len(nodes), clauses=_tree(nodes))
+    return cacheable(JSONResponse(s.plain(body)), etag)
+
+
+def _ref(i: int, c: t.Clause) -> s.ClauseRef:
+    return s.ClauseRef(position=i, number=c.number, title=c.title)
+
+
+@router.get(
+    "/policies/{slug}/versions/{label}/clauses/{number}",
+    response_model=s.ClauseDetail,
+    summary="One clause of a version",
+    responses=NOT_MODIFIED,
+)
+def get_clause(slug: Slug, label: Label, number: ClauseNumber, request: Request, session: SessionDep) -> Response:
+    info = storage.get_version(session, slug, label)
+    etag = version_etag(info, "clause", number)
+    if (cached := not_modified(request, etag)) is not None:
+        return cached
+    position, c = storage.find_clause(session, slug, label, number)
+    nodes = storage.clauses(session, slug, label)
+    body = s.ClauseDetail(
+        policy=slug, version=label, position=position, number=c.number, title=c.title, level=c.level,
+        text=c.text, page_start=c.page_start, page_end=c.page_end, char_start=c.char_start, char_end=c.char_end,
+        lineage=c.lineage,
+        footnotes=[s.Footnote(marker=f.marker, text=f.text, page=f.page) for f in c.footnotes],
+        parent=_ref(c.parent, nodes[c.parent]) if c.parent is not None else None,
+        children=[_ref(i, n) for i, n in enumerate(nodes) if n.parent == position],
+        links={
+            "self": f"/policies/{slug}/versions/{label}/clauses/{c.label}",
+            "version": f"/policies/{slug}/versions/{label}",
+            "history": f"/policies/{slug}/clauses/{c.label}/history",
+        },
+    )
+    return cacheable(JSONResponse(s.plain(body)), etag)
+
+
+@router.get(
+    "/policies/{slug}/versions/{label}/source",
+    response_class=Response,
+    summary="The archived source file, byte for byte",
+    responses={
+        200: {
+            "description": "The archived bytes; their sha256 in X-Content-SHA256, Repr-Digest and the ETag.",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **NOT_MODIFIED,
+    },
+)
+def get_source(slug: Slug, label: Label, request: Request, session: SessionDep) -> Response:
+    info = storage.get_version(session, slug, label)
+    etag = f'"{info.sha256}"'  # the content hash is the natural strong validator
+    if (cached := not_modified(request, etag, SOURCE_CACHE_CONTROL)) is not None:
+        return cached
+    content, sha256, media_type = storage.snapshot_content(session, slug, label)
+    b64 = base64.b64encode(hashlib.sha256(content).digest()).decode()
+    response = Response(
+        content,
+        media_type=media_type,
+        headers={
+            "X-Content-SHA256": sha256,
+            "Repr-Digest": f"sha-256=:{b64}:",  # RFC 9530
+            "Digest": f"sha-256={b64}",  # the older RFC 3230 form, still read by some clients
+            "Content-Disposition": f'inline; filename="{slug}-{label}.{_EXTENSIONS.get(media_type, "bin")}"',
+        },
+    )
+    return cacheable(response, etag, SOURCE_CACHE_CONTROL)

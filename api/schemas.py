@@ -1,0 +1,237 @@
+"""Response and request models of the HTTP API (kept apart from the table models)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from archive import types as t
+
+
+class Links(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    self: str
+
+
+class Policy(BaseModel):
+    slug: str
+    title: str
+    publisher: str
+    landing_page: str | None = None
+    links: dict[str, str]
+
+    @classmethod
+    def of(cls, info: t.PolicyInfo) -> Policy:
+        base = f"/policies/{info.slug}"
+        return cls(
+            slug=info.slug, title=info.title, publisher=info.publisher, landing_page=info.landing_page,
+            links={"self": base, "versions": f"{base}/versions", "feed": f"{base}/feed.atom"},
+        )
+
+
+class Page(BaseModel):
+    """One page of a list."""
+
+    page: int
+    per_page: int
+    total: int
+
+
+class PolicyList(BaseModel):
+    items: list[Policy]
+    pagination: Page
+
+
+class VersionSummary(BaseModel):
+    policy: str
+    label: str
+    effective: dt.date
+    title: str | None = None
+    page_count: int
+    clause_count: int
+    status: t.SnapshotStatus
+    sha256: str
+    links: dict[str, str]
+
+    @staticmethod
+    def links_for(v: t.VersionInfo) -> dict[str, str]:
+        base = f"/policies/{v.policy}/versions/{v.label}"
+        return {
+            "self": base, "text": f"{base}/text", "clauses": f"{base}/clauses", "source": f"{base}/source",
+        }
+
+    @classmethod
+    def of(cls, v: t.VersionInfo) -> VersionSummary:
+        return cls(
+            policy=v.policy, label=v.label, effective=v.effective, title=v.title, page_count=v.page_count,
+            clause_count=v.clause_count, status=v.status, sha256=v.sha256, links=cls.links_for(v),
+        )
+
+
+class VersionList(BaseModel):
+    policy: str
+    items: list[VersionSummary]
+    pagination: Page
+
+
+class SnapshotRecord(BaseModel):
+    sha256: str
+    size_bytes: int
+    status: t.SnapshotStatus
+    reference_sha256: str | None = None
+    origin: str
+    source_url: str | None = None
+    retrieved_at: str
+    current: bool
+
+
+class ExtractionRecord(BaseModel):
+    kind: str
+    snapshot_sha256: str
+    extractor: str
+    extractor_version: str
+    engine_version: str
+    text_sha256: str
+    extracted_at: str
+
+
+class Provenance(BaseModel):
+    """Where the text came from: the archived file, how it checks out, and how it was extracted."""
+
+    status: t.SnapshotStatus = Field(description="verified / unverified / no-reference against the publisher's hash.")
+    sha256: str = Field(description="sha256 of the archived file (the snapshot this version was extracted from).")
+    reference_sha256: str | None = Field(None, description="The publisher's recorded sha256, when known.")
+    source_url: str | None = None
+    origin: str
+    extractor: str
+    extractor_version: str
+    engine_version: str
+    extracted_at: dt.datetime
+    text_sha256: str
+    snapshots: list[SnapshotRecord]
+    extraction_log: list[ExtractionRecord]
+
+
+class VersionDetail(VersionSummary):
+    previous: str | None = Field(None, description="Label of the version before this one.")
+    next: str | None = Field(None, description="Label of the version after this one.")
+    provenance: Provenance
+
+
+class Footnote(BaseModel):
+    marker: str
+    text: str
+    page: int
+
+
+class ClauseNode(BaseModel):
+    position: int
+    number: str
+    title: str
+    level: int
+    page_start: int
+    page_end: int
+    lineage: str | None = None
+    children: list[ClauseNode] = []
+
+
+class ClauseTree(BaseModel):
+    policy: str
+    version: str
+    count: int
+    clauses: list[ClauseNode]
+
+
+class ClauseRef(BaseModel):
+    position: int
+    number: str
+    title: str
+
+
+class ClauseDetail(BaseModel):
+    policy: str
+    version: str
+    position: int
+    number: str
+    title: str
+    level: int
+    text: str
+    page_start: int
+    page_end: int
+    char_start: int
+    char_end: int
+    lineage: str | None = None
+    footnotes: list[Footnote]
+    parent: ClauseRef | None = None
+    children: list[ClauseRef]
+    links: dict[str, str]
+
+
+class PageText(BaseModel):
+    number: int
+    text: str
+
+
+class VersionText(BaseModel):
+    policy: str
+    version: str
+    page_count: int
+    pages: list[PageText]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    database: Literal["ok"]
+
+
+# Service results are passed through as they are; the services own their shape.
+class Redline(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ServiceResult(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class TextQuoteSelector(BaseModel):
+    """A W3C Web Annotation TextQuoteSelector, optionally narrowed to a policy, version or date."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["TextQuoteSelector"] = "TextQuoteSelector"
+    exact: str = Field(min_length=1, max_length=10_000)
+    prefix: str | None = Field(None, max_length=10_000)
+    suffix: str | None = Field(None, max_length=10_000)
+    policy: str | None = Field(None, min_length=1, max_length=100)
+    version: str | None = Field(None, min_length=1, max_length=100)
+    as_of: dt.date | None = None
+
+
+class Citation(BaseModel):
+    """One citation to check: a quote attributed to a policy (and a version, clause or date)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(None, max_length=200, description="Caller's id, echoed back.")
+    quote: str = Field(min_length=1, max_length=10_000)
+    policy: str | None = Field(None, min_length=1, max_length=100)
+    version: str | None = Field(None, min_length=1, max_length=100)
+    clause: str | None = Field(None, min_length=1, max_length=100)
+    as_of: dt.date | None = None
+    prefix: str | None = Field(None, max_length=10_000)
+    suffix: str | None = Field(None, max_length=10_000)
+
+
+class CitationCheck(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    citations: list[Citation] = Field(min_length=1, max_length=500)
+
+
+def plain(data: Any) -> Any:
+    """A service's dict, made JSON-safe (dates, dataclasses, enums)."""
+    from fastapi.encoders import jsonable_encoder
+
+    return jsonable_encoder(data)

@@ -1,0 +1,202 @@
+"""Which clause of version A became which clause of version B. Pure: clause lists in, pairs out.
+
+Similarity between two clause texts is measured on their space-free canonical form (see
+`archive.diff.words`) as sets of 5-character shingles, so run-together words, quote styles and
+footnote markers do not lower it:
+  sim(a, b)          = 2 |Sa ∩ Sb| / (|Sa| + |Sb|)        (Dice)
+  containment(a in b) = |Sa ∩ Sb| / |Sa|
+
+Passes, each over the clauses not yet paired, in this order:
+1. Same number and same title (case and spacing ignored): the same clause, whatever its text.
+   Unnumbered clauses pair by title (in order when a title repeats).
+2. Same title under a new number, text sim >= RENUMBER_SIM: renumbered.
+3. Same number, new title, text sim >= RETITLE_SIM: the same clause, retitled (modified).
+4. Any remaining pair with text sim >= CONTENT_SIM, best first: renumbered if its number changed.
+5. Kinds: a pair whose parent does not correspond (A's parent is not paired with B's parent) is
+   `moved` only when the evidence is strong: sim >= MOVE_SIM and both texts at least MOVE_MIN_CHARS
+   long; otherwise it stays renumbered/modified. A false "moved" costs more trust than silence.
+6. Split and merge: an unpaired B clause of at least SPLIT_MIN_CHARS whose text is contained in some A
+   clause (containment >= SPLIT_CONTAINMENT) is `added` with relation "split" from that clause; an
+   unpaired A clause contained that much in some B clause is `removed` with relation "merged" into it.
+7. The rest: added or removed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from archive.diff.words import canonical, tokens
+from archive.types import Clause
+
+SHINGLE = 5
+RENUMBER_SIM = 0.3
+RETITLE_SIM = 0.5
+CONTENT_SIM = 0.6
+MOVE_SIM = 0.75
+MOVE_MIN_CHARS = 200
+SPLIT_CONTAINMENT = 0.8
+SPLIT_MIN_CHARS = 150
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One line of the alignment. `a`/`b` are positions in the A and B lists (None when absent)."""
+
+    kind: str  # "same" (to be told modified/unchanged by the word diff), renumbered, moved, added, removed
+    a: int | None
+    b: int | None
+    similarity: float
+    relation: str | None = None  # "split" / "merged" / "retitled"
+    related: int | None = None  # for split: the A clause it came from; for merged: the B clause
+
+
+def _key(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip().rstrip(".:").lower()
+
+
+def _num(s: str) -> str:
+    return s.strip().rstrip(".").lower()
+
+
+def clause_content(c: Clause) -> str:
+    """The text compared for a clause: its body, then its footnotes (markers in brackets)."""
+    notes = "".join(f"\n[^{f.marker}] {f.text}" for f in c.footnotes)
+    return c.text + notes
+
+
+def _shingles(text: str) -> frozenset[str]:
+    s = "".join(canonical(w) for w in tokens(text)).lower()
+    if len(s) <= SHINGLE:
+        return frozenset([s]) if s else frozenset()
+    return frozenset(s[i : i + SHINGLE] for i in range(len(s) - SHINGLE + 1))
+
+
+class _Sims:
+    def __init__(self, a: list[Clause], b: list[Clause]) -> None:
+        self.sa = [_shingles(clause_content(c)) for c in a]
+        self.sb = [_shingles(clause_content(c)) for c in b]
+        self.la = [len(c.text) for c in a]
+        self.lb = [len(c.text) for c in b]
+        self._cache: dict[tuple[int, int], int] = {}
+
+    def common(self, i: int, j: int) -> int:
+        key = (i, j)
+        if key not in self._cache:
+            self._cache[key] = len(self.sa[i] & self.sb[j])
+        return self._cache[key]
+
+    def sim(self, i: int, j: int) -> float:
+        total = len(self.sa[i]) + len(self.sb[j])
+        if total == 0:
+            return 1.0
+        return 2 * self.common(i, j) / total
+
+    def a_in_b(self, i: int, j: int) -> float:
+        return self.common(i, j) / len(self.sa[i]) if self.sa[i] else 0.0
+
+    def b_in_a(self, i: int, j: int) -> float:
+        return self.common(i, j) / len(self.sb[j]) if self.sb[j] else 0.0
+
+
+def align(a: list[Clause], b: list[Clause]) -> list[Pair]:
+    """Pairs in B's document order, removed clauses placed after their preceding A neighbour's pair."""
+    sims = _Sims(a, b)
+    a_to_b: dict[int, int] = {}
+    relation: dict[int, str] = {}
+
+    def pair(i: int, j: int, rel: str | None = None) -> None:
+        a_to_b[i] = j
+        if rel:
+            relation[i] = rel
+
+    def free_b() -> list[int]:
+        taken = set(a_to_b.values())
+        return [j for j in range(len(b)) if j not in taken]
+
+    # 1. Same number and title.
+    by_key: dict[tuple[str, str], list[int]] = {}
+    for j, c in enumerate(b):
+        by_key.setdefault((_num(c.number), _key(c.title)), []).append(j)
+    for i, c in enumerate(a):
+        js = by_key.get((_num(c.number), _key(c.title)))
+        if js:
+            pair(i, js.pop(0))
+
+    # 2. Same title, new number.
+    for i, c in enumerate(a):
+        if i in a_to_b or not c.number or not _key(c.title):
+            continue
+        cands = [j for j in free_b() if _key(b[j].title) == _key(c.title) and sims.sim(i, j) >= RENUMBER_SIM]
+        if cands:
+            pair(i, max(cands, key=lambda j: sims.sim(i, j)))
+
+    # 3. Same number, new title.
+    for i, c in enumerate(a):
+        if i in a_to_b or not c.number:
+            continue
+        cands = [j for j in free_b() if _num(b[j].number) == _num(c.number) and sims.sim(i, j) >= RETITLE_SIM]
+        if cands:
+            pair(i, cands[0], "retitled")
+
+    # 4. By content, best first.
+    fb = free_b()
+    scored = sorted(
+        ((sims.sim(i, j), i, j) for i in range(len(a)) if i not in a_to_b for j in fb),
+        key=lambda t: (-t[0], t[1], t[2]),
+    )
+    used_b: set[int] = set()
+    for s, i, j in scored:
+        if s < CONTENT_SIM:
+            break
+        if i in a_to_b or j in used_b:
+            continue
+        pair(i, j)
+        used_b.add(j)
+
+    b_to_a = {j: i for i, j in a_to_b.items()}
+    pairs: dict[int, Pair] = {}  # by B position
+    for j, i in b_to_a.items():
+        ca, cb = a[i], b[j]
+        s = round(sims.sim(i, j), 3)
+        parent_ok = (ca.parent is None and cb.parent is None) or (
+            ca.parent is not None and cb.parent is not None and a_to_b.get(ca.parent) == cb.parent
+        )
+        if not parent_ok and s >= MOVE_SIM and min(sims.la[i], sims.lb[j]) >= MOVE_MIN_CHARS:
+            kind = "moved"
+        elif _num(ca.number) != _num(cb.number):
+            kind = "renumbered"
+        else:
+            kind = "same"
+        pairs[j] = Pair(kind, i, j, s, relation.get(i))
+
+    # 6-7. Added (maybe split off) and removed (maybe merged in).
+    for j in range(len(b)):
+        if j in pairs:
+            continue
+        best = max(range(len(a)), key=lambda i: sims.b_in_a(i, j), default=None)
+        if best is not None and sims.lb[j] >= SPLIT_MIN_CHARS and sims.b_in_a(best, j) >= SPLIT_CONTAINMENT:
+            pairs[j] = Pair("added", None, j, round(sims.b_in_a(best, j), 3), "split", best)
+        else:
+            pairs[j] = Pair("added", None, j, 0.0)
+    removed: dict[int, Pair] = {}
+    for i in range(len(a)):
+        if i in a_to_b:
+            continue
+        best = max(range(len(b)), key=lambda j: sims.a_in_b(i, j), default=None)
+        if best is not None and sims.la[i] >= SPLIT_MIN_CHARS and sims.a_in_b(i, best) >= SPLIT_CONTAINMENT:
+            removed[i] = Pair("removed", i, None, round(sims.a_in_b(i, best), 3), "merged", best)
+        else:
+            removed[i] = Pair("removed", i, None, 0.0)
+
+    # Order: B's document order; a removed clause follows the pair of the nearest earlier A clause.
+    out: list[Pair] = []
+    after: dict[int | None, list[Pair]] = {}
+    for i, p in sorted(removed.items()):
+        anchor = next((a_to_b[k] for k in range(i - 1, -1, -1) if k in a_to_b), None)
+        after.setdefault(anchor, []).append(p)
+    out.extend(after.get(None, []))
+    for j in range(len(b)):
+        out.append(pairs[j])
+        out.extend(after.get(j, []))
+    return out

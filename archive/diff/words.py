@@ -1,0 +1,255 @@
+"""Word-level changes between two texts, insensitive to the noise of PDF extraction.
+
+How it works:
+1. Both texts are normalised (NFKC for ligatures, soft hyphens and form feeds dropped, a hyphen at a
+   line end between lowercase letters joined) and split into words at whitespace.
+2. Every word gets a *canonical key*: quote styles unified, dashes and hyphens dropped, footnote markers
+   glued to a word removed ("risks5beyond" -> "risksbeyond", "face.1Where", "4“Double", "[^4]").
+3. Words are mapped to single characters (one per distinct key) and diffed with diff-match-patch,
+   then `diff_cleanupSemantic`; a change therefore never splits a word.
+4. Each changed hunk (the deletes and inserts between two equal runs) is compared on its canonical
+   form with all spaces removed: if the letters are the same ("containssufficient" vs "contains
+   sufficient", a moved page break, a quote style) the hunk is noise and becomes equal. Otherwise the
+   hunk is refined with a character diff of those space-free strings, and only equal stretches that
+   start and end on a word boundary on *both* sides are kept as equal, so words are still whole.
+
+Equal text is shown as the newer version prints it. Whitespace in op texts is collapsed to one space.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from diff_match_patch import diff_match_patch
+
+# Hunks whose space-free forms are both longer than this skip the character refinement (a rewrite,
+# not a spacing accident); their edges are still trimmed on common word boundaries.
+REFINE_MAX_CHARS = 4000
+# A refined equal stretch shorter than this (canonical characters) is folded into the change, so a
+# rewritten sentence does not come out as confetti around shared little words.
+MIN_EQUAL_CHARS = 4
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "«": '"', "»": '"',
+                         "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "`": "'"})
+_DASHES = re.compile(r"[\-‐‑‒–—―−\u00ad]")
+_MARKER_AFTER_WORD = re.compile(r"(?<=[a-z]{2})\d{1,2}(?!\d)")
+_MARKER_AFTER_PUNCT = re.compile(r"(?<=[a-z][.,;:!?)\"'])\d{1,2}(?=[A-Z\"]|$)")
+_MARKER_LEADING = re.compile(r"^\d{1,2}(?=[A-Z\"])")
+_MARKER_TOKEN = re.compile(r"^\[\^?\w{1,3}\]$")
+_LINE_HYPHEN = re.compile(r"(?<=[a-z])-\s*\n\s*(?=[a-z])")
+_WORD = re.compile(r"\S+")
+# A footnote marker glued between two words ("risks5beyond", "face.1Where") separates them.
+_GLUED_MARKER = re.compile(r"(?<=[a-z][a-z])(\d{1,2})(?=[A-Za-z])|(?<=[a-z][.,;:)\"'”’])(\d{1,2})(?=[A-Z“\"])")
+
+
+def normalize(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "").replace("\f", "\n")
+    return _LINE_HYPHEN.sub("", text)
+
+
+def canonical(word: str) -> str:
+    """The part of a word that counts as content (see the module docstring)."""
+    if _MARKER_TOKEN.match(word):
+        return ""
+    w = word.translate(_QUOTES)
+    w = _MARKER_LEADING.sub("", w)
+    w = _MARKER_AFTER_WORD.sub("", w)
+    w = _MARKER_AFTER_PUNCT.sub("", w)
+    return _DASHES.sub("", w)
+
+
+def tokens(text: str) -> list[str]:
+    return _WORD.findall(_GLUED_MARKER.sub(lambda m: (m.group(1) or m.group(2)) + " ", normalize(text)))
+
+
+@dataclass(frozen=True)
+class Op:
+    op: str  # "equal" | "insert" | "delete"
+    text: str
+
+    def as_dict(self) -> dict:
+        return {"op": self.op, "text": self.text}
+
+
+_dmp = diff_match_patch()
+_dmp.Diff_Timeout = 0  # deterministic: never give up half way
+
+
+def _encode(a: list[str], b: list[str]) -> tuple[str, str]:
+    table: dict[str, str] = {}
+
+    def enc(words: list[str]) -> str:
+        out = []
+        for w in words:
+            ch = table.get(w)
+            if ch is None:
+                n = len(table) + 0x100
+                if n >= 0xD800:  # skip the surrogate block
+                    n += 0x800
+                ch = table[w] = chr(n)
+            out.append(ch)
+        return "".join(out)
+
+    return enc(a), enc(b)
+
+
+def _word_diff(ka: list[str], kb: list[str]) -> list[tuple[int, int, int, int]]:
+    """Segments (op, count) over the two key lists as (op, i, j, n): op -1/0/1 at A index i, B index j."""
+    ca, cb = _encode(ka, kb)
+    diffs = _dmp.diff_main(ca, cb, False)
+    _dmp.diff_cleanupSemantic(diffs)
+    out = []
+    i = j = 0
+    for op, s in diffs:
+        out.append((op, i, j, len(s)))
+        if op <= 0:
+            i += len(s)
+        if op >= 0:
+            j += len(s)
+    return out
+
+
+def _boundaries(keys: list[str]) -> dict[int, int]:
+    """Canonical char offset -> number of words before it, at every word boundary."""
+    pos = {0: 0}
+    n = 0
+    for idx, k in enumerate(keys):
+        n += len(k)
+        pos[n] = idx + 1  # words with empty keys share an offset; the later index wins
+    return pos
+
+
+def _refine(ka: list[str], kb: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """Split one changed hunk into (op, a0, a1, b0, b1) pieces, equal only where letters agree."""
+    sa, sb = "".join(ka), "".join(kb)
+    if sa == sb:
+        return [("equal", 0, len(ka), 0, len(kb))]
+    ba, bb = _boundaries(ka), _boundaries(kb)
+    equal_spans: list[tuple[int, int, int, int]] = []  # canonical (a_start, a_end, b_start, b_end)
+    if len(sa) <= REFINE_MAX_CHARS and len(sb) <= REFINE_MAX_CHARS and sa and sb:
+        diffs = _dmp.diff_main(sa, sb, False)
+        _dmp.diff_cleanupSemantic(diffs)
+        x = y = 0
+        for op, s in diffs:
+            if op == 0:
+                equal_spans.append((x, x + len(s), y, y + len(s)))
+            if op <= 0:
+                x += len(s)
+            if op >= 0:
+                y += len(s)
+    else:  # common prefix and suffix only
+        p = _dmp.diff_commonPrefix(sa, sb)
+        if p:
+            equal_spans.append((0, p, 0, p))
+        q = _dmp.diff_commonSuffix(sa[p:], sb[p:])
+        if q:
+            equal_spans.append((len(sa) - q, len(sa), len(sb) - q, len(sb)))
+    pieces: list[tuple[str, int, int, int, int]] = []
+    wa = wb = 0  # words consumed so far
+    for xa, xe, ya, ye in equal_spans:
+        # Shrink the span to offsets that are word boundaries on both sides (same shift on each).
+        start = next((d for d in range(xe - xa + 1) if xa + d in ba and ya + d in bb), None)
+        if start is None:
+            continue
+        end = next((d for d in range(xe - xa, start - 1, -1) if xa + d in ba and ya + d in bb), None)
+        if end is None or end - start < MIN_EQUAL_CHARS and not (xa + start == 0 and xa + end == len(sa)):
+            continue
+        a0, a1 = ba[xa + start], ba[xa + end]
+        b0, b1 = bb[ya + start], bb[ya + end]
+        if a0 < wa or b0 < wb:
+            continue
+        if a0 > wa or b0 > wb:
+            pieces.append(("change", wa, a0, wb, b0))
+        pieces.append(("equal", a0, a1, b0, b1))
+        wa, wb = a1, b1
+    if wa < len(ka) or wb < len(kb):
+        pieces.append(("change", wa, len(ka), wb, len(kb)))
+    return pieces
+
+
+def _join(words: list[str]) -> str:
+    return " ".join(words)
+
+
+def diff_words(a: str, b: str) -> list[Op]:
+    """Ops turning text `a` into text `b`; see the module docstring for what counts as a change."""
+    wa, wb = tokens(a), tokens(b)
+    ka, kb = [canonical(w) for w in wa], [canonical(w) for w in wb]
+    segs = _word_diff(ka, kb)
+    raw: list[tuple[str, list[str]]] = []
+    k = 0
+    while k < len(segs):
+        op, i, j, n = segs[k]
+        if op == 0:
+            raw.append(("equal", wb[j : j + n]))
+            k += 1
+            continue
+        # Gather the whole hunk of deletes and inserts up to the next equal run.
+        i0, j0 = i, j
+        i1, j1 = i, j
+        while k < len(segs) and segs[k][0] != 0:
+            op, i, j, n = segs[k]
+            if op < 0:
+                i1 = i + n
+            else:
+                j1 = j + n
+            k += 1
+        hka, hkb = ka[i0:i1], kb[j0:j1]
+        for kind, a0, a1, b0, b1 in _refine(hka, hkb):
+            if kind == "equal":
+                raw.append(("equal", wb[j0 + b0 : j0 + b1]))
+                continue
+            da, ib = wa[i0 + a0 : i0 + a1], wb[j0 + b0 : j0 + b1]
+            if "".join(hka[a0:a1]) == "".join(hkb[b0:b1]):  # only markers or dashes differ
+                raw.append(("equal", ib))
+                continue
+            if "".join(hka[a0:a1]):
+                raw.append(("delete", da))
+            elif da:
+                pass  # a lone dash or marker went away: noise
+            if "".join(hkb[b0:b1]):
+                raw.append(("insert", ib))
+            elif ib:
+                raw.append(("equal", ib))
+    return _coalesce(raw)
+
+
+def _coalesce(raw: list[tuple[str, list[str]]]) -> list[Op]:
+    merged: list[tuple[str, list[str]]] = []
+    for op, words in raw:
+        if not words:
+            continue
+        if merged and merged[-1][0] == op:
+            merged[-1][1].extend(words)
+        elif op == "delete" and len(merged) >= 1 and merged[-1][0] == "insert":
+            # Keep deletes before inserts inside a change; merge with an earlier delete if any.
+            ins = merged.pop()
+            if merged and merged[-1][0] == "delete":
+                merged[-1][1].extend(words)
+            else:
+                merged.append(("delete", list(words)))
+            merged.append(ins)
+        else:
+            merged.append((op, list(words)))
+    ops: list[Op] = []
+    for n, (op, words) in enumerate(merged):
+        # Words keep the space that followed them; only the very last op ends without one.
+        ops.append(Op(op, _join(words) + (" " if n + 1 < len(merged) else "")))
+    return ops
+
+
+def is_unchanged(ops: list[Op]) -> bool:
+    return all(o.op == "equal" for o in ops)
+
+
+def similarity(a: str, b: str, ops: list[Op] | None = None) -> float:
+    """Share of content (canonical characters) the two texts have in common, 0..1."""
+    ops = diff_words(a, b) if ops is None else ops
+    eq = sum(len("".join(canonical(w) for w in o.text.split())) for o in ops if o.op == "equal")
+    la = sum(len(canonical(w)) for w in tokens(a))
+    lb = sum(len(canonical(w)) for w in tokens(b))
+    if la + lb == 0:
+        return 1.0
+    return round(min(1.0, 2 * eq / (la + lb)), 3)

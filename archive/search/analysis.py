@@ -1,0 +1,192 @@
+"""The search analyzer: find text as PDFs extract it by typing the words normally.
+
+Text extracted from the publisher's PDFs has run-together words ("publishRisk Reportsdiscussing",
+"containssufficient"), footnote markers glued to words ("risks5beyond"), curly quotes, dashes,
+hyphenated compounds and ligatures. One tokenizer handles all of it, the same way for the indexed
+text and for the query, so phrases still line up:
+
+1. Characters: NFKC (ligatures "ﬁ" -> "fi"), curly quotes and every dash/hyphen are separators.
+2. Words are runs of letters and digits; a run is split again where
+   - a lowercase letter meets a capital ("publishRisk" -> publish, Risk),
+   - one or two digits follow three lowercase letters: a footnote marker, dropped
+     ("risks5beyond" -> risks, beyond; "company3" -> company),
+   - letters meet digits otherwise ("ASL3" -> asl, 3).
+3. Decompounding with a split table learnt from the indexed texts themselves: a word that is rare
+   while its two (or three) halves are common words of the same corpus is replaced by its halves
+   ("containssufficient" -> contains, sufficient; "thatthe" -> that, the). The table is part of
+   the analyzer, so it is pickled with the index schema and queries are split the same way.
+   Rarity is counted over distinct clause texts, so unchanged clauses repeated in many versions do
+   not make a run-together word look common.
+4. Lowercase and Porter stemming ("risks" finds "risk").
+
+Positions advance one per emitted token, so a phrase typed normally matches its run-together form.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+
+from whoosh.analysis import Token, Tokenizer
+from whoosh.lang.porter import stem
+
+# Punctuation that PDFs set in typographic forms; all of it only separates words.
+_RUN = re.compile(r"[^\W_]+")
+_MARKER = re.compile(r"(?<=[a-z]{3})\d{1,2}(?!\d)")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_ALNUM_EDGE = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+
+MIN_SPLIT_WORD = 5  # shorter words are never decompounded
+MIN_PART = 2
+MIN_PART_FREQ = 3  # each half must be a word seen in at least this many distinct texts
+RARITY = 4  # ... and at least this many times more often than the run-together word
+
+
+def _pieces(run: str, start: int) -> Iterator[tuple[str, int, int]]:
+    """Split one letter/digit run at case, marker and letter/digit boundaries: (text, start, end)."""
+    cuts: list[tuple[int, int]] = []  # spans to keep
+    pos = 0
+    for m in _MARKER.finditer(run):
+        cuts.append((pos, m.start()))
+        pos = m.end()
+    cuts.append((pos, len(run)))
+    for a, b in cuts:
+        chunk = run[a:b]
+        if not chunk:
+            continue
+        edges = [0] + [m.start() for m in _CAMEL.finditer(chunk)] + [m.start() for m in _ALNUM_EDGE.finditer(chunk)]
+        edges = sorted(set(edges)) + [len(chunk)]
+        for x, y in zip(edges, edges[1:], strict=False):
+            if y > x:
+                yield chunk[x:y], start + a + x, start + a + y
+
+
+def words(text: str) -> Iterator[tuple[str, int, int]]:
+    """Lowercased words before decompounding and stemming, with their offsets in `text`."""
+    for m in _RUN.finditer(text):
+        for piece, s, e in _pieces(m.group(0), m.start()):
+            norm = unicodedata.normalize("NFKC", piece).lower()
+            # NFKC may expand (ligatures) or produce separators: re-split the normalised piece.
+            if norm.isalnum():
+                yield norm, s, e
+            else:
+                for sub in _RUN.findall(norm):
+                    yield sub, s, e
+
+
+def learn_splits(texts: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """The decompounding table for a corpus: run-together word -> its parts (see module doc)."""
+    freq: Counter[str] = Counter()
+    for text in set(texts):
+        freq.update({w for w, _, _ in words(text)})
+    splits: dict[str, tuple[str, ...]] = {}
+
+    def common(part: str) -> int:
+        return freq[part] if len(part) >= MIN_PART and freq[part] >= MIN_PART_FREQ else 0
+
+    for word, n in freq.items():
+        if len(word) < MIN_SPLIT_WORD or not word.isalpha():
+            continue
+        need = n * RARITY
+        best: tuple[int, tuple[str, ...]] | None = None
+        for i in range(MIN_PART, len(word) - MIN_PART + 1):
+            a, b = word[:i], word[i:]
+            fa = common(a)
+            if not fa:
+                continue
+            fb = common(b)
+            if fb:
+                score = min(fa, fb)
+                if score >= need and (best is None or score > best[0]):
+                    best = (score, (a, b))
+            elif best is None and len(b) >= 2 * MIN_PART:
+                for j in range(MIN_PART, len(b) - MIN_PART + 1):
+                    c, d = b[:j], b[j:]
+                    fc, fd = common(c), common(d)
+                    score = min(fa, fc, fd)
+                    if fc and fd and score >= need and (best is None or score > best[0]):
+                        best = (score, (a, c, d))
+        if best is not None:
+            splits[word] = best[1]
+    return splits
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return stem(word) if word.isalpha() else word
+
+
+class ArchiveTokenizer(Tokenizer):
+    """Whoosh tokenizer doing all of the module docstring's steps (see there)."""
+
+    def __init__(self, splits: dict[str, tuple[str, ...]] | None = None, stemming: bool = True) -> None:
+        self.splits = dict(splits or {})
+        self.stemming = stemming
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, ArchiveTokenizer)
+            and self.splits == other.splits
+            and self.stemming == other.stemming
+        )
+
+    def __hash__(self) -> int:  # pragma: no cover - Whoosh never hashes analyzers
+        return hash((len(self.splits), self.stemming))
+
+    def terms(self, text: str) -> list[tuple[str, int, int]]:
+        """The indexed terms of `text` with their character spans, in order."""
+        out: list[tuple[str, int, int]] = []
+        for w, s, e in words(text):
+            parts = self.splits.get(w)
+            if parts and e - s == len(w):
+                at = s
+                for p in parts:
+                    out.append((_stem(p) if self.stemming else p, at, at + len(p)))
+                    at += len(p)
+            elif parts:
+                out.extend((_stem(p) if self.stemming else p, s, e) for p in parts)
+            else:
+                out.append((_stem(w) if self.stemming else w, s, e))
+        return out
+
+    def __call__(  # noqa: PLR0913 - Whoosh's tokenizer signature
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = value.lower()
+            t.boost = 1.0
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar, t.endchar = start_char, start_char + len(value)
+            yield t
+            return
+        for pos, (term, s, e) in enumerate(self.terms(value)):
+            t.text = term
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = value[s:e]
+            if positions:
+                t.pos = start_pos + pos
+            if chars:
+                t.startchar, t.endchar = start_char + s, start_char + e
+            yield t
+
+
+def make_analyzer(splits: dict[str, tuple[str, ...]] | None = None) -> ArchiveTokenizer:
+    return ArchiveTokenizer(splits)

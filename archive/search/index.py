@@ -1,0 +1,281 @@
+"""The Whoosh index: one document per clause per version, derived from SQL and never the source of truth.
+
+Beside the Whoosh files the index folder holds `fingerprint.json`: a digest of what SQL held when the
+index was built (versions, their text hashes, clause counts, lineages, policy names) plus the schema
+version and the document count. `open_index` serves an index only when that fingerprint equals the
+one SQL gives now and the index opens and reads back the expected number of documents; a missing,
+stale or damaged index yields None and the caller rebuilds it.
+
+Rebuilds are written to a sibling folder and swapped in with two renames, under an exclusive lock
+file (`<index>.lock`), so there is one writer at a time and readers never see a half-built index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as windex
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+
+from archive.errors import ServiceUnavailable
+from archive.search.analysis import ArchiveTokenizer, learn_splits
+from archive.types import PAGE_SEPARATOR, Clause, PolicyInfo, VersionInfo
+
+SCHEMA_VERSION = "search-1"
+FINGERPRINT_FILE = "fingerprint.json"
+LOCK_TIMEOUT_S = 600.0
+
+
+@dataclass(frozen=True)
+class IndexedClause:
+    """What the index holds about one clause of one version (enough to cite it without SQL)."""
+
+    policy: str
+    policy_title: str
+    publisher: str
+    version: str
+    effective: str  # ISO date
+    position: int
+    number: str
+    title: str
+    lineage: str | None
+    text: str
+    page_start: int
+    page_end: int
+    body_page: int  # page on which `text` starts
+    page_breaks: tuple[int, ...] = ()  # offsets in `text` where a new page starts
+    body_offset: int = 0  # offset of text[0] in the version's full text
+
+    @property
+    def doc_id(self) -> str:
+        return f"{self.policy}@{self.version}#{self.position}"
+
+    @property
+    def group(self) -> str:
+        """Collapse key: the lineage when known, else the clause's number (or title) in its policy."""
+        if self.lineage:
+            return f"{self.policy}|L|{self.lineage}"
+        return f"{self.policy}|N|{(self.number or self.title).lower()}"
+
+    @property
+    def label(self) -> str:
+        return self.number or self.title
+
+    def page_at(self, offset: int) -> int:
+        """The page of a character offset in `text`."""
+        return self.body_page + sum(1 for b in self.page_breaks if b <= offset)
+
+
+def entry_for(
+    version: VersionInfo,
+    position: int,
+    clause: Clause,
+    *,
+    full_text: str | None = None,
+    policy: PolicyInfo | None = None,
+) -> IndexedClause:
+    """Turn a stored clause into an index entry; `full_text` (the version's) gives exact pages."""
+    body_offset, body_page, breaks = clause.char_start, clause.page_start, ()
+    if full_text:
+        span = full_text[clause.char_start : clause.char_end]
+        at = span.replace(PAGE_SEPARATOR, "\n").find(clause.text) if clause.text else -1
+        if at >= 0:
+            body_offset = clause.char_start + at
+            body_page = clause.page_start + span[:at].count(PAGE_SEPARATOR)
+            body = full_text[body_offset : body_offset + len(clause.text)]
+            breaks = tuple(i for i, ch in enumerate(body) if ch == PAGE_SEPARATOR)
+    return IndexedClause(
+        policy=version.policy,
+        policy_title=(policy.title if policy else None) or version.title or version.policy,
+        publisher=policy.publisher if policy else "",
+        version=version.label,
+        effective=version.effective.isoformat(),
+        position=position,
+        number=clause.number,
+        title=clause.title,
+        lineage=clause.lineage,
+        text=clause.text,
+        page_start=clause.page_start,
+        page_end=clause.page_end,
+        body_page=body_page,
+        page_breaks=breaks,
+        body_offset=body_offset,
+    )
+
+
+def make_schema(splits: dict[str, tuple[str, ...]]) -> Schema:
+    analyzer = ArchiveTokenizer(splits)
+    return Schema(
+        id=ID(stored=True, unique=True),
+        policy=ID(stored=True, sortable=True),
+        version=ID(stored=True, sortable=True),
+        effective=ID(stored=True, sortable=True),
+        number=ID(stored=True),
+        lineage=ID(stored=True),
+        group=ID(stored=True, sortable=True),
+        position=NUMERIC(stored=True, sortable=True),
+        title=TEXT(analyzer=analyzer, stored=True, field_boost=2.0, multitoken_query="phrase"),
+        text=TEXT(analyzer=analyzer, stored=True, multitoken_query="phrase"),
+        meta=STORED(),
+    )
+
+
+def _meta(e: IndexedClause) -> dict:
+    return {
+        "policy_title": e.policy_title,
+        "publisher": e.publisher,
+        "page_start": e.page_start,
+        "page_end": e.page_end,
+        "body_page": e.body_page,
+        "page_breaks": list(e.page_breaks),
+        "body_offset": e.body_offset,
+    }
+
+
+def from_stored(fields: Mapping) -> IndexedClause:
+    meta = fields["meta"]
+    return IndexedClause(
+        policy=fields["policy"],
+        policy_title=meta["policy_title"],
+        publisher=meta["publisher"],
+        version=fields["version"],
+        effective=fields["effective"],
+        position=fields["position"],
+        number=fields.get("number", ""),
+        title=fields.get("title", ""),
+        lineage=fields.get("lineage") or None,
+        text=fields.get("text", ""),
+        page_start=meta["page_start"],
+        page_end=meta["page_end"],
+        body_page=meta["body_page"],
+        page_breaks=tuple(meta["page_breaks"]),
+        body_offset=meta["body_offset"],
+    )
+
+
+def write_index(path: Path, entries: Iterable[IndexedClause], fingerprint: str) -> int:
+    """Write a complete index into the empty folder `path`; returns the number of documents."""
+    items = list(entries)
+    # Newest versions first, so equal scores list the newest version first.
+    items.sort(key=lambda e: (-dt.date.fromisoformat(e.effective).toordinal(), e.policy, e.version, e.position))
+    splits = learn_splits([e.text for e in items] + [e.title for e in items])
+    path.mkdir(parents=True, exist_ok=True)
+    ix = windex.create_in(str(path), make_schema(splits))
+    writer = ix.writer(limitmb=256)
+    for e in items:
+        writer.add_document(
+            id=e.doc_id,
+            policy=e.policy,
+            version=e.version,
+            effective=e.effective,
+            number=e.number,
+            lineage=e.lineage or "",
+            group=e.group,
+            position=e.position,
+            title=e.title,
+            text=e.text,
+            meta=_meta(e),
+        )
+    writer.commit()
+    ix.close()
+    (path / FINGERPRINT_FILE).write_text(
+        json.dumps({"fingerprint": fingerprint, "schema": SCHEMA_VERSION, "doc_count": len(items)})
+    )
+    return len(items)
+
+
+def read_fingerprint(path: Path) -> dict | None:
+    try:
+        data = json.loads((path / FINGERPRINT_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+@dataclass
+class SearchIndex:
+    """An opened, validated index."""
+
+    path: Path
+    ix: windex.Index
+    fingerprint: str
+    doc_count: int
+    opened_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def schema(self) -> Schema:
+        return self.ix.schema
+
+    @property
+    def analyzer(self) -> ArchiveTokenizer:
+        return self.ix.schema["text"].analyzer
+
+    @contextmanager
+    def searcher(self) -> Iterator:
+        with self.ix.searcher() as s:
+            yield s
+
+
+def open_index(path: Path, fingerprint: str) -> SearchIndex | None:
+    """The index at `path` if it is present, current (same fingerprint) and readable; else None."""
+    meta = read_fingerprint(path)
+    if not meta or meta.get("schema") != SCHEMA_VERSION or meta.get("fingerprint") != fingerprint:
+        return None
+    try:
+        ix = windex.open_dir(str(path))
+        with ix.searcher() as s:
+            n = s.doc_count()
+            if n != meta.get("doc_count"):
+                return None
+            if n:  # read the last document back: a truncated segment fails here
+                s.stored_fields(s.reader().doc_count_all() - 1)
+            if not isinstance(ix.schema["text"].analyzer, ArchiveTokenizer):
+                return None
+    except Exception:  # noqa: BLE001 - any failure to read means damaged: rebuild, never serve
+        return None
+    return SearchIndex(path=path, ix=ix, fingerprint=fingerprint, doc_count=n)
+
+
+@contextmanager
+def writer_lock(path: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+    """Exclusive lock for the one index writer (a lock file beside the index folder)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.parent / f"{path.name}.lock"
+    with open(lock_path, "a+") as fh:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise ServiceUnavailable("the search index is being rebuilt by another process") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def replace_index(path: Path, build: Callable[[Path], object]) -> None:
+    """Build into a sibling folder, then swap it in. Call with `writer_lock` held."""
+    tmp = path.parent / f".{path.name}.new-{os.getpid()}"
+    old = path.parent / f".{path.name}.old-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        build(tmp)
+        if path.exists():
+            os.rename(path, old)
+        os.rename(tmp, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,290 @@
+"""Ingest through the CLI: the whole corpus, provenance, idempotence, re-extraction, replacement."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import tomllib
+
+import pytest
+
+from archive.db import storage
+from archive.db.engine import read_session
+from tests.conftest import CORPUS, NONCOMPLIANCE_PDFS, RSP_PDFS
+
+V31 = RSP_PDFS / "rsp-v3.1_2026-04-02.pdf"
+V30 = RSP_PDFS / "rsp-v3.0_2026-02-24.pdf"
+
+
+def _manifest_facts(slug: str) -> dict[str, dict]:
+    data = tomllib.loads((CORPUS / slug / "manifest.toml").read_text())
+    return {v["version"]: v for v in data["versions"]}
+
+
+# --- the shared corpus archive (read-only) -----------------------------------------------------
+
+
+@pytest.mark.parametrize("slug", ["anthropic-rsp", "anthropic-rsp-noncompliance"])
+def test_every_version_ingested_with_manifest_page_count(corpus_engine, slug):
+    facts = _manifest_facts(slug)
+    with read_session(corpus_engine) as session:
+        versions = storage.list_versions(session, slug)
+    assert [v.label for v in versions] == list(facts)
+    for v in versions:
+        assert v.page_count == facts[v.label]["pages"], v.label
+        assert v.effective == facts[v.label]["effective"]
+        assert v.clause_count > 5
+
+
+@pytest.mark.parametrize("slug", ["anthropic-rsp", "anthropic-rsp-noncompliance"])
+def test_corpus_pdfs_are_never_claimed_as_originals(corpus_engine, slug):
+    """The corpus PDFs are reconstructions: provenance says unverified and keeps both hashes."""
+    facts = _manifest_facts(slug)
+    with read_session(corpus_engine) as session:
+        for v in storage.list_versions(session, slug):
+            assert v.status.value == "unverified"
+            assert v.sha256 == facts[v.label]["pdf_sha256"]
+            assert v.reference_sha256 == facts[v.label]["original_sha256"]
+            assert v.sha256 != v.reference_sha256
+            assert v.origin.startswith("local:")
+            assert v.extractor and v.extractor_version and v.engine_version
+            assert len(v.text_sha256) == 64
+
+
+def test_versions_command(corpus_env, cli):
+    result = cli("versions")
+    assert result.exit_code == 0
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 11  # header + 10 versions
+    assert any(line.split()[:3] == ["anthropic-rsp", "3.1", "2026-04-02"] and "unverified" in line for line in lines)
+    data = json.loads(cli("versions", "anthropic-rsp", "--json").stdout)
+    assert [d["label"] for d in data] == ["1.0", "2.0", "2.2", "3.0", "3.1", "3.2", "3.3", "3.4"]
+    assert {d["status"] for d in data} == {"unverified"}
+
+
+def test_show_full_text_separates_pages_with_form_feed(corpus_env, cli):
+    result = cli("show", "anthropic-rsp@3.1")
+    assert result.exit_code == 0
+    assert result.stdout.count("\f") == 20 - 1
+    assert "Responsible Scaling Policy, Anthropic" not in result.stdout  # the running footer is not text
+    assert "Scope and Timing" in result.stdout
+
+
+def test_show_clause_outline_and_json(corpus_env, cli):
+    clause = cli("show", "anthropic-rsp@3.1", "--clause", "3.6")
+    assert clause.exit_code == 0
+    assert clause.stdout.startswith("3.6 External Review")
+    assert "p. 14" in clause.stdout.splitlines()[0]
+    data = json.loads(cli("show", "anthropic-rsp@3.1", "--clause", "3.6", "--json").stdout)
+    assert data["clause"]["number"] == "3.6" and data["clause"]["page_start"] == 14
+    outline = cli("show", "anthropic-rsp@3.1", "--outline").stdout
+    assert "    3.6.1 Selecting external reviewers" in outline
+    tree = json.loads(cli("show", "anthropic-rsp@3.1", "--outline", "--json").stdout)["clauses"]
+    numbers = [c["number"] for c in tree]
+    assert numbers.index("3.6") < numbers.index("3.6.1")
+    assert tree[numbers.index("3.6.1")]["parent"] == numbers.index("3.6")
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("show", "anthropic-rsp@9.9"), "no version '9.9'"),
+        (("show", "nope@1.0"), "no policy 'nope'"),
+        (("show", "anthropic-rsp@3.1", "--clause", "77"), "no clause '77'"),
+        (("show", "anthropic-rsp"), "SLUG@LABEL"),
+        (("versions", "nope"), "no policy 'nope'"),
+    ],
+)
+def test_read_errors_are_one_line(corpus_env, cli, args, needle):
+    result = cli(*args)
+    assert result.exit_code != 0
+    assert needle in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+# --- writing tests: each on a fresh database ---------------------------------------------------
+
+
+def _place(settings, slug: str, *names: str) -> None:
+    folder = settings.versions_dir / slug
+    source = RSP_PDFS if slug == "anthropic-rsp" else NONCOMPLIANCE_PDFS
+    for name in names:
+        shutil.copy(source / name, folder / name)
+
+
+def _counts(settings) -> dict[str, int]:
+    from archive.db.engine import make_engine
+
+    engine = make_engine(settings)
+    with read_session(engine) as session:
+        result = storage.counts(session)
+    engine.dispose()
+    return result
+
+
+def test_reingest_unchanged_changes_nothing(fresh_env, cli):
+    _place(fresh_env, "anthropic-rsp", V31.name)
+    first = cli("ingest", "--policy", "anthropic-rsp")
+    assert first.exit_code == 1  # the other seven files are missing: named, and the present one still ingested
+    assert "anthropic-rsp@3.1: ingested" in first.stdout
+    assert first.stderr.count("file named by the manifest is missing") == 7
+    before = _counts(fresh_env)
+    again = cli("ingest", "--policy", "anthropic-rsp", "--version", "3.1")
+    assert again.exit_code == 0 and "anthropic-rsp@3.1: unchanged" in again.stdout
+    assert _counts(fresh_env) == before
+
+
+def test_new_extractor_version_records_a_reextraction(fresh_env, cli, monkeypatch):
+    _place(fresh_env, "anthropic-rsp", V31.name)
+    assert cli("ingest", "--policy", "anthropic-rsp", "--version", "3.1").exit_code == 0
+    import ingest.pdf
+    import ingest.service
+
+    real = ingest.pdf.extract_pdf
+
+    def newer(*args, **kwargs):
+        doc = real(*args, **kwargs)
+        doc.extractor_version = doc.extractor_version + "+test"
+        return doc
+
+    monkeypatch.setattr(ingest.service, "EXTRACTOR_VERSION", ingest.service.EXTRACTOR_VERSION + "+test")
+    monkeypatch.setattr(ingest.service, "extract_pdf", newer)
+    result = cli("ingest", "--policy", "anthropic-rsp", "--version", "3.1")
+    assert result.exit_code == 0 and "re-extracted" in result.stdout
+    from archive.db.engine import make_engine
+
+    engine = make_engine(fresh_env)
+    with read_session(engine) as session:
+        log = storage.extraction_log(session, "anthropic-rsp", "3.1")
+        assert [e["kind"] for e in log] == ["initial", "re-extraction"]
+        assert len(storage.list_versions(session, "anthropic-rsp")) == 1
+        assert storage.get_version(session, "anthropic-rsp", "3.1").extractor_version.endswith("+test")
+        assert storage.counts(session)["snapshots"] == 1
+    engine.dispose()
+
+
+def test_same_label_other_bytes_is_refused_unless_replace(fresh_env, cli, tmp_path):
+    args = ("--policy", "demo", "--version", "1", "--effective", "2026-04-02", "--title", "Demo")
+    assert cli("ingest", str(V31), *args).exit_code == 0
+    before = _counts(fresh_env)
+    refused = cli("ingest", str(V30), *args)
+    assert refused.exit_code == 1
+    assert "already archived from other bytes" in refused.stderr and "--replace" in refused.stderr
+    assert _counts(fresh_env) == before
+    replaced = cli("ingest", str(V30), *args, "--replace")
+    assert replaced.exit_code == 0 and "replaced" in replaced.stdout
+    from archive.db.engine import make_engine
+
+    engine = make_engine(fresh_env)
+    with read_session(engine) as session:
+        history = storage.snapshot_history(session, "demo", "1")
+        assert len(history) == 2 and [h["current"] for h in history] == [False, True]
+        assert storage.get_version(session, "demo", "1").page_count == 19
+        assert [e["kind"] for e in storage.extraction_log(session, "demo", "1")] == ["initial", "replacement"]
+        assert storage.get_policy(session, "demo").title == "Demo"
+        assert storage.get_version(session, "demo", "1").status.value == "no-reference"
+    engine.dispose()
+
+
+def test_parallel_jobs_ingest_the_same(fresh_env, cli):
+    _place(fresh_env, "anthropic-rsp-noncompliance", *(p.name for p in NONCOMPLIANCE_PDFS.glob("*.pdf")))
+    result = cli("ingest", "--policy", "anthropic-rsp-noncompliance", "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("ingested") == 2
+    assert _counts(fresh_env)["versions"] == 2
+
+
+# --- bad input: one line naming the file and the reason, exit 1, nothing stored ----------------
+
+
+def _bad_files(tmp_path):
+    data = V31.read_bytes()
+    files = {
+        "not-a-pdf.pdf": b"hello, this is plain text\n" * 20,
+        "empty.pdf": b"",
+        "truncated.pdf": data[: len(data) // 3],
+    }
+    out = {}
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+        out[name] = tmp_path / name
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "needle"),
+    [
+        ("not-a-pdf.pdf", "not a PDF"),
+        ("empty.pdf", "empty"),
+        ("truncated.pdf", ""),
+        ("password-example.pdf", "password"),
+        ("issue-203-decimalize.pdf", "no text layer"),
+    ],
+)
+def test_bad_files_fail_cleanly_and_store_nothing(fresh_env, cli, tmp_path, name, needle):
+    path = _bad_files(tmp_path).get(name) or CORPUS / "wild" / name
+    result = cli("ingest", str(path), "--policy", "demo", "--version", "1", "--effective", "2024-01-01")
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert str(path) in lines[0] or path.name in lines[0]
+    assert needle.lower() in lines[0].lower()
+    assert _counts(fresh_env) == {"policies": 0, "versions": 0, "clauses": 0, "snapshots": 0}
+
+
+def test_password_opens_an_encrypted_pdf(fresh_env, cli):
+    path = CORPUS / "wild" / "password-example.pdf"
+    args = (str(path), "--policy", "demo", "--version", "1", "--effective", "2024-01-01")
+    result = cli("ingest", *args, "--password", "test")
+    assert result.exit_code == 0, result.output
+    assert _counts(fresh_env)["versions"] == 1
+
+
+def test_limits_from_settings(fresh_env, cli, monkeypatch):
+    args = (str(V31), "--policy", "demo", "--version", "1", "--effective", "2024-01-01")
+    monkeypatch.setenv("POLICY_ARCHIVE_MAX_PAGES", "5")
+    result = cli("ingest", *args)
+    assert result.exit_code == 1 and "pages" in result.stderr
+    monkeypatch.setenv("POLICY_ARCHIVE_MAX_PAGES", "100")
+    monkeypatch.setenv("POLICY_ARCHIVE_MAX_FILE_BYTES", "1000")
+    result = cli("ingest", *args)
+    assert result.exit_code == 1 and "limit" in result.stderr
+    assert _counts(fresh_env)["versions"] == 0
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (("--effective", "2024-02-30"), "not a date"),
+        (("--effective", (dt.date.today() + dt.timedelta(days=3)).isoformat()), "in the future"),
+        (("--effective", "2024-01-01", "--version", "../../etc"), "invalid version label"),
+    ],
+)
+def test_bad_dates_and_labels(fresh_env, cli, extra, needle):
+    opts = {"--policy": "demo", "--version": "1"}
+    args = [str(V31)]
+    for key, value in opts.items():
+        if key not in extra:
+            args += [key, value]
+    result = cli("ingest", *args, *extra)
+    assert result.exit_code == 1 and needle in result.stderr
+    assert _counts(fresh_env)["versions"] == 0
+
+
+def test_unknown_policy_and_missing_options(fresh_env, cli):
+    result = cli("ingest", "--policy", "no-such-policy")
+    assert result.exit_code == 1 and "no manifest for policy 'no-such-policy'" in result.stderr
+    result = cli("ingest", str(V31), "--policy", "demo")
+    assert result.exit_code == 1 and "--version" in result.stderr and "--effective" in result.stderr
+
+
+def test_a_bad_file_in_a_batch_does_not_stop_the_rest(fresh_env, cli):
+    folder = fresh_env.versions_dir / "anthropic-rsp"
+    shutil.copy(V31, folder / V31.name)
+    (folder / V30.name).write_bytes(b"%PDF-1.7\n garbage that is not a PDF body")
+    result = cli("ingest", "--policy", "anthropic-rsp")
+    assert result.exit_code == 1
+    assert "anthropic-rsp@3.1: ingested" in result.stdout
+    assert V30.name in result.stderr
+    assert _counts(fresh_env)["versions"] == 1
