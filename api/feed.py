@@ -33,7 +33,11 @@ def _midnight(day: dt.date) -> dt.datetime:
 def describe_summary(summary: Any) -> str:
     """'3 added, 1 removed, 12 modified' from a redline summary (whatever counts it carries)."""
     if isinstance(summary, dict):
-        parts = [f"{v} {k.replace('_', ' ')}" for k, v in summary.items() if isinstance(v, int) and not isinstance(v, bool)]
+        parts = [
+            f"{v} {k.replace('_', ' ')}"
+            for k, v in summary.items()
+            if isinstance(v, int) and not isinstance(v, bool)
+        ]
         if parts:
             return ", ".join(parts)
     return str(summary) if summary else "no changes recorded"
@@ -60,7 +64,9 @@ def build_feed(base: str, policy: t.PolicyInfo, versions: list[t.VersionInfo], s
     updated = max((v.effective for v in versions), default=dt.date(2000, 1, 1))
     _sub(feed, "updated", _midnight(updated).isoformat())
     _sub(_sub(feed, "author"), "name", policy.publisher or "policy-archive")
-    _sub(feed, "link", rel="self", href=f"{base}/policies/{policy.slug}/feed.atom", type="application/atom+xml")
+    _sub(
+        feed, "link", rel="self", href=f"{base}/policies/{policy.slug}/feed.atom", type="application/atom+xml"
+    )
     _sub(feed, "link", rel="alternate", href=f"{base}/policies/{policy.slug}/versions")
     # Newest first, as feed readers expect.
     for i in reversed(range(len(versions))):
@@ -75,7 +81,7 @@ def build_feed(base: str, policy: t.PolicyInfo, versions: list[t.VersionInfo], s
             prev = versions[i - 1].label
             redline = f"{base}/policies/{policy.slug}/compare/{prev}..{v.label}?format=html"
             _sub(entry, "link", rel="related", href=redline, type="text/html", title=f"Changes since {prev}")
-            text = f"Version {v.label}, effective {v.effective.isoformat()}. Changes since {prev}: {summaries[i]}."
+            text = f"Version {v.label}, effective {v.effective.isoformat()}. Since {prev}: {summaries[i]}."
         else:
             text = f"Version {v.label}, effective {v.effective.isoformat()}: the first archived version."
         _sub(entry, "summary", text)
@@ -114,9 +120,12 @@ def policy_feed(slug: Slug, request: Request, session: SessionDep) -> Response:
         cached.headers.update(headers)
         return cached
     if "if-none-match" not in request.headers and not _modified_since(request, last_modified):
-        return Response(status_code=304, headers={**headers, "ETag": etag, "Cache-Control": FEED_CACHE_CONTROL})
+        return Response(
+            status_code=304, headers={**headers, "ETag": etag, "Cache-Control": FEED_CACHE_CONTROL}
+        )
     summaries = [""] + [
-        _change_summary(session, slug, versions[i - 1].label, versions[i].label) for i in range(1, len(versions))
+        _change_summary(session, slug, versions[i - 1].label, versions[i].label)
+        for i in range(1, len(versions))
     ]
     base = str(request.base_url).rstrip("/")
     body = build_feed(base, policy, versions, summaries)

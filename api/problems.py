@@ -60,13 +60,22 @@ def _archive_error(request: Request, exc: Exception) -> JSONResponse:
 def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        {
+            "loc": [str(p) for p in e.get("loc", ())],
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
         for e in exc.errors()
     ]
     first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
     where = ".".join(first["loc"][1:] or first["loc"]) or "request"
     return problem(
-        request, 422, f"{where}: {first['msg']}", slug="invalid-parameters", title="Invalid parameters", errors=errors
+        request,
+        422,
+        f"{where}: {first['msg']}",
+        slug="invalid-parameters",
+        title="Invalid parameters",
+        errors=errors,
     )
 
 
@@ -83,8 +92,12 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
 def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.warning("database unavailable: %s", exc)
     return problem(
-        request, 503, "the database is unavailable; try again shortly", slug="service-unavailable",
-        title="Service unavailable", headers={"Retry-After": "5"},
+        request,
+        503,
+        "the database is unavailable; try again shortly",
+        slug="service-unavailable",
+        title="Service unavailable",
+        headers={"Retry-After": "5"},
     )
 
 

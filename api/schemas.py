@@ -26,7 +26,10 @@ class Policy(BaseModel):
     def of(cls, info: t.PolicyInfo) -> Policy:
         base = f"/policies/{info.slug}"
         return cls(
-            slug=info.slug, title=info.title, publisher=info.publisher, landing_page=info.landing_page,
+            slug=info.slug,
+            title=info.title,
+            publisher=info.publisher,
+            landing_page=info.landing_page,
             links={"self": base, "versions": f"{base}/versions", "feed": f"{base}/feed.atom"},
         )
 
@@ -59,14 +62,24 @@ class VersionSummary(BaseModel):
     def links_for(v: t.VersionInfo) -> dict[str, str]:
         base = f"/policies/{v.policy}/versions/{v.label}"
         return {
-            "self": base, "text": f"{base}/text", "clauses": f"{base}/clauses", "source": f"{base}/source",
+            "self": base,
+            "text": f"{base}/text",
+            "clauses": f"{base}/clauses",
+            "source": f"{base}/source",
         }
 
     @classmethod
     def of(cls, v: t.VersionInfo) -> VersionSummary:
         return cls(
-            policy=v.policy, label=v.label, effective=v.effective, title=v.title, page_count=v.page_count,
-            clause_count=v.clause_count, status=v.status, sha256=v.sha256, links=cls.links_for(v),
+            policy=v.policy,
+            label=v.label,
+            effective=v.effective,
+            title=v.title,
+            page_count=v.page_count,
+            clause_count=v.clause_count,
+            status=v.status,
+            sha256=v.sha256,
+            links=cls.links_for(v),
         )
 
 
@@ -100,8 +113,12 @@ class ExtractionRecord(BaseModel):
 class Provenance(BaseModel):
     """Where the text came from: the archived file, how it checks out, and how it was extracted."""
 
-    status: t.SnapshotStatus = Field(description="verified / unverified / no-reference against the publisher's hash.")
-    sha256: str = Field(description="sha256 of the archived file (the snapshot this version was extracted from).")
+    status: t.SnapshotStatus = Field(
+        description="verified / unverified / no-reference against the publisher's hash."
+    )
+    sha256: str = Field(
+        description="sha256 of the archived file (the snapshot this version was extracted from)."
+    )
     reference_sha256: str | None = Field(None, description="The publisher's recorded sha256, when known.")
     source_url: str | None = None
     origin: str

@@ -103,8 +103,10 @@ def main() -> None:
     print(f"baseline pdfplumber extract_text(): {base:6.2f} s  ({pages / base:6.1f} pages/s)")
     for key, label in (("jobs1", "ingest --jobs 1"), ("jobs2", "ingest --jobs 2")):
         s = med(key)
-        print(f"{label:<33}: {s:6.2f} s  ({pages / s:6.1f} pages/s)  ratio to baseline {s / base:4.2f}x  "
-              f"(target {'<= 1.5' if key == 'jobs1' else '< 1.0'})")
+        print(
+            f"{label:<33}: {s:6.2f} s  ({pages / s:6.1f} pages/s)  ratio to baseline {s / base:4.2f}x  "
+            f"(target {'<= 1.5' if key == 'jobs1' else '< 1.0'})"
+        )
     print(f"re-ingest unchanged corpus       : {med('reingest'):6.3f} s  (target < 1 s)")
     peak = {k: max(r["rss_mb"] for r in v) for k, v in rows.items()}
     print("peak RSS (MB): " + ", ".join(f"{k} {v:.0f}" for k, v in peak.items()))

@@ -58,7 +58,11 @@ def fetch(
             failed += 1
             typer.echo(f"error: {exc}", err=True)
             continue
-        check = {True: "sha256 matches the publisher's", False: "sha256 DIFFERS from the publisher's", None: "no reference sha256"}
+        check = {
+            True: "sha256 matches the publisher's",
+            False: "sha256 DIFFERS from the publisher's",
+            None: "no reference sha256",
+        }
         typer.echo(f"{slug}@{result.label}: {result.outcome} {result.file.name} ({check[result.matches_reference]})")
     if failed:
         raise typer.Exit(1)
@@ -84,20 +88,33 @@ def _progress_callbacks():
 @app.command()
 def ingest(
     file: Annotated[Path | None, typer.Argument(help="A PDF to add without a manifest entry.")] = None,
-    policy: Annotated[str | None, typer.Option("--policy", help="Policy slug (required with FILE; else a filter).")] = None,
-    version: Annotated[str | None, typer.Option("--version", help="Version label (required with FILE; else a filter).")] = None,
+    policy: Annotated[
+        str | None, typer.Option("--policy", help="Policy slug (required with FILE; else a filter).")
+    ] = None,
+    version: Annotated[
+        str | None, typer.Option("--version", help="Version label (required with FILE; else a filter).")
+    ] = None,
     effective: Annotated[str | None, typer.Option("--effective", help="Effective date YYYY-MM-DD (with FILE).")] = None,
     title: Annotated[str | None, typer.Option("--title", help="Policy title, when FILE starts a new policy.")] = None,
-    replace: Annotated[bool, typer.Option("--replace", help="Store new bytes under an archived label (old snapshot kept).")] = False,
-    password: Annotated[str | None, typer.Option("--password", help="Password of an encrypted PDF.", envvar="POLICY_ARCHIVE_PDF_PASSWORD")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=32, help="Extract this many files in parallel processes.")] = 1,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Store new bytes under an archived label (old snapshot kept).")
+    ] = False,
+    password: Annotated[
+        str | None,
+        typer.Option("--password", help="Password of an encrypted PDF.", envvar="POLICY_ARCHIVE_PDF_PASSWORD"),
+    ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, max=32, help="Extract this many files in parallel processes.")
+    ] = 1,
 ) -> None:
     """Ingest every manifest version whose file is present, or one FILE."""
     settings = get_settings()
     outcomes: list[service.IngestOutcome] = []
     with errors_as_exit():
         if file is not None:
-            missing = [n for n, v in (("--policy", policy), ("--version", version), ("--effective", effective)) if not v]
+            missing = [
+                n for n, v in (("--policy", policy), ("--version", version), ("--effective", effective)) if not v
+            ]
             if missing:
                 fail(f"ingesting {file} needs {', '.join(missing)}")
             requests = [
@@ -106,7 +123,9 @@ def ingest(
                 )
             ]
         else:
-            manifests = [manifest_for(settings.versions_dir, policy)] if policy else all_manifests(settings.versions_dir)
+            manifests = (
+                [manifest_for(settings.versions_dir, policy)] if policy else all_manifests(settings.versions_dir)
+            )
             if not manifests:
                 fail(f"no manifests under {settings.versions_dir}")
             requests = []
@@ -128,7 +147,9 @@ def ingest(
 
         if progress is not None:
             with progress:
-                outcomes += service.ingest(eng, requests, replace=replace, password=password, jobs=jobs, on_file=on_file, on_page=on_page)
+                outcomes += service.ingest(
+                    eng, requests, replace=replace, password=password, jobs=jobs, on_file=on_file, on_page=on_page
+                )
         else:
             outcomes += service.ingest(eng, requests, replace=replace, password=password, jobs=jobs, on_file=on_file)
     if any(o.failed for o in outcomes):

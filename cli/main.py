@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from cli import ingest_cmds, read_cmds  # noqa: F401  (registration)
+from cli import (  # noqa: F401  (registration)
+    ingest_cmds,
+    read_cmds,
+    serve_cmds,  # noqa: F401  (registration)
+)
 from cli.app import app
 
 

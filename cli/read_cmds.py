@@ -32,7 +32,12 @@ def versions(
     for v in rows:
         typer.echo(
             f"{v.policy:<30} {v.label:<9} {v.effective.isoformat():<10} {v.page_count:>5} {v.clause_count:>7}  "
-            f"{v.status.value} sha256 {v.sha256[:12]}" + (f" (publisher's {v.reference_sha256[:12]})" if v.reference_sha256 and v.reference_sha256 != v.sha256 else "")
+            f"{v.status.value} sha256 {v.sha256[:12]}"
+            + (
+                f" (publisher's {v.reference_sha256[:12]})"
+                if v.reference_sha256 and v.reference_sha256 != v.sha256
+                else ""
+            )
         )
 
 
@@ -77,7 +82,9 @@ def show(
         if outline:
             tree = storage.clauses(session, slug, label)
             if as_json:
-                echo_json({"policy": slug, "version": label, "clauses": [clause_json(i, c) for i, c in enumerate(tree)]})
+                echo_json(
+                    {"policy": slug, "version": label, "clauses": [clause_json(i, c) for i, c in enumerate(tree)]}
+                )
             else:
                 typer.echo("\n".join(_outline_lines(tree)))
             return

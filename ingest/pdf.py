@@ -31,6 +31,7 @@ _PAGE_NUMBER = re.compile(
     r"^(?:page\s+)?[-–—]?\s*(?:\d{1,4}|[ivxlc]{1,6})\s*[-–—]?(?:\s+of\s+\d{1,4})?$", re.I
 )
 _WORD_GAP = 0.2  # a gap wider than this many ems between glyphs separates words
+_CLOSING = set(".,;:!?)]”’\"'")
 _SUPERSCRIPT_RATIO = 0.85  # glyphs this much smaller than the line, and raised, are markers
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -197,6 +198,9 @@ def _make_line(cluster: list[dict]) -> RawLine:
                 words.append("".join(cur))
                 cur.clear()
             cur_marker.append(t)
+        elif cur_marker and not cur and words and t in _CLOSING and gap <= _WORD_GAP * size:
+            words[-1] += t  # "risks¹," : the comma belongs to the word before the marker
+            counted += 1
         else:
             if cur_marker:
                 markers.append((len(words), "".join(cur_marker)))

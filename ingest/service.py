@@ -65,7 +65,9 @@ class IngestOutcome:
         return self.status == "failed"
 
 
-def requests_from_manifest(manifest: Manifest, labels: Iterable[str] | None = None) -> tuple[list[IngestRequest], list[IngestOutcome]]:
+def requests_from_manifest(
+    manifest: Manifest, labels: Iterable[str] | None = None
+) -> tuple[list[IngestRequest], list[IngestOutcome]]:
     """Requests for manifest versions whose file is present; a named-but-missing file is a failure."""
     wanted = set(labels) if labels else None
     provenance = read_provenance(manifest.folder)
@@ -76,7 +78,12 @@ def requests_from_manifest(manifest: Manifest, labels: Iterable[str] | None = No
         path = manifest.path_of(v)
         if not path.is_file():
             missing.append(
-                IngestOutcome(manifest.policy.slug, v.label, "failed", f"{path}: file named by the manifest is missing (run fetch)")
+                IngestOutcome(
+                    manifest.policy.slug,
+                    v.label,
+                    "failed",
+                    f"{path}: file named by the manifest is missing (run fetch)",
+                )
             )
             continue
         prov = provenance.get(v.file, {})
@@ -97,7 +104,12 @@ def requests_from_manifest(manifest: Manifest, labels: Iterable[str] | None = No
         )
     if wanted:
         unknown = wanted - {v.label for v in manifest.versions}
-        missing += [IngestOutcome(manifest.policy.slug, u, "failed", f"manifest of '{manifest.policy.slug}' has no version '{u}'") for u in sorted(unknown)]
+        missing += [
+            IngestOutcome(
+                manifest.policy.slug, u, "failed", f"manifest of '{manifest.policy.slug}' has no version '{u}'"
+            )
+            for u in sorted(unknown)
+        ]
     return requests, missing
 
 
@@ -139,7 +151,11 @@ def _extract(path: str, password: str | None, max_pages: int, max_bytes: int) ->
 def _plan(engine: Engine, req: IngestRequest, sha: str, replace: bool) -> str:
     """What to do with this file: 'new', 'unchanged', 're-extraction' or 'replacement'."""
     with transaction(engine) as session:
-        state = storage.version_state(session, req.policy.slug, req.label) if storage.policy_exists(session, req.policy.slug) else None
+        state = (
+            storage.version_state(session, req.policy.slug, req.label)
+            if storage.policy_exists(session, req.policy.slug)
+            else None
+        )
     if state is None:
         return "new"
     stored_sha, stored_extractor = state
@@ -224,7 +240,14 @@ def ingest(
             _write(engine, req, content, result, kind)
         except IntegrityError:
             # Another process stored the same version between our plan and our write.
-            report(IngestOutcome(req.policy.slug, req.label, "failed", f"{req.path}: version {req.label} was stored concurrently; run ingest again"))
+            report(
+                IngestOutcome(
+                    req.policy.slug,
+                    req.label,
+                    "failed",
+                    f"{req.path}: version {req.label} was stored concurrently; run ingest again",
+                )
+            )
             return
         except ArchiveError as exc:
             report(IngestOutcome(req.policy.slug, req.label, "failed", str(exc)))
@@ -235,7 +258,12 @@ def ingest(
     if jobs > 1 and len(todo) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             futures = [
-                (req, content, kind, pool.submit(_extract, str(req.path), password, settings.max_pages, settings.max_file_bytes))
+                (
+                    req,
+                    content,
+                    kind,
+                    pool.submit(_extract, str(req.path), password, settings.max_pages, settings.max_file_bytes),
+                )
                 for req, content, kind in todo
             ]
             for req, content, kind, fut in futures:
@@ -245,7 +273,11 @@ def ingest(
             progress = (lambda done, total, _l=req.label: on_page(_l, done, total)) if on_page else None
             try:
                 result: t.ExtractedDocument | ArchiveError = extract_pdf(
-                    req.path, password=password, max_pages=settings.max_pages, max_bytes=settings.max_file_bytes, progress=progress
+                    req.path,
+                    password=password,
+                    max_pages=settings.max_pages,
+                    max_bytes=settings.max_file_bytes,
+                    progress=progress,
                 )
             except ArchiveError as exc:
                 result = exc

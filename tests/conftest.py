@@ -76,7 +76,9 @@ def make_settings(root: Path, database_url: str, versions_dir: Path | None = Non
             if (folder / "versions.toml").exists():
                 (versions / folder.name).mkdir(parents=True, exist_ok=True)
                 shutil.copy(folder / "versions.toml", versions / folder.name / "versions.toml")
-    return Settings(var_dir=root / "var", database_url=database_url, versions_dir=versions, index_dir=root / "var" / "index")
+    return Settings(
+        var_dir=root / "var", database_url=database_url, versions_dir=versions, index_dir=root / "var" / "index"
+    )
 
 
 def apply_env(settings: Settings, mp: pytest.MonkeyPatch) -> None:

@@ -238,19 +238,24 @@ def _notes_start(lines: list[tuple[str, bool]], body_text: str) -> int:
 def _draw_justified(c, words, x0, y, width, font, size, markers, body) -> None:  # noqa: ANN001
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    pieces: list[tuple[str, str | None]] = []  # (word, marker drawn after it)
+    # (word, marker drawn after it, punctuation drawn right after the marker)
+    pieces: list[tuple[str, str | None, str]] = []
     for w in words:
         m = re.search(MARKER.format(n=r"\d{1,2}"), w) if body else None
         if m and m.group(1) in markers:
             markers.discard(m.group(1))
             left, right = w[: m.start()], w[m.end() :]
-            pieces.append((left, m.group(1)))
-            if right:
-                pieces.append((right, None))
+            if right and (right[0].isalpha() or right[0] in "“\"‘("):
+                pieces += [(left, m.group(1), ""), (right, None, "")]
+            else:
+                pieces.append((left, m.group(1), right))
         else:
-            pieces.append((w, None))
-    glyphs = [(_ligate(w), mk) for w, mk in pieces]
-    widths = [stringWidth(w, font, size) + (stringWidth(mk, font, size * 0.6) if mk else 0) for w, mk in glyphs]
+            pieces.append((w, None, ""))
+    glyphs = [(_ligate(w), mk, tail) for w, mk, tail in pieces]
+    widths = [
+        stringWidth(w + tail, font, size) + (stringWidth(mk, font, size * 0.6) if mk else 0)
+        for w, mk, tail in glyphs
+    ]
     natural = sum(widths) + stringWidth(" ", font, size) * (len(glyphs) - 1)
     # Justify lines that are nearly full; short last lines keep a normal space.
     gap = stringWidth(" ", font, size)
@@ -258,10 +263,14 @@ def _draw_justified(c, words, x0, y, width, font, size, markers, body) -> None: 
         gap = (width - sum(widths)) / (len(glyphs) - 1)
         gap = max(gap, stringWidth(" ", font, size) * 0.9)
     x = x0
-    for (w, mk), wd in zip(glyphs, widths, strict=True):
+    for (w, mk, tail), wd in zip(glyphs, widths, strict=True):
         c.setFont(font, size)
         c.drawString(x, y, w)  # one word per text object, never a space character
         if mk:
+            mx = x + stringWidth(w, font, size)
             c.setFont(font, size * 0.6)
-            c.drawString(x + stringWidth(w, font, size), y + size * 0.35, mk)
+            c.drawString(mx, y + size * 0.35, mk)
+            if tail:
+                c.setFont(font, size)
+                c.drawString(mx + stringWidth(mk, font, size * 0.6), y, tail)
         x += wd + gap

@@ -52,8 +52,15 @@ GOOD_POLICY = '[policy]\nslug = "demo"\ntitle = "Demo"\n'
         ('title = "x"\n', "missing [policy]"),
         (GOOD_POLICY + '[[versions]]\nlabel = "1"\neffective = 2024-13-01\nfile = "a.pdf"\n', "not valid TOML"),
         (GOOD_POLICY + '[[versions]]\nlabel = "1"\neffective = "2024-02-30"\nfile = "a.pdf"\n', "not a date"),
-        (GOOD_POLICY + f'[[versions]]\nlabel = "1"\neffective = {dt.date.today() + dt.timedelta(days=30)}\nfile = "a.pdf"\n', "in the future"),
-        (GOOD_POLICY + '[[versions]]\nlabel = "../x"\neffective = 2024-01-01\nfile = "a.pdf"\n', "invalid version label"),
+        (
+            GOOD_POLICY
+            + f'[[versions]]\nlabel = "1"\neffective = {dt.date.today() + dt.timedelta(days=30)}\nfile = "a.pdf"\n',
+            "in the future",
+        ),
+        (
+            GOOD_POLICY + '[[versions]]\nlabel = "../x"\neffective = 2024-01-01\nfile = "a.pdf"\n',
+            "invalid version label",
+        ),
         (GOOD_POLICY + '[[versions]]\nlabel = "1"\neffective = 2024-01-01\nfile = "../a.pdf"\n', "plain file name"),
         (GOOD_POLICY + '[[versions]]\nlabel = "1"\neffective = 2024-01-01\nfile = "a.pdf"\nsha256 = "abc"\n', "64 hex"),
         (GOOD_POLICY + '[[versions]]\nlabel = "1"\neffective = 2024-01-01\nfile = "a.pdf"\n' * 2, "appears twice"),

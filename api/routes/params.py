@@ -14,19 +14,27 @@ REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$"
 CLAUSE_PATTERN = r"^[^\x00-\x1f/]{1,200}$"
 
 Slug = Annotated[
-    str, Path(pattern=SLUG_PATTERN, description="Policy slug.", openapi_examples={"rsp": {"value": "anthropic-rsp"}})
+    str,
+    Path(
+        pattern=SLUG_PATTERN, description="Policy slug.", openapi_examples={"rsp": {"value": "anthropic-rsp"}}
+    ),
 ]
 Label = Annotated[
     str, Path(pattern=LABEL_PATTERN, description="Version label.", openapi_examples={"v31": {"value": "3.1"}})
 ]
 Ref = Annotated[
     str,
-    Path(pattern=REF_PATTERN, max_length=100, description="A version label, or a date (YYYY-MM-DD) meaning the version then in force."),
+    Path(
+        pattern=REF_PATTERN,
+        max_length=100,
+        description="A version label, or a date (YYYY-MM-DD) meaning the version then in force.",
+    ),
 ]
 ClauseNumber = Annotated[
     str,
     Path(
-        pattern=CLAUSE_PATTERN, description="Clause number as printed (3.6.1), or the title of an unnumbered section.",
+        pattern=CLAUSE_PATTERN,
+        description="Clause number as printed (3.6.1), or the title of an unnumbered section.",
         openapi_examples={"external-review": {"value": "3.6"}},
     ),
 ]

@@ -21,7 +21,12 @@ router = APIRouter(tags=["redlines"])
     response_model=s.Redline,
     summary="Redline between two versions (labels or dates), optionally of one clause",
     responses={
-        200: {"content": {"text/html": {"schema": {"type": "string"}}, "text/plain": {"schema": {"type": "string"}}}},
+        200: {
+            "content": {
+                "text/html": {"schema": {"type": "string"}},
+                "text/plain": {"schema": {"type": "string"}},
+            }
+        },
         304: {"description": "Not modified (If-None-Match matched the ETag)."},
     },
 )
@@ -33,7 +38,8 @@ def compare(
     session: SessionDep,
     format: Annotated[Literal["json", "html", "text"], Query(description="Representation.")] = "json",
     clause: Annotated[
-        str | None, Query(pattern=CLAUSE_PATTERN, description="Only this clause (number or title, as in `b`).")
+        str | None,
+        Query(pattern=CLAUSE_PATTERN, description="Only this clause (number or title, as in `b`)."),
     ] = None,
 ) -> Response:
     old = storage.resolve_version(session, slug, a)

@@ -63,7 +63,7 @@ def search(
     session: SessionDep,
     _index: IndexDep,
     pagination: PaginationDep,
-    q: Annotated[str, Query(min_length=1, max_length=10_000, description="Words, \"phrases\", AND/OR/NOT.")],
+    q: Annotated[str, Query(min_length=1, max_length=10_000, description='Words, "phrases", AND/OR/NOT.')],
     policy: OptPolicy = None,
     version: OptVersion = None,
     as_of: Annotated[dt.date | None, Query(description="Only the version in force on this date.")] = None,
@@ -76,13 +76,25 @@ def search(
     if effective_from and effective_to and effective_from > effective_to:
         raise InvalidInput("effective_from is after effective_to")
     result = search_service.search(
-        settings, session, q=q, policy=policy, version=version, as_of=as_of, effective_from=effective_from,
-        effective_to=effective_to, sort=sort, page=pagination.page, per_page=pagination.per_page, collapse=collapse,
+        settings,
+        session,
+        q=q,
+        policy=policy,
+        version=version,
+        as_of=as_of,
+        effective_from=effective_from,
+        effective_to=effective_to,
+        sort=sort,
+        page=pagination.page,
+        per_page=pagination.per_page,
+        collapse=collapse,
     )
     return JSONResponse(s.plain(result))
 
 
-@router.get("/phrases/history", response_model=s.ServiceResult, summary="When a phrase appeared and disappeared")
+@router.get(
+    "/phrases/history", response_model=s.ServiceResult, summary="When a phrase appeared and disappeared"
+)
 def phrase_history(
     settings: SettingsDep, session: SessionDep, _index: IndexDep, q: Text, policy: OptPolicy = None
 ) -> JSONResponse:
@@ -94,13 +106,21 @@ def _resolve(settings: Settings, session, sel: s.TextQuoteSelector) -> JSONRespo
     for name in ("exact", "prefix", "suffix"):
         _check_length(settings, name, getattr(sel, name))
     result = search_service.resolve(
-        settings, session, quote=sel.exact, prefix=sel.prefix, suffix=sel.suffix, policy=sel.policy,
-        version=sel.version, as_of=sel.as_of,
+        settings,
+        session,
+        quote=sel.exact,
+        prefix=sel.prefix,
+        suffix=sel.suffix,
+        policy=sel.policy,
+        version=sel.version,
+        as_of=sel.as_of,
     )
     return JSONResponse(s.plain(result))
 
 
-@router.get("/resolve", response_model=s.ServiceResult, summary="Find where a quote is (found, ambiguous, orphaned)")
+@router.get(
+    "/resolve", response_model=s.ServiceResult, summary="Find where a quote is (found, ambiguous, orphaned)"
+)
 def resolve_get(
     settings: SettingsDep,
     session: SessionDep,
@@ -112,7 +132,9 @@ def resolve_get(
     version: OptVersion = None,
     as_of: dt.date | None = None,
 ) -> JSONResponse:
-    sel = s.TextQuoteSelector(exact=q, prefix=prefix, suffix=suffix, policy=policy, version=version, as_of=as_of)
+    sel = s.TextQuoteSelector(
+        exact=q, prefix=prefix, suffix=suffix, policy=policy, version=version, as_of=as_of
+    )
     return _resolve(settings, session, sel)
 
 

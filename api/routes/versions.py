@@ -78,7 +78,8 @@ def get_text(
     session: SessionDep,
     page: Annotated[int | None, Query(ge=1, le=100_000, description="Only this page (1-based).")] = None,
     format: Annotated[
-        Literal["text", "json"] | None, Query(description="text/plain or JSON; by default from the Accept header.")
+        Literal["text", "json"] | None,
+        Query(description="text/plain or JSON; by default from the Accept header."),
     ] = None,
 ) -> Response:
     info = storage.get_version(session, slug, label)
@@ -94,7 +95,9 @@ def get_text(
             rows = [p for p in rows if p.number == page]
         if as_json:
             body = s.VersionText(
-                policy=slug, version=label, page_count=info.page_count,
+                policy=slug,
+                version=label,
+                page_count=info.page_count,
                 pages=[s.PageText(number=p.number, text=p.text) for p in rows],
             )
             return cacheable(JSONResponse(s.plain(body)), etag)
@@ -107,8 +110,13 @@ def get_text(
 def _tree(nodes: list[t.Clause]) -> list[s.ClauseNode]:
     built = [
         s.ClauseNode(
-            position=i, number=c.number, title=c.title, level=c.level, page_start=c.page_start,
-            page_end=c.page_end, lineage=c.lineage,
+            position=i,
+            number=c.number,
+            title=c.title,
+            level=c.level,
+            page_start=c.page_start,
+            page_end=c.page_end,
+            lineage=c.lineage,
         )
         for i, c in enumerate(nodes)
     ]
@@ -144,7 +152,9 @@ def _ref(i: int, c: t.Clause) -> s.ClauseRef:
     summary="One clause of a version",
     responses=NOT_MODIFIED,
 )
-def get_clause(slug: Slug, label: Label, number: ClauseNumber, request: Request, session: SessionDep) -> Response:
+def get_clause(
+    slug: Slug, label: Label, number: ClauseNumber, request: Request, session: SessionDep
+) -> Response:
     info = storage.get_version(session, slug, label)
     etag = version_etag(info, "clause", number)
     if (cached := not_modified(request, etag)) is not None:
@@ -152,8 +162,17 @@ def get_clause(slug: Slug, label: Label, number: ClauseNumber, request: Request,
     position, c = storage.find_clause(session, slug, label, number)
     nodes = storage.clauses(session, slug, label)
     body = s.ClauseDetail(
-        policy=slug, version=label, position=position, number=c.number, title=c.title, level=c.level,
-        text=c.text, page_start=c.page_start, page_end=c.page_end, char_start=c.char_start, char_end=c.char_end,
+        policy=slug,
+        version=label,
+        position=position,
+        number=c.number,
+        title=c.title,
+        level=c.level,
+        text=c.text,
+        page_start=c.page_start,
+        page_end=c.page_end,
+        char_start=c.char_start,
+        char_end=c.char_end,
         lineage=c.lineage,
         footnotes=[s.Footnote(marker=f.marker, text=f.text, page=f.page) for f in c.footnotes],
         parent=_ref(c.parent, nodes[c.parent]) if c.parent is not None else None,

@@ -169,9 +169,7 @@ def list_versions(session: Session, slug: str | None = None) -> list[t.VersionIn
 
 
 def get_version(session: Session, slug: str, label: str) -> t.VersionInfo:
-    row = session.execute(
-        _version_select().where(m.Policy.slug == slug, m.Version.label == label)
-    ).first()
+    row = session.execute(_version_select().where(m.Policy.slug == slug, m.Version.label == label)).first()
     if row is None:
         _policy_row(session, slug)
         raise VersionNotFound(f"policy '{slug}' has no version '{label}'")
@@ -264,7 +262,9 @@ def save_version(
             row.note = note
         session.execute(delete(m.Page).where(m.Page.version_id == row.id))
         session.execute(delete(m.Clause).where(m.Clause.version_id == row.id))
-        session.execute(delete(m.Redline).where((m.Redline.from_version_id == row.id) | (m.Redline.to_version_id == row.id)))
+        session.execute(
+            delete(m.Redline).where((m.Redline.from_version_id == row.id) | (m.Redline.to_version_id == row.id))
+        )
     session.add_all(
         m.Page(version_id=row.id, number=p.number, text=p.text, header=p.header, footer=p.footer) for p in doc.pages
     )

@@ -99,6 +99,14 @@ class _Sims:
         return self.common(i, j) / len(self.sb[j]) if self.sb[j] else 0.0
 
 
+def _paired_ancestor(clauses: list[Clause], k: int | None, paired: dict[int, int]) -> int | None:
+    """The nearest ancestor that has a counterpart: a heading added or dropped around a clause (a new
+    "Appendices" container) does not make the clause moved."""
+    while k is not None and k not in paired:
+        k = clauses[k].parent
+    return k
+
+
 def align(a: list[Clause], b: list[Clause]) -> list[Pair]:
     """Pairs in B's document order, removed clauses placed after their preceding A neighbour's pair."""
     sims = _Sims(a, b)
@@ -159,9 +167,8 @@ def align(a: list[Clause], b: list[Clause]) -> list[Pair]:
     for j, i in b_to_a.items():
         ca, cb = a[i], b[j]
         s = round(sims.sim(i, j), 3)
-        parent_ok = (ca.parent is None and cb.parent is None) or (
-            ca.parent is not None and cb.parent is not None and a_to_b.get(ca.parent) == cb.parent
-        )
+        pa, pb = _paired_ancestor(a, ca.parent, a_to_b), _paired_ancestor(b, cb.parent, b_to_a)
+        parent_ok = (pa is None and pb is None) or (pa is not None and a_to_b.get(pa) == pb)
         if not parent_ok and s >= MOVE_SIM and min(sims.la[i], sims.lb[j]) >= MOVE_MIN_CHARS:
             kind = "moved"
         elif _num(ca.number) != _num(cb.number):

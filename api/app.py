@@ -1,0 +1,63 @@
+"""The FastAPI application: a read-only HTTP face of the archive.
+
+`create_app` builds a fresh app per call (tests make their own; uvicorn calls it as a factory).
+It never touches the database at startup, so a down database shows as 503s and an unhealthy
+/healthz rather than a server that will not start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy.orm import sessionmaker
+
+from api import feed, problems
+from api.routes import health, policies, redlines, search, versions
+from archive.db.engine import make_engine
+from archive.settings import Settings, get_settings
+
+DESCRIPTION = (
+    "Every archived version of frontier-AI safety policies: metadata and provenance, text, clauses, "
+    "redlines, search, quote resolution and citation checks. Read-only; errors are RFC 9457 problem+json."
+)
+# Headers a browser script may read from our responses (CORS hides the rest).
+EXPOSED_HEADERS = ["ETag", "Last-Modified", "Location", "X-Content-SHA256", "Repr-Digest", "Digest"]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = make_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="policy-archive", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
+
+    problems.install(app)
+    # Wiki pages call us from the browser: GETs, and POSTs for resolve (and the bulk citation check),
+    # which read only. No credentials: the API has no sessions or cookies.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "HEAD", "POST"],
+        allow_headers=["Content-Type", "If-None-Match", "If-Modified-Since", "Accept"],
+        expose_headers=EXPOSED_HEADERS,
+        max_age=3600,
+    )
+
+    app.include_router(health.router)
+    app.include_router(policies.router)
+    app.include_router(versions.router)
+    app.include_router(redlines.router)
+    app.include_router(feed.router)
+    app.include_router(search.router)
+    # HTML pages for people (api/pages/) are included here, after the JSON API.
+    return app

@@ -1,0 +1,2 @@
+def audit(clauses, changes, label):
+    return None

@@ -1,0 +1,106 @@
+"""A whole redline between two versions' clause lists: alignment, word ops, summary and audit.
+
+The result is the JSON-shaped dict of the API (see `archive.diff.render` for the other formats):
+{policy, from: {label, effective}, to: {label, effective}, summary: {added, removed, modified, moved,
+renumbered, unchanged}, changes: [{kind, from_clause, to_clause, similarity, relation, related, ops}],
+audit}. `changes` holds unchanged pairs too (kind "unchanged", no ops) so one stored body serves both
+--changed-only and --all; `select` filters it.
+"""
+
+from __future__ import annotations
+
+from archive.diff import changelog
+from archive.diff.align import Pair, align, clause_content
+from archive.diff.words import Op, canonical, diff_words, tokens
+from archive.types import Clause
+
+# Bump whenever the output for the same inputs would change: it is part of the cache key.
+ALGORITHM_VERSION = "redline/1"
+
+KINDS = ("added", "removed", "modified", "moved", "renumbered")
+
+
+def clause_ref(position: int, c: Clause) -> dict:
+    return {"id": position, "number": c.number, "title": c.title, "page_start": c.page_start, "page_end": c.page_end}
+
+
+def _clen(text: str) -> int:
+    return sum(len(canonical(w)) for w in tokens(text))
+
+
+def _title_ops(a: Clause, b: Clause) -> list[Op]:
+    ta, tb = a.title, b.title
+    if "".join(canonical(w) for w in tokens(ta)).lower() == "".join(canonical(w) for w in tokens(tb)).lower():
+        return []
+    return [Op("delete", ta + " "), Op("insert", tb + " "), Op("equal", "¶ ")]
+
+
+def pair_change(p: Pair, a: list[Clause], b: list[Clause]) -> dict:
+    ca = a[p.a] if p.a is not None else None
+    cb = b[p.b] if p.b is not None else None
+    base = {
+        "kind": p.kind,
+        "from_clause": clause_ref(p.a, ca) if ca is not None else None,
+        "to_clause": clause_ref(p.b, cb) if cb is not None else None,
+        "similarity": p.similarity,
+        "relation": p.relation,
+        "related": None,
+        "ops": [],
+    }
+    if p.relation == "split" and p.related is not None:
+        base["related"] = clause_ref(p.related, a[p.related])
+    if p.relation == "merged" and p.related is not None:
+        base["related"] = clause_ref(p.related, b[p.related])
+    if ca is None and cb is not None:
+        base["ops"] = [{"op": "insert", "text": " ".join(tokens(clause_content(cb)))}]
+        return base
+    if cb is None and ca is not None:
+        base["ops"] = [{"op": "delete", "text": " ".join(tokens(clause_content(ca)))}]
+        return base
+    assert ca is not None and cb is not None
+    ta, tb = clause_content(ca), clause_content(cb)
+    ops = _title_ops(ca, cb) + diff_words(ta, tb)
+    changed = any(o.op != "equal" for o in ops)
+    eq = sum(len("".join(canonical(w) for w in o.text.split())) for o in ops if o.op == "equal")
+    total = _clen(ta) + _clen(tb)
+    base["similarity"] = round(min(1.0, 2 * eq / total), 3) if total else 1.0
+    if p.kind == "same":
+        base["kind"] = "modified" if changed else "unchanged"
+    base["ops"] = [o.as_dict() for o in ops] if changed or p.kind != "same" else []
+    return base
+
+
+def compute(policy: str, from_meta: dict, to_meta: dict, a: list[Clause], b: list[Clause]) -> dict:
+    changes = [pair_change(p, a, b) for p in align(a, b)]
+    summary = {k: 0 for k in (*KINDS, "unchanged")}
+    for ch in changes:
+        summary[ch["kind"]] += 1
+    return {
+        "policy": policy,
+        "from": from_meta,
+        "to": to_meta,
+        "algorithm": ALGORITHM_VERSION,
+        "summary": summary,
+        "changes": changes,
+        "audit": changelog.audit(b, changes, to_meta.get("label", "")),
+    }
+
+
+def select(redline: dict, *, changed_only: bool = True, positions: tuple[set[int], set[int]] | None = None) -> dict:
+    """A view of a redline: without unchanged pairs, and/or limited to some clause positions (A, B)."""
+    out = dict(redline)
+    changes = redline["changes"]
+    if changed_only:
+        changes = [c for c in changes if c["kind"] != "unchanged"]
+    if positions is not None:
+        pa, pb = positions
+        changes = [
+            c for c in changes
+            if (c["from_clause"] and c["from_clause"]["id"] in pa) or (c["to_clause"] and c["to_clause"]["id"] in pb)
+        ]
+        summary = {k: 0 for k in (*KINDS, "unchanged")}
+        for c in changes:
+            summary[c["kind"]] += 1
+        out["summary"] = summary
+    out["changes"] = changes
+    return out

@@ -1,0 +1,108 @@
+"""Query parsing: Whoosh's parser over the clause text and title, with strict input checks.
+
+Syntax: words (all must match), "exact phrases", AND / OR / NOT and parentheses, prefix*, fuzzy~
+(or word~2), and field filters: policy:, version:, number:, title:, text:, lineage:.
+Whoosh's parser accepts nearly anything; a researcher's typo should not silently search for
+something else, so unbalanced quotes or parentheses, dangling operators, unknown fields and
+queries that reduce to nothing are errors here (QuerySyntaxError), as are empty or over-long queries.
+"""
+
+from __future__ import annotations
+
+import re
+
+from whoosh import query as wq
+from whoosh.fields import Schema
+from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, QueryParser
+
+from archive.errors import InvalidInput, QuerySyntaxError
+
+FIELDS = ("policy", "version", "number", "title", "text", "lineage")
+_OPERATOR = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
+_FIELD_PREFIX = re.compile(r"(?:^|[\s(])([A-Za-z_]+):(?=\S)")
+_DANGLING = re.compile(r"(^\s*(AND|OR|ANDNOT|ANDMAYBE)\b)|(\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\s*$)")
+_BAD_FUZZY = re.compile(r"~(?![\d\s)\"]|$)|(^|\s)~")
+
+
+def check_text(text: str | None, *, what: str, max_length: int) -> str:
+    """Reject empty and over-long input with one clear line."""
+    if text is None or not text.strip():
+        raise InvalidInput(f"empty {what}")
+    if len(text) > max_length:
+        raise InvalidInput(f"{what} is {len(text)} characters long; the limit is {max_length}")
+    return text.strip()
+
+
+def _balanced(text: str) -> None:
+    if text.count('"') % 2:
+        raise QuerySyntaxError('unbalanced quotes in the query (a " is not closed)')
+    depth = 0
+    in_quote = False
+    for ch in text:
+        if ch == '"':
+            in_quote = not in_quote
+        elif not in_quote and ch == "(":
+            depth += 1
+        elif not in_quote and ch == ")":
+            depth -= 1
+            if depth < 0:
+                raise QuerySyntaxError("unbalanced parentheses in the query (a ')' has no '(')")
+    if depth:
+        raise QuerySyntaxError("unbalanced parentheses in the query (a '(' is not closed)")
+
+
+def parse(text: str, schema: Schema, *, max_length: int = 1000) -> wq.Query:
+    """A Whoosh query over title and text, or QuerySyntaxError / InvalidInput."""
+    text = check_text(text, what="query", max_length=max_length)
+    _balanced(text)
+    outside = re.sub(r'"[^"]*"', " ", text)
+    if _DANGLING.search(outside):
+        raise QuerySyntaxError("an AND/OR/NOT operator is missing a word on one side")
+    if _BAD_FUZZY.search(outside):
+        raise QuerySyntaxError("'~' must follow a word (fuzzy~ or fuzzy~2)")
+    for name in _FIELD_PREFIX.findall(outside):
+        if name not in FIELDS:
+            raise QuerySyntaxError(f"unknown field '{name}:' (use one of {', '.join(FIELDS)})")
+    parser = MultifieldParser(["title", "text"], schema=schema)
+    parser.add_plugin(FuzzyTermPlugin())
+    try:
+        q = parser.parse(text)
+    except Exception as exc:  # noqa: BLE001 - Whoosh raises assorted errors on odd input
+        raise QuerySyntaxError(f"cannot parse the query: {exc}") from None
+    if q is wq.NullQuery or isinstance(q, wq.NullQuery) or not list(q.terms()) and not _has_pattern(q):
+        raise QuerySyntaxError("the query has no searchable words")
+    return q.normalize()
+
+
+def _has_pattern(q: wq.Query) -> bool:
+    return any(isinstance(sub, wq.PatternQuery | wq.FuzzyTerm) for sub in q.leaves())
+
+
+def phrase(text: str, schema: Schema, *, max_length: int = 1000) -> wq.Query:
+    """The query for an exact phrase (quotes optional) over the clause text."""
+    text = check_text(text, what="phrase", max_length=max_length).strip('"“”').strip()
+    if not text:
+        raise InvalidInput("empty phrase")
+    terms = [t for t, _, _ in schema["text"].analyzer.terms(text)]
+    if not terms:
+        raise QuerySyntaxError("the phrase has no searchable words")
+    if len(terms) == 1:
+        return wq.Term("text", terms[0])
+    return wq.Phrase("text", terms)
+
+
+def words_query(text: str, schema: Schema, *, require_all: bool, max_terms: int = 0, rarity=None) -> wq.Query | None:
+    """Terms of free text (for candidate retrieval): And/Or of its distinct indexed terms."""
+    terms = list(dict.fromkeys(t for t, _, _ in schema["text"].analyzer.terms(text)))
+    if rarity is not None:
+        terms.sort(key=rarity)
+    if max_terms:
+        terms = terms[:max_terms]
+    if not terms:
+        return None
+    leaves = [wq.Term("text", t) for t in terms]
+    return wq.And(leaves) if require_all else wq.Or(leaves)
+
+
+def parser_for(schema: Schema) -> QueryParser:
+    return QueryParser("text", schema=schema)

@@ -1,0 +1,260 @@
+"""Citation resolution over clause texts: where a quote stands, how to cite it, what is closest.
+
+Matching works on a *compact* form of both the quote and the clause text: every character that is
+not a letter or digit is dropped (whitespace, line breaks, straight and curly quotes, dashes,
+hyphens) after NFKC (ligatures) and lowercasing, and footnote markers glued to a word
+("risks5beyond") are dropped first. What PDFs do to text (run-together words, hyphenation at line
+ends, typographic quotes) therefore never stops a quote from matching, while every letter of the
+quote must still be there in order. An ellipsis (`...`, `…`, `[...]`) stands for omitted words: the
+parts around it must appear in order in the same clause, less than MAX_GAP characters apart.
+
+A quote that does not match is never reported as found: the closest passages come back separately,
+each with a similarity score (difflib's ratio over the compact forms, 0..1).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+from urllib.parse import quote as urlquote
+
+from archive.errors import InvalidInput
+from archive.search.index import IndexedClause
+
+MAX_GAP = 3000  # compact characters an ellipsis may stand for
+MIN_QUOTE = 8  # compact characters: shorter quotes match everywhere
+CONTEXT = 32  # characters of prefix/suffix in a TextQuoteSelector
+CLOSEST_MIN_SCORE = 0.5
+
+_RUN = re.compile(r"[^\W_]+")
+_MARKER = re.compile(r"(?<=[a-z]{3})\d{1,2}(?!\d)")
+_ELLIPSIS = re.compile(r"\[\s*(?:\.\s*){3}\]|\[\s*…\s*\]|(?:\.\s*){3,}|…")
+
+
+@lru_cache(maxsize=4096)
+def compact(text: str) -> tuple[str, tuple[int, ...]]:
+    """(compact form, offset in `text` of each compact character); see the module docstring."""
+    out: list[str] = []
+    idx: list[int] = []
+    for m in _RUN.finditer(text):
+        run, base = m.group(0), m.start()
+        keep = [(0, len(run))]
+        if any(c.isdigit() for c in run):
+            keep, pos = [], 0
+            for mk in _MARKER.finditer(run):
+                keep.append((pos, mk.start()))
+                pos = mk.end()
+            keep.append((pos, len(run)))
+        for a, b in keep:
+            part = run[a:b]
+            if part.isascii():
+                out.append(part.lower())
+                idx.extend(range(base + a, base + b))
+                continue
+            for i, ch in enumerate(part):
+                for c in unicodedata.normalize("NFKC", ch).lower():
+                    if c.isalnum():
+                        out.append(c)
+                        idx.append(base + a + i)
+    return "".join(out), tuple(idx)
+
+
+def quote_segments(quote: str) -> list[str]:
+    """The compact parts of a quote between ellipses; InvalidInput if nothing citable is left."""
+    segments = [compact(part)[0] for part in _ELLIPSIS.split(quote)]
+    segments = [s for s in segments if s]
+    if sum(len(s) for s in segments) < MIN_QUOTE:
+        raise InvalidInput("the quote is too short to cite: give at least a few words")
+    return segments
+
+
+@dataclass(frozen=True)
+class Match:
+    doc: IndexedClause
+    start: int  # offsets in doc.text
+    end: int
+    context: float = 0.0  # how well the given prefix/suffix agree (0..2)
+    score: float = 1.0  # similarity (1.0 for an exact match)
+
+
+def _find_all(hay: str, needle: str) -> Iterable[int]:
+    i = hay.find(needle)
+    while i >= 0:
+        yield i
+        i = hay.find(needle, i + 1)
+
+
+def _context_score(hay: str, start: int, end: int, prefix: str, suffix: str) -> float:
+    score = 0.0
+    if prefix:
+        before = hay[max(0, start - len(prefix)) : start]
+        score += _common_suffix(before, prefix) / len(prefix)
+    if suffix:
+        after = hay[end : end + len(suffix)]
+        score += _common_prefix(after, suffix) / len(suffix)
+    return score
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _common_suffix(a: str, b: str) -> int:
+    return _common_prefix(a[::-1], b[::-1])
+
+
+def find_in(doc: IndexedClause, segments: Sequence[str], prefix: str = "", suffix: str = "") -> list[Match]:
+    """Every exact (compact) occurrence of the quote's segments in one clause."""
+    hay, idx = compact(doc.text)
+    if not hay:
+        return []
+    found: list[Match] = []
+    first, rest = segments[0], segments[1:]
+    for s0 in _find_all(hay, first):
+        end = s0 + len(first)
+        for seg in rest:
+            j = hay.find(seg, end)
+            if j < 0 or j - end > MAX_GAP:
+                break
+            end = j + len(seg)
+        else:
+            ctx = _context_score(hay, s0, end, prefix, suffix)
+            found.append(Match(doc, idx[s0], idx[end - 1] + 1, ctx))
+    return found
+
+
+def locate(
+    quote: str, docs: Iterable[IndexedClause], *, prefix: str | None = None, suffix: str | None = None
+) -> list[Match]:
+    """Exact matches of `quote` in `docs`, narrowed per version by prefix/suffix when given."""
+    segments = quote_segments(quote)
+    cprefix = compact(prefix or "")[0][-CONTEXT * 2 :]
+    csuffix = compact(suffix or "")[0][: CONTEXT * 2]
+    by_version: dict[tuple[str, str], list[Match]] = {}
+    for doc in docs:
+        for m in find_in(doc, segments, cprefix, csuffix):
+            by_version.setdefault((doc.policy, doc.version), []).append(m)
+    out: list[Match] = []
+    for matches in by_version.values():
+        if (cprefix or csuffix) and len(matches) > 1:
+            best = max(m.context for m in matches)
+            matches = [m for m in matches if m.context == best]
+        out.extend(matches)
+    return out
+
+
+def closest_in(doc: IndexedClause, quote: str) -> Match | None:
+    """The passage of `doc` most like `quote`, with its similarity (None if nothing alike)."""
+    q = "".join(quote_segments(quote))
+    hay, idx = compact(doc.text)
+    if not hay:
+        return None
+    sm = SequenceMatcher(None, q, hay, autojunk=False)
+    a, b, size = sm.find_longest_match(0, len(q), 0, len(hay))
+    if size == 0:
+        return None
+    # Anchor the quote where its longest common run lines up, then trim to the aligned blocks.
+    lo = max(0, b - a - 20)
+    hi = min(len(hay), b - a + len(q) + 20)
+    window = hay[lo:hi]
+    blocks = [blk for blk in SequenceMatcher(None, q, window, autojunk=False).get_matching_blocks() if blk.size >= 3]
+    if not blocks:
+        return None
+    s, e = lo + blocks[0].b, lo + blocks[-1].b + blocks[-1].size
+    score = SequenceMatcher(None, q, hay[s:e], autojunk=False).ratio()
+    return Match(doc, idx[s], idx[e - 1] + 1, score=round(score, 3))
+
+
+def closest(quote: str, docs: Iterable[IndexedClause], limit: int = 3) -> list[Match]:
+    """The best passages over `docs`, best first, one per distinct passage text."""
+    found = [m for d in docs if (m := closest_in(d, quote)) and m.score >= CLOSEST_MIN_SCORE]
+    found.sort(key=lambda m: (-m.score, m.doc.effective), reverse=False)
+    seen: set[tuple[str, str]] = set()
+    out: list[Match] = []
+    for m in found:
+        key = (m.doc.policy, m.doc.text[m.start : m.end])
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(m)
+        if len(out) == limit:
+            break
+    return out
+
+
+# --- presenting a match ------------------------------------------------------------------------
+
+
+def _version_name(label: str) -> str:
+    return f"v{label}" if re.fullmatch(r"\d+(?:\.\d+)*", label) else label
+
+
+def section_name(number: str, title: str) -> str:
+    if number and number[0].isdigit():
+        return f"§{number}"
+    if number:
+        return number
+    return f'"{title}"' if title else "front matter"
+
+
+def citation(doc: IndexedClause, page_first: int, page_last: int) -> str:
+    """`Anthropic, Responsible Scaling Policy v3.1 (effective 2026-04-02), §3.6, p. 14`."""
+    pages = f"p. {page_first}" if page_first == page_last else f"pp. {page_first}–{page_last}"
+    who = f"{doc.publisher}, " if doc.publisher else ""
+    return (
+        f"{who}{doc.policy_title} {_version_name(doc.version)} (effective {doc.effective}), "
+        f"{section_name(doc.number, doc.title)}, {pages}"
+    )
+
+
+def permalink(doc: IndexedClause) -> str:
+    """Stable path of the clause in that version (numbers, else titles, url-quoted)."""
+    return (
+        f"/policies/{urlquote(doc.policy, safe='')}/versions/{urlquote(doc.version, safe='')}"
+        f"/clauses/{urlquote(doc.label, safe='')}"
+    )
+
+
+def clause_ref(doc: IndexedClause) -> dict:
+    return {"number": doc.number, "title": doc.title, "label": doc.label, "lineage": doc.lineage}
+
+
+def describe(m: Match, *, with_score: bool = False) -> dict:
+    """A match as the CLI's --json and the API serve it."""
+    doc = m.doc
+    first, last = doc.page_at(m.start), doc.page_at(max(m.start, m.end - 1))
+    exact = doc.text[m.start : m.end]
+    out = {
+        "policy": doc.policy,
+        "policy_title": doc.policy_title,
+        "version": doc.version,
+        "effective": doc.effective,
+        "clause": clause_ref(doc),
+        "page": first,
+        "page_end": last,
+        "char_start": doc.body_offset + m.start,
+        "char_end": doc.body_offset + m.end,
+        "clause_char_start": m.start,
+        "clause_char_end": m.end,
+        "text": exact,
+        "citation": citation(doc, first, last),
+        "permalink": permalink(doc),
+        "selector": {
+            "type": "TextQuoteSelector",
+            "exact": exact,
+            "prefix": doc.text[max(0, m.start - CONTEXT) : m.start],
+            "suffix": doc.text[m.end : m.end + CONTEXT],
+        },
+    }
+    if with_score:
+        out["score"] = m.score
+    return out

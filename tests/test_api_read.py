@@ -1,0 +1,171 @@
+"""Contract tests of the read routes: policies, versions, provenance, text, clauses, source, as-of."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+
+RSP = "/policies/anthropic-rsp"
+
+
+@pytest.fixture(scope="module")
+def client(corpus_settings):
+    with TestClient(create_app(corpus_settings)) as c:
+        yield c
+
+
+def test_policies_list_and_detail(client):
+    r = client.get("/policies")
+    assert r.status_code == 200
+    body = r.json()
+    slugs = [p["slug"] for p in body["items"]]
+    assert slugs == ["anthropic-rsp", "anthropic-rsp-noncompliance"]
+    assert body["pagination"] == {"page": 1, "per_page": 20, "total": 2}
+    one = client.get(RSP).json()
+    assert one["slug"] == "anthropic-rsp" and one["links"]["feed"] == f"{RSP}/feed.atom"
+
+
+def test_pagination_is_bounded(client):
+    r = client.get(f"{RSP}/versions", params={"per_page": 3, "page": 2})
+    body = r.json()
+    assert [v["label"] for v in body["items"]] == ["3.0", "3.1", "3.2"]
+    assert body["pagination"]["total"] == 8
+    assert client.get(f"{RSP}/versions", params={"per_page": 101}).status_code == 400  # over the cap
+    assert client.get(f"{RSP}/versions", params={"per_page": 0}).status_code == 422
+    assert client.get(f"{RSP}/versions", params={"page": 99}).json()["items"] == []
+
+
+def test_versions_oldest_first(client):
+    items = client.get(f"{RSP}/versions").json()["items"]
+    assert [v["label"] for v in items] == ["1.0", "2.0", "2.2", "3.0", "3.1", "3.2", "3.3", "3.4"]
+    assert items[0]["links"]["source"] == f"{RSP}/versions/1.0/source"
+
+
+def test_version_provenance(client):
+    r = client.get(f"{RSP}/versions/3.1")
+    assert r.status_code == 200
+    v = r.json()
+    assert (v["previous"], v["next"]) == ("3.0", "3.2")
+    prov = v["provenance"]
+    # The corpus PDFs are reconstructions: their hash differs from the publisher's, and we say so.
+    assert prov["status"] == "unverified"
+    assert prov["reference_sha256"] and prov["reference_sha256"] != prov["sha256"]
+    assert prov["extractor"] and prov["extractor_version"] and prov["text_sha256"]
+    assert [s["sha256"] for s in prov["snapshots"] if s["current"]] == [prov["sha256"]]
+    assert prov["extraction_log"][0]["snapshot_sha256"] == prov["sha256"]
+
+
+def test_etag_and_conditional_get(client):
+    for path in (f"{RSP}/versions/3.1", f"{RSP}/versions/3.1/clauses", f"{RSP}/versions/3.1/clauses/1",
+                 f"{RSP}/versions/3.1/text", f"{RSP}/versions/3.1/source"):
+        r = client.get(path)
+        assert r.status_code == 200, path
+        etag = r.headers["etag"]
+        assert "max-age" in r.headers["cache-control"]
+        again = client.get(path, headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+        assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+    assert client.get(f"{RSP}/versions/3.0").headers["etag"] != client.get(f"{RSP}/versions/3.1").headers["etag"]
+
+
+def test_text_plain_json_and_page(client):
+    plain = client.get(f"{RSP}/versions/3.1/text")
+    assert plain.headers["content-type"].startswith("text/plain")
+    assert "\f" in plain.text
+    as_json = client.get(f"{RSP}/versions/3.1/text", params={"format": "json"}).json()
+    assert len(as_json["pages"]) == as_json["page_count"] > 1
+    assert "\f".join(p["text"] for p in as_json["pages"]) == plain.text
+    negotiated = client.get(f"{RSP}/versions/3.1/text", headers={"Accept": "application/json"})
+    assert negotiated.json()["page_count"] == as_json["page_count"]
+    page2 = client.get(f"{RSP}/versions/3.1/text", params={"page": 2})
+    assert page2.text == as_json["pages"][1]["text"]
+    assert client.get(f"{RSP}/versions/3.1/text", params={"page": 999}).status_code == 404
+
+
+def test_clause_tree_and_clause(client):
+    tree = client.get(f"{RSP}/versions/3.1/clauses").json()
+
+    def walk(nodes):
+        for n in nodes:
+            yield n
+            yield from walk(n["children"])
+
+    flat = list(walk(tree["clauses"]))
+    assert len(flat) == tree["count"] > 10
+    assert sorted(n["position"] for n in flat) == list(range(tree["count"]))
+    numbered = next(n for n in flat if n["children"] and n["number"])
+    r = client.get(f"{RSP}/versions/3.1/clauses/{numbered['number']}")
+    assert r.status_code == 200
+    clause = r.json()
+    assert clause["number"] == numbered["number"] and clause["text"]
+    assert [c["position"] for c in clause["children"]] == [c["position"] for c in numbered["children"]]
+    assert clause["links"]["history"].endswith("/history")
+    child = client.get(f"{RSP}/versions/3.1/clauses/{numbered['children'][0]['number']}").json()
+    assert child["parent"]["number"] == numbered["number"]
+
+
+def test_source_bytes_and_digest(client, corpus_settings):
+    r = client.get(f"{RSP}/versions/3.1/source")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/pdf"
+    sha = hashlib.sha256(r.content).hexdigest()
+    assert r.headers["x-content-sha256"] == sha
+    assert r.headers["etag"] == f'"{sha}"'
+    b64 = base64.b64encode(hashlib.sha256(r.content).digest()).decode()
+    assert r.headers["repr-digest"] == f"sha-256=:{b64}:"
+    assert sha == client.get(f"{RSP}/versions/3.1").json()["provenance"]["sha256"]
+    assert r.content.startswith(b"%PDF")
+
+
+def test_as_of_redirects_to_version_in_force(client):
+    r = client.get(f"{RSP}/as-of/2026-04-10", follow_redirects=False)
+    assert r.status_code == 302
+    assert r.headers["location"] == f"{RSP}/versions/3.1"
+    assert client.get(f"{RSP}/as-of/2026-04-02", follow_redirects=False).headers["location"].endswith("/3.1")
+    assert client.get(f"{RSP}/as-of/2026-04-01", follow_redirects=False).headers["location"].endswith("/3.0")
+    followed = client.get(f"{RSP}/as-of/2026-04-10")
+    assert followed.status_code == 200 and followed.json()["label"] == "3.1"
+    before = client.get(f"{RSP}/as-of/2020-01-01", follow_redirects=False)
+    assert before.status_code == 404 and before.headers["content-type"] == "application/problem+json"
+
+
+def test_cors(client):
+    r = client.get("/policies", headers={"Origin": "https://wiki.example"})
+    assert r.headers["access-control-allow-origin"] in ("*", "https://wiki.example")
+    pre = client.options(
+        "/resolve",
+        headers={"Origin": "https://wiki.example", "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "content-type"},
+    )
+    assert pre.status_code == 200
+    assert "POST" in pre.headers["access-control-allow-methods"]
+    src = client.get(f"{RSP}/versions/3.1/source", headers={"Origin": "https://wiki.example"})
+    assert "X-Content-SHA256" in src.headers["access-control-expose-headers"]
+
+
+def test_cors_origins_from_settings(corpus_settings):
+    settings = corpus_settings.model_copy(update={"cors_origins": ["https://wiki.example"]})
+    with TestClient(create_app(settings)) as c:
+        ok = c.get("/policies", headers={"Origin": "https://wiki.example"})
+        assert ok.headers["access-control-allow-origin"] == "https://wiki.example"
+        other = c.get("/policies", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+
+
+def test_nothing_writes_over_http(client):
+    for path in ("/policies", f"{RSP}/versions", f"{RSP}/versions/3.1", f"{RSP}/versions/3.1/source"):
+        for method in ("POST", "PUT", "PATCH", "DELETE"):
+            assert client.request(method, path).status_code == 405, (method, path)
+
+
+def test_healthz_and_docs(client):
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+    assert client.get("/docs").status_code == 200
+    spec = client.get("/openapi.json").json()
+    assert "/policies/{slug}/compare/{a}..{b}" in spec["paths"]
+    assert spec["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status", "detail", "instance"]

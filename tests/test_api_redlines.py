@@ -1,0 +1,86 @@
+"""Contract tests of compare, clause history and the Atom feed."""
+
+from __future__ import annotations
+
+from email.utils import parsedate_to_datetime
+from xml.etree import ElementTree as ET
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+
+RSP = "/policies/anthropic-rsp"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture(scope="module")
+def client(corpus_settings):
+    with TestClient(create_app(corpus_settings)) as c:
+        yield c
+
+
+def test_compare_json(client):
+    r = client.get(f"{RSP}/compare/3.0..3.1")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert {"policy", "from", "to", "summary", "changes"} <= set(body)
+    assert body["changes"]
+    assert "max-age" in r.headers["cache-control"]
+    again = client.get(f"{RSP}/compare/3.0..3.1", headers={"If-None-Match": r.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_compare_by_dates_is_the_same_redline(client):
+    by_label = client.get(f"{RSP}/compare/3.0..3.1")
+    by_date = client.get(f"{RSP}/compare/2026-03-01..2026-04-10")
+    assert by_date.status_code == 200
+    assert by_date.headers["etag"] == by_label.headers["etag"]
+
+
+def test_compare_html_text_and_clause(client):
+    html = client.get(f"{RSP}/compare/3.0..3.1", params={"format": "html"})
+    assert html.headers["content-type"].startswith("text/html") and "<" in html.text
+    text = client.get(f"{RSP}/compare/3.0..3.1", params={"format": "text"})
+    assert text.headers["content-type"].startswith("text/plain") and text.text
+    one = client.get(f"{RSP}/compare/3.0..3.1", params={"clause": "3.6"})
+    assert one.status_code == 200, one.text
+    assert one.headers["etag"] != client.get(f"{RSP}/compare/3.0..3.1").headers["etag"]
+    for fmt in ("json", "html", "text"):
+        assert client.get(f"{RSP}/compare/3.0..3.1", params={"format": fmt}).status_code == 200
+
+
+def test_compare_errors(client):
+    assert client.get(f"{RSP}/compare/3.0..9.9").status_code == 404
+    assert client.get(f"{RSP}/compare/3.0..3.1", params={"format": "pdf"}).status_code == 422
+    assert client.get(f"{RSP}/compare/2001-01-01..3.1").status_code == 404
+
+
+def test_clause_history(client):
+    r = client.get(f"{RSP}/clauses/3.6/history")
+    assert r.status_code == 200, r.text
+    assert r.json()
+    assert client.get(f"{RSP}/clauses/99.99/history").status_code == 404
+
+
+def test_feed(client):
+    r = client.get(f"{RSP}/feed.atom")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/atom+xml")
+    feed = ET.fromstring(r.content)
+    assert feed.find(f"{ATOM}id").text.startswith("tag:")
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == 8
+    newest = entries[0]
+    assert newest.find(f"{ATOM}id").text.endswith("anthropic-rsp/versions/3.4")
+    related = [link.get("href") for link in newest.findall(f"{ATOM}link") if link.get("rel") == "related"]
+    assert related and related[0].endswith("/compare/3.3..3.4?format=html")
+    assert "Since 3.3" in newest.find(f"{ATOM}summary").text
+    assert "first archived" in entries[-1].find(f"{ATOM}summary").text
+    last_modified = parsedate_to_datetime(r.headers["last-modified"])
+    assert last_modified.date().isoformat() == "2026-07-08"
+    assert client.get(f"{RSP}/feed.atom", headers={"If-None-Match": r.headers["etag"]}).status_code == 304
+    since = client.get(f"{RSP}/feed.atom", headers={"If-Modified-Since": r.headers["last-modified"]})
+    assert since.status_code == 304
+    older = client.get(f"{RSP}/feed.atom", headers={"If-Modified-Since": "Mon, 01 Jan 2024 00:00:00 GMT"})
+    assert older.status_code == 200
