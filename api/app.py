@@ -15,6 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.orm import sessionmaker
 
 from api import feed, problems
+from api.pages import router as pages
 from api.routes import health, policies, redlines, search, versions
 from archive.db.engine import make_engine
 from archive.settings import Settings, get_settings
@@ -60,4 +61,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(feed.router)
     app.include_router(search.router)
     # HTML pages for people (api/pages/) are included here, after the JSON API.
+    pages.install(app)
     return app

@@ -18,6 +18,7 @@ from api.deps import SessionDep
 from api.routes.params import Slug
 from archive import types as t
 from archive.db import storage
+from archive.services import redlines
 
 router = APIRouter(tags=["feeds"])
 
@@ -34,9 +35,7 @@ def describe_summary(summary: Any) -> str:
     """'3 added, 1 removed, 12 modified' from a redline summary (whatever counts it carries)."""
     if isinstance(summary, dict):
         parts = [
-            f"{v} {k.replace('_', ' ')}"
-            for k, v in summary.items()
-            if isinstance(v, int) and not isinstance(v, bool)
+            f"{v} {k.replace('_', ' ')}" for k, v in summary.items() if isinstance(v, int) and not isinstance(v, bool)
         ]
         if parts:
             return ", ".join(parts)
@@ -44,8 +43,6 @@ def describe_summary(summary: Any) -> str:
 
 
 def _change_summary(session: Session, slug: str, old: str, new: str) -> str:
-    from archive.services import redlines  # imported late: the module is being written in parallel
-
     return describe_summary(redlines.compare(session, slug, old, new).get("summary"))
 
 
@@ -64,9 +61,7 @@ def build_feed(base: str, policy: t.PolicyInfo, versions: list[t.VersionInfo], s
     updated = max((v.effective for v in versions), default=dt.date(2000, 1, 1))
     _sub(feed, "updated", _midnight(updated).isoformat())
     _sub(_sub(feed, "author"), "name", policy.publisher or "policy-archive")
-    _sub(
-        feed, "link", rel="self", href=f"{base}/policies/{policy.slug}/feed.atom", type="application/atom+xml"
-    )
+    _sub(feed, "link", rel="self", href=f"{base}/policies/{policy.slug}/feed.atom", type="application/atom+xml")
     _sub(feed, "link", rel="alternate", href=f"{base}/policies/{policy.slug}/versions")
     # Newest first, as feed readers expect.
     for i in reversed(range(len(versions))):
@@ -120,12 +115,9 @@ def policy_feed(slug: Slug, request: Request, session: SessionDep) -> Response:
         cached.headers.update(headers)
         return cached
     if "if-none-match" not in request.headers and not _modified_since(request, last_modified):
-        return Response(
-            status_code=304, headers={**headers, "ETag": etag, "Cache-Control": FEED_CACHE_CONTROL}
-        )
+        return Response(status_code=304, headers={**headers, "ETag": etag, "Cache-Control": FEED_CACHE_CONTROL})
     summaries = [""] + [
-        _change_summary(session, slug, versions[i - 1].label, versions[i].label)
-        for i in range(1, len(versions))
+        _change_summary(session, slug, versions[i - 1].label, versions[i].label) for i in range(1, len(versions))
     ]
     base = str(request.base_url).rstrip("/")
     body = build_feed(base, policy, versions, summaries)

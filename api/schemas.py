@@ -10,11 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from archive import types as t
 
 
-class Links(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    self: str
-
-
 class Policy(BaseModel):
     slug: str
     title: str
@@ -113,12 +108,8 @@ class ExtractionRecord(BaseModel):
 class Provenance(BaseModel):
     """Where the text came from: the archived file, how it checks out, and how it was extracted."""
 
-    status: t.SnapshotStatus = Field(
-        description="verified / unverified / no-reference against the publisher's hash."
-    )
-    sha256: str = Field(
-        description="sha256 of the archived file (the snapshot this version was extracted from)."
-    )
+    status: t.SnapshotStatus = Field(description="verified / unverified / no-reference against the publisher's hash.")
+    sha256: str = Field(description="sha256 of the archived file (the snapshot this version was extracted from).")
     reference_sha256: str | None = Field(None, description="The publisher's recorded sha256, when known.")
     source_url: str | None = None
     origin: str
@@ -227,7 +218,7 @@ class TextQuoteSelector(BaseModel):
 
 
 class Citation(BaseModel):
-    """One citation to check: a quote attributed to a policy (and a version, clause or date)."""
+    """One citation to check: a quote attributed to a policy, a version (label or date) and a section."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -235,16 +226,18 @@ class Citation(BaseModel):
     quote: str = Field(min_length=1, max_length=10_000)
     policy: str | None = Field(None, min_length=1, max_length=100)
     version: str | None = Field(None, min_length=1, max_length=100)
-    clause: str | None = Field(None, min_length=1, max_length=100)
-    as_of: dt.date | None = None
-    prefix: str | None = Field(None, max_length=10_000)
-    suffix: str | None = Field(None, max_length=10_000)
+    section: str | None = Field(None, min_length=1, max_length=200, description="Clause number or title cited.")
 
 
 class CitationCheck(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    citations: list[Citation] = Field(min_length=1, max_length=500)
+    citations: list[Citation] = Field(min_length=1, max_length=1000)
+
+
+def utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; the archive stores UTC, so say so."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def plain(data: Any) -> Any:

@@ -153,31 +153,54 @@ def _continues(head: _Heading, line: Line) -> bool:
     last = head.lines[-1]
     if last.page != line.page or abs(last.size - line.size) > 0.05 or _starts_number(line.text):
         return False
+    if _TOC_TITLE.match(head.text):
+        return False  # "Contents" is complete; what follows are its entries
     number, title = parse_number(head.text)
     if number and not title:
         return True  # "3.1." alone: its title is on the next line
     return 0 <= line.top - last.top <= 1.6 * max(last.font_size, 1.0)
 
 
+def _toc_span(items: list[_Heading | Line]) -> set[int]:
+    """Indexes of the table of contents: its heading and the entries after it.
+
+    Entries are body lines, dot-leader lines, and headings whose text is set again as a heading
+    later on (a contents page set in the heading font). The first heading that does not recur
+    ends the contents.
+    """
+    start = next(
+        (
+            i
+            for i, it in enumerate(items)
+            if isinstance(it, _Heading) and _TOC_TITLE.match(it.text) and not parse_number(it.text)[0]
+        ),
+        None,
+    )
+    if start is None:
+        return set()
+    last_seen: dict[str, int] = {}  # heading text -> index of its last occurrence
+    for j in range(start + 1, len(items)):
+        it = items[j]
+        if isinstance(it, _Heading):
+            for text in {it.text, *(ln.text for ln in it.lines)}:
+                last_seen[text] = j
+    skip = {start}
+    for j in range(start + 1, len(items)):
+        it = items[j]
+        if isinstance(it, _Heading) and not _TOC_ENTRY.search(it.text):
+            recurs = last_seen.get(it.text, 0) > j or all(
+                last_seen.get(ln.text, 0) > j for ln in it.lines
+            )
+            if not recurs:
+                break
+        skip.add(j)
+    return skip
+
+
 def build_clauses(lines: Sequence[Line], full_text: str) -> list[Clause]:
     """The clause tree in document order; see the module docstring for the rules."""
     items = _group_headings(lines)
-    # Find the table of contents span (indexes into items) so it yields nothing.
-    skip: set[int] = set()
-    for i, it in enumerate(items):
-        if isinstance(it, _Heading) and _TOC_TITLE.match(it.text) and not parse_number(it.text)[0]:
-            skip.add(i)
-            j = i + 1
-            while j < len(items):
-                nxt = items[j]
-                if isinstance(nxt, _Heading) and not (
-                    _TOC_ENTRY.search(nxt.text) and nxt.lines[0].page <= it.lines[0].page + 1
-                ):
-                    break
-                skip.add(j)
-                j += 1
-            break
-
+    skip = _toc_span(items)
     clauses: list[Clause] = []
     pending_front: list[Line] = []
     started = False

@@ -54,10 +54,20 @@ def normalize_line(text: str) -> str:
 
 
 def vocabulary(lines: Iterable[str]) -> set[str]:
-    """Lowercased words (hyphenated compounds kept whole and split) to judge hyphenation by."""
+    """Lowercased words (hyphenated compounds kept whole and split) to judge hyphenation by.
+
+    The halves of a line-end hyphenation are left out: they are what is being judged.
+    """
     words: set[str] = set()
+    after_hyphen = False
     for line in lines:
-        for w in _WORD.findall(line.lower()):
+        found = _WORD.findall(line.lower())
+        if after_hyphen and found:
+            found = found[1:]
+        after_hyphen = line.endswith("-")
+        if after_hyphen and found:
+            found = found[:-1]
+        for w in found:
             words.add(w)
             if "-" in w:
                 words.update(w.split("-"))
@@ -104,4 +114,6 @@ def normalize_text(text: str, vocab: set[str] | None = None) -> str:
     lines = [normalize_line(line) for line in text.split("\n")]
     if vocab is None:
         vocab = vocabulary(lines)
-    return "\n".join(join_hyphenated(lines, vocab))
+    joined = join_hyphenated(lines, vocab)
+    # Drop only the lines that joining emptied, not the blank lines that were there.
+    return "\n".join(j for j, orig in zip(joined, lines, strict=True) if j or not orig)

@@ -278,13 +278,14 @@ def assemble(raw_pages: list[list[RawLine]]) -> ExtractedDocument:
     """Pages' lines -> normalised page text, footnotes, and the clause tree."""
     split = split_running(raw_pages)
     vocab = vocabulary(normalize_line(ln.text) for _, body, _ in split for ln in body)
+    doc_body = _body_size([ln for _, body, _ in split for ln in body])
     pages: list[Page] = []
     lines: list[Line] = []
     offset = 0
     for number, (header, body, footer) in enumerate(split, start=1):
         body, notes = fn.split_footnotes(body, number)
         texts = join_hyphenated([normalize_line(ln.text) for ln in body], vocab)
-        body_size = _body_size(body)
+        body_size = _body_size(body, doc_body)
         parts: list[str] = []
         pos = 0
         for ln, text in zip(body, texts, strict=True):
@@ -330,9 +331,15 @@ def assemble(raw_pages: list[list[RawLine]]) -> ExtractedDocument:
     )
 
 
-def _body_size(lines: list[RawLine]) -> float:
-    """The page's body size: the size carrying the most characters."""
+def _body_size(lines: list[RawLine], default: float = 10.0) -> float:
+    """The body text size: the size carrying the most non-bold characters.
+
+    A page with little plain text (a contents page set in the heading font) takes `default`.
+    """
     sizes: Counter[float] = Counter()
     for ln in lines:
-        sizes[round(ln.size, 1)] += len(ln.text)
-    return sizes.most_common(1)[0][0] if sizes else 10.0
+        if not ln.bold:
+            sizes[round(ln.size, 1)] += len(ln.text)
+    if sum(sizes.values()) < 200:
+        return default
+    return sizes.most_common(1)[0][0]

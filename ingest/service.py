@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from archive import types as t
 from archive.db import storage
 from archive.db.engine import ensure_schema, transaction
-from archive.errors import ArchiveError, Conflict, ExtractionFailed
+from archive.errors import ArchiveError, Conflict, ExtractionFailed, LimitExceeded
 from archive.settings import Settings, get_settings
 from ingest.fetch import read_provenance
 from ingest.manifest import Manifest, check_label, check_slug, parse_effective
@@ -138,10 +141,42 @@ def _read_checked(path: Path, settings: Settings) -> bytes:
     return path.read_bytes()
 
 
-def _extract(path: str, password: str | None, max_pages: int, max_bytes: int) -> t.ExtractedDocument | ArchiveError:
+class _Timeout(BaseException):
+    """Raised by the alarm; a BaseException so the parser's own `except Exception` cannot swallow it."""
+
+
+@contextmanager
+def _deadline(seconds: float, name: str) -> Iterator[None]:
+    """Give up on one file after `seconds` (settings.extract_timeout_s), so a hostile PDF cannot hang ingest.
+
+    Uses SIGALRM, which only a process's main thread may set: the CLI and the pool workers extract
+    there. In any other thread the limit is not enforced.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def _alarm(_sig, _frame) -> None:
+        raise _Timeout
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _Timeout:
+        raise LimitExceeded(f"{name}: extraction took longer than the limit of {seconds:g} s") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _extract(
+    path: str, password: str | None, max_pages: int, max_bytes: int, timeout_s: float = 300.0
+) -> t.ExtractedDocument | ArchiveError:
     """Worker entry point: errors come back as values so one bad file never stops a batch."""
     try:
-        return extract_pdf(Path(path), password=password, max_pages=max_pages, max_bytes=max_bytes)
+        with _deadline(timeout_s, Path(path).name):
+            return extract_pdf(Path(path), password=password, max_pages=max_pages, max_bytes=max_bytes)
     except ArchiveError as exc:
         return exc
     except Exception as exc:  # a parser bug must not take the batch down; report it in one line
@@ -156,6 +191,10 @@ def _plan(engine: Engine, req: IngestRequest, sha: str, replace: bool) -> str:
             if storage.policy_exists(session, req.policy.slug)
             else None
         )
+    return _decide(req, state, sha, replace)
+
+
+def _decide(req: IngestRequest, state: tuple[str, str] | None, sha: str, replace: bool) -> str:
     if state is None:
         return "new"
     stored_sha, stored_extractor = state
@@ -169,8 +208,21 @@ def _plan(engine: Engine, req: IngestRequest, sha: str, replace: bool) -> str:
     return "replacement"
 
 
+class _Raced(Exception):
+    """Another process changed this version between our plan and our write; `now` is the new plan."""
+
+    def __init__(self, now: str) -> None:
+        self.now = now
+
+
 def _write(engine: Engine, req: IngestRequest, content: bytes, doc: t.ExtractedDocument, kind: str) -> None:
     with transaction(engine) as session:
+        # Plan again inside the write's transaction: a concurrent ingest may have stored it meanwhile.
+        storage.lock_for_write(session)
+        state = storage.version_state(session, req.policy.slug, req.label)
+        now = _decide(req, state, hashlib.sha256(content).hexdigest(), kind == "replacement")
+        if now != kind:
+            raise _Raced(now)
         policy_id = storage.upsert_policy(session, req.policy)
         snapshot_id = storage.add_snapshot(
             session,
@@ -237,9 +289,17 @@ def ingest(
             report(IngestOutcome(req.policy.slug, req.label, "failed", str(result)))
             return
         try:
-            _write(engine, req, content, result, kind)
-        except IntegrityError:
-            # Another process stored the same version between our plan and our write.
+            try:
+                _write(engine, req, content, result, kind)
+            except (IntegrityError, OperationalError) as exc:
+                # A concurrent writer won (unique row, or SQLite's stale-snapshot "locked"): look again.
+                # If the database is really down, _plan raises the same error again and it propagates.
+                now = _plan(engine, req, hashlib.sha256(content).hexdigest(), kind == "replacement")
+                raise _Raced(now) from exc
+        except _Raced as raced:
+            if raced.now == "unchanged":
+                report(IngestOutcome(req.policy.slug, req.label, "unchanged"))
+                return
             report(
                 IngestOutcome(
                     req.policy.slug,
@@ -262,7 +322,14 @@ def ingest(
                     req,
                     content,
                     kind,
-                    pool.submit(_extract, str(req.path), password, settings.max_pages, settings.max_file_bytes),
+                    pool.submit(
+                        _extract,
+                        str(req.path),
+                        password,
+                        settings.max_pages,
+                        settings.max_file_bytes,
+                        settings.extract_timeout_s,
+                    ),
                 )
                 for req, content, kind in todo
             ]
@@ -272,13 +339,14 @@ def ingest(
         for req, content, kind in todo:
             progress = (lambda done, total, _l=req.label: on_page(_l, done, total)) if on_page else None
             try:
-                result: t.ExtractedDocument | ArchiveError = extract_pdf(
-                    req.path,
-                    password=password,
-                    max_pages=settings.max_pages,
-                    max_bytes=settings.max_file_bytes,
-                    progress=progress,
-                )
+                with _deadline(settings.extract_timeout_s, req.path.name):
+                    result: t.ExtractedDocument | ArchiveError = extract_pdf(
+                        req.path,
+                        password=password,
+                        max_pages=settings.max_pages,
+                        max_bytes=settings.max_file_bytes,
+                        progress=progress,
+                    )
             except ArchiveError as exc:
                 result = exc
             except Exception as exc:  # see _extract

@@ -8,7 +8,7 @@ archive.clauses closely enough for alignment and word diffs (front matter, conte
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from archive.clauses import FRONT_MATTER, parse_number
@@ -24,7 +24,7 @@ def text_path(label: str) -> Path:
     return next(TEXTS.glob(f"rsp-v{label}_*.txt"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def reference_clauses(label: str) -> tuple[Clause, ...]:
     lines = text_path(label).read_text(encoding="utf-8").splitlines()
     page = 1

@@ -8,6 +8,7 @@ small raised digits and notes set smaller at the page foot.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections import Counter
@@ -274,3 +275,29 @@ def _draw_justified(c, words, x0, y, width, font, size, markers, body) -> None: 
                 c.setFont(font, size)
                 c.drawString(mx + stringWidth(mk, font, size * 0.6), y, tail)
         x += wd + gap
+
+
+# --- one extraction per corpus version per test session ----------------------------------------
+
+
+@functools.cache
+def extracted(version: str):  # noqa: ANN201 - ExtractedDocument
+    """The corpus PDF of `version`, extracted once per test session."""
+    from ingest.pdf import extract_pdf
+
+    v = next(v for v in corpus_versions() if v.version == version)
+    return extract_pdf(v.pdf, max_pages=500, max_bytes=50_000_000)
+
+
+def reference_headings(path: Path) -> list[tuple[str, int]]:
+    """Heading texts of the reference (consecutive "## " lines merged) with their page."""
+    out: list[tuple[str, int]] = []
+    for page in reference_pages(path):
+        prev = False
+        for line, heading in zip(page.lines, page.headings, strict=True):
+            if heading and prev:
+                out[-1] = (out[-1][0] + " " + line.strip(), page.number)
+            elif heading:
+                out.append((line.strip(), page.number))
+            prev = heading
+    return [(normalize_text(t), p) for t, p in out]

@@ -61,8 +61,13 @@ def test_version_provenance(client):
 
 
 def test_etag_and_conditional_get(client):
-    for path in (f"{RSP}/versions/3.1", f"{RSP}/versions/3.1/clauses", f"{RSP}/versions/3.1/clauses/1",
-                 f"{RSP}/versions/3.1/text", f"{RSP}/versions/3.1/source"):
+    for path in (
+        f"{RSP}/versions/3.1",
+        f"{RSP}/versions/3.1/clauses",
+        f"{RSP}/versions/3.1/clauses/1",
+        f"{RSP}/versions/3.1/text",
+        f"{RSP}/versions/3.1/source",
+    ):
         r = client.get(path)
         assert r.status_code == 200, path
         etag = r.headers["etag"]
@@ -139,8 +144,11 @@ def test_cors(client):
     assert r.headers["access-control-allow-origin"] in ("*", "https://wiki.example")
     pre = client.options(
         "/resolve",
-        headers={"Origin": "https://wiki.example", "Access-Control-Request-Method": "POST",
-                 "Access-Control-Request-Headers": "content-type"},
+        headers={
+            "Origin": "https://wiki.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
     )
     assert pre.status_code == 200
     assert "POST" in pre.headers["access-control-allow-methods"]

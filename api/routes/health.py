@@ -24,9 +24,7 @@ async def healthz(request: Request) -> s.Health:
     settings = request.app.state.settings
     try:
         # The blocking ping runs in the thread pool; the event loop only waits, and not for long.
-        await asyncio.wait_for(
-            run_in_threadpool(_ping, request.app.state.engine), timeout=settings.db_timeout_s
-        )
+        await asyncio.wait_for(run_in_threadpool(_ping, request.app.state.engine), timeout=settings.db_timeout_s)
     except Exception as exc:  # any failure to reach the database means "not healthy"
         raise ServiceUnavailable("the database is unavailable") from exc
     return s.Health(status="ok", database="ok")

@@ -15,9 +15,7 @@ CLAUSE_PATTERN = r"^[^\x00-\x1f/]{1,200}$"
 
 Slug = Annotated[
     str,
-    Path(
-        pattern=SLUG_PATTERN, description="Policy slug.", openapi_examples={"rsp": {"value": "anthropic-rsp"}}
-    ),
+    Path(pattern=SLUG_PATTERN, description="Policy slug.", openapi_examples={"rsp": {"value": "anthropic-rsp"}}),
 ]
 Label = Annotated[
     str, Path(pattern=LABEL_PATTERN, description="Version label.", openapi_examples={"v31": {"value": "3.1"}})

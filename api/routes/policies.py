@@ -30,9 +30,7 @@ def get_policy(slug: Slug, session: SessionDep) -> s.Policy:
     return s.Policy.of(storage.get_policy(session, slug))
 
 
-@router.get(
-    "/policies/{slug}/versions", response_model=s.VersionList, summary="A policy's versions, oldest first"
-)
+@router.get("/policies/{slug}/versions", response_model=s.VersionList, summary="A policy's versions, oldest first")
 def list_versions(slug: Slug, session: SessionDep, pagination: PaginationDep) -> s.VersionList:
     rows = storage.list_versions(session, slug)
     return s.VersionList(

@@ -12,6 +12,7 @@ from api.caching import cacheable, etag_of, not_modified, version_etag
 from api.deps import SessionDep
 from api.routes.params import CLAUSE_PATTERN, ClauseNumber, Ref, Slug
 from archive.db import storage
+from archive.services import redlines
 
 router = APIRouter(tags=["redlines"])
 
@@ -47,8 +48,6 @@ def compare(
     etag = etag_of(version_etag(old), version_etag(new), "compare", format, clause)
     if (cached := not_modified(request, etag)) is not None:
         return cached
-    from archive.services import redlines  # imported late: the module is being written in parallel
-
     redline = redlines.compare(session, slug, old.label, new.label, clause=clause)
     if format == "html":
         response: Response = HTMLResponse(redlines.render_html(redline))
@@ -65,6 +64,4 @@ def compare(
     summary="A clause's history across every version (follows renumbering)",
 )
 def clause_history(slug: Slug, number: ClauseNumber, session: SessionDep) -> JSONResponse:
-    from archive.services import redlines
-
     return JSONResponse(s.plain(redlines.clause_history(session, slug, number)))

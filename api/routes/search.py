@@ -3,47 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from api import schemas as s
 from api.deps import PaginationDep, SessionDep, SettingsDep
 from api.routes.params import OptPolicy, OptVersion
 from archive.errors import InvalidInput
+from archive.services import search as search_service
 from archive.settings import Settings
 
-
-class _Service:
-    """archive.services.search, imported on first use (it is being written in parallel)."""
-
-    def __getattr__(self, name: str):
-        from archive.services import search
-
-        return getattr(search, name)
-
-
-search_service = _Service()
-
 router = APIRouter(tags=["search"])
-
-_index_lock = threading.Lock()
-
-
-def ensure_index(request: Request, settings: SettingsDep, session: SessionDep) -> None:
-    """Make sure the search index exists, once per process (`serve` also builds it before starting)."""
-    state = request.app.state
-    if getattr(state, "index_ready", False):
-        return
-    with _index_lock:
-        if not getattr(state, "index_ready", False):
-            search_service.ensure_index(settings, session)
-            state.index_ready = True
-
-
-IndexDep = Annotated[None, Depends(ensure_index)]
 
 
 def _check_length(settings: Settings, name: str, value: str | None) -> None:
@@ -61,7 +33,6 @@ OptText = Annotated[str | None, Query(max_length=10_000)]
 def search(
     settings: SettingsDep,
     session: SessionDep,
-    _index: IndexDep,
     pagination: PaginationDep,
     q: Annotated[str, Query(min_length=1, max_length=10_000, description='Words, "phrases", AND/OR/NOT.')],
     policy: OptPolicy = None,
@@ -92,12 +63,8 @@ def search(
     return JSONResponse(s.plain(result))
 
 
-@router.get(
-    "/phrases/history", response_model=s.ServiceResult, summary="When a phrase appeared and disappeared"
-)
-def phrase_history(
-    settings: SettingsDep, session: SessionDep, _index: IndexDep, q: Text, policy: OptPolicy = None
-) -> JSONResponse:
+@router.get("/phrases/history", response_model=s.ServiceResult, summary="When a phrase appeared and disappeared")
+def phrase_history(settings: SettingsDep, session: SessionDep, q: Text, policy: OptPolicy = None) -> JSONResponse:
     _check_length(settings, "q", q)
     return JSONResponse(s.plain(search_service.phrase_history(settings, session, q, policy=policy)))
 
@@ -118,13 +85,10 @@ def _resolve(settings: Settings, session, sel: s.TextQuoteSelector) -> JSONRespo
     return JSONResponse(s.plain(result))
 
 
-@router.get(
-    "/resolve", response_model=s.ServiceResult, summary="Find where a quote is (found, ambiguous, orphaned)"
-)
+@router.get("/resolve", response_model=s.ServiceResult, summary="Find where a quote is (found, ambiguous, orphaned)")
 def resolve_get(
     settings: SettingsDep,
     session: SessionDep,
-    _index: IndexDep,
     q: Annotated[str, Query(min_length=1, max_length=10_000, description="The exact quote.")],
     prefix: OptText = None,
     suffix: OptText = None,
@@ -132,25 +96,18 @@ def resolve_get(
     version: OptVersion = None,
     as_of: dt.date | None = None,
 ) -> JSONResponse:
-    sel = s.TextQuoteSelector(
-        exact=q, prefix=prefix, suffix=suffix, policy=policy, version=version, as_of=as_of
-    )
+    sel = s.TextQuoteSelector(exact=q, prefix=prefix, suffix=suffix, policy=policy, version=version, as_of=as_of)
     return _resolve(settings, session, sel)
 
 
 @router.post("/resolve", response_model=s.ServiceResult, summary="Resolve a W3C TextQuoteSelector")
-def resolve_post(
-    selector: s.TextQuoteSelector, settings: SettingsDep, session: SessionDep, _index: IndexDep
-) -> JSONResponse:
+def resolve_post(selector: s.TextQuoteSelector, settings: SettingsDep, session: SessionDep) -> JSONResponse:
     return _resolve(settings, session, selector)
 
 
 @router.post("/citations/check", response_model=s.ServiceResult, summary="Check many citations at once")
-def check_citations(
-    body: s.CitationCheck, settings: SettingsDep, session: SessionDep, _index: IndexDep
-) -> JSONResponse:
+def check_citations(body: s.CitationCheck, settings: SettingsDep, session: SessionDep) -> JSONResponse:
     for c in body.citations:
-        for name in ("quote", "prefix", "suffix"):
-            _check_length(settings, name, getattr(c, name))
+        _check_length(settings, "quote", c.quote)
     citations = [c.model_dump(exclude_none=True) for c in body.citations]
     return JSONResponse(s.plain(search_service.check_citations(settings, session, citations)))

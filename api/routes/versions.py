@@ -49,7 +49,7 @@ def get_version(slug: Slug, label: Label, request: Request, session: SessionDep)
             extractor=info.extractor,
             extractor_version=info.extractor_version,
             engine_version=info.engine_version,
-            extracted_at=info.extracted_at,
+            extracted_at=s.utc(info.extracted_at),
             text_sha256=info.text_sha256,
             snapshots=storage.snapshot_history(session, slug, label),
             extraction_log=storage.extraction_log(session, slug, label),
@@ -152,9 +152,7 @@ def _ref(i: int, c: t.Clause) -> s.ClauseRef:
     summary="One clause of a version",
     responses=NOT_MODIFIED,
 )
-def get_clause(
-    slug: Slug, label: Label, number: ClauseNumber, request: Request, session: SessionDep
-) -> Response:
+def get_clause(slug: Slug, label: Label, number: ClauseNumber, request: Request, session: SessionDep) -> Response:
     info = storage.get_version(session, slug, label)
     etag = version_etag(info, "clause", number)
     if (cached := not_modified(request, etag)) is not None:

@@ -420,6 +420,46 @@ def iter_all_clauses(session: Session, slug: str | None = None) -> Iterator[tupl
             yield version, i, c
 
 
+def index_fingerprint_rows(session: Session) -> list[tuple]:
+    """What the search index is derived from, one row per version (cheap: no texts are read).
+
+    (policy slug, title, publisher, label, effective, text sha256, extracted_at, clause count,
+    clauses with a lineage, min/max lineage, total lineage length): any ingest, re-extraction,
+    replacement or lineage update changes at least one of these.
+    """
+    lineages = (
+        select(
+            m.Clause.version_id.label("vid"),
+            func.count(m.Clause.lineage).label("n"),
+            func.min(m.Clause.lineage).label("lo"),
+            func.max(m.Clause.lineage).label("hi"),
+            func.sum(func.length(m.Clause.lineage)).label("total"),
+        )
+        .group_by(m.Clause.version_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            m.Policy.slug,
+            m.Policy.title,
+            m.Policy.publisher,
+            m.Version.label,
+            m.Version.effective,
+            m.Version.text_sha256,
+            m.Version.extracted_at,
+            m.Version.clause_count,
+            lineages.c.n,
+            lineages.c.lo,
+            lineages.c.hi,
+            lineages.c.total,
+        )
+        .join(m.Policy, m.Policy.id == m.Version.policy_id)
+        .outerjoin(lineages, lineages.c.vid == m.Version.id)
+        .order_by(m.Policy.slug, m.Version.label)
+    )
+    return [tuple(r) for r in rows]
+
+
 def counts(session: Session) -> dict[str, int]:
     return {
         "policies": session.scalar(select(func.count()).select_from(m.Policy)) or 0,
@@ -427,3 +467,155 @@ def counts(session: Session) -> dict[str, int]:
         "clauses": session.scalar(select(func.count()).select_from(m.Clause)) or 0,
         "snapshots": session.scalar(select(func.count()).select_from(m.Snapshot)) or 0,
     }
+
+
+# --- redlines ---------------------------------------------------------------------------------
+
+
+def get_redline(session: Session, key: str) -> str | None:
+    """A stored redline body (JSON text) by its content key, or None."""
+    return session.scalar(select(m.Redline.body).where(m.Redline.key == key))
+
+
+def put_redline(session: Session, key: str, slug: str, from_label: str, to_label: str, body: str) -> None:
+    """Store a computed redline under its content key (a no-op if the key is already stored)."""
+    if get_redline(session, key) is not None:
+        return
+    a, b = _version_row(session, slug, from_label), _version_row(session, slug, to_label)
+    session.add(m.Redline(key=key, from_version_id=a.id, to_version_id=b.id, body=body, created_at=_now()))
+    session.flush()
+
+
+# --- backup and integrity (export / import, crash checks) --------------------------------------
+
+# Parents before children, so a bundle loads in this order with every foreign key satisfied.
+BACKUP_TABLES = ("policies", "snapshots", "versions", "extractions", "pages", "clauses", "redlines")
+_BATCH = 500
+
+
+def _table(name: str):
+    return m.Base.metadata.tables[name]
+
+
+def begin_consistent_read(session: Session) -> None:
+    """Make every following read in this session see one snapshot of the database."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    else:
+        # pysqlite opens no transaction for SELECTs; a deferred BEGIN pins the WAL snapshot.
+        session.connection().exec_driver_sql("BEGIN")
+
+
+def lock_for_write(session: Session) -> None:
+    """Take SQLite's write lock now, so this transaction's reads see what it will write over.
+
+    pysqlite only opens a transaction at the first INSERT/UPDATE, so earlier SELECTs would read
+    outside it and a concurrent writer could slip in between. On PostgreSQL the unique constraints
+    settle races (the loser gets an IntegrityError), so nothing is needed there.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def dump_rows(session: Session, table: str) -> Iterator[dict]:
+    """Every row of a table in id order as {column: value}; snapshot bytes are left out."""
+    tbl = _table(table)
+    cols = [c for c in tbl.columns if not (table == "snapshots" and c.name == "content")]
+    for row in session.execute(select(*cols).order_by(tbl.c.id)).mappings():
+        yield dict(row)
+
+
+def iter_snapshot_contents(session: Session) -> Iterator[tuple[str, bytes]]:
+    """(sha256, bytes) of every snapshot, one at a time."""
+    for snap_id, sha in session.execute(select(m.Snapshot.id, m.Snapshot.sha256).order_by(m.Snapshot.id)).all():
+        yield sha, session.scalar(select(m.Snapshot.content).where(m.Snapshot.id == snap_id))
+
+
+def archive_is_empty(session: Session) -> bool:
+    return all(session.scalar(select(func.count()).select_from(_table(t_))) == 0 for t_ in BACKUP_TABLES)
+
+
+def _parse(column, value):
+    from sqlalchemy import Date, DateTime
+
+    if value is None:
+        return None
+    if isinstance(column.type, DateTime):
+        return dt.datetime.fromisoformat(value)
+    if isinstance(column.type, Date):
+        return dt.date.fromisoformat(value)
+    return value
+
+
+def load_rows(session: Session, table: str, rows: Iterable[dict]) -> int:
+    """Insert rows exported by dump_rows (ids kept); unknown or missing columns raise KeyError."""
+    from sqlalchemy import insert
+
+    tbl = _table(table)
+    names = {c.name for c in tbl.columns}
+    batch: list[dict] = []
+    n = 0
+    for row in rows:
+        if set(row) - names:
+            raise KeyError(f"unknown columns {sorted(set(row) - names)}")
+        batch.append({c.name: _parse(c, row[c.name]) for c in tbl.columns})
+        if len(batch) >= _BATCH:
+            session.execute(insert(tbl), batch)
+            n += len(batch)
+            batch = []
+    if batch:
+        session.execute(insert(tbl), batch)
+        n += len(batch)
+    return n
+
+
+def reset_id_sequences(session: Session) -> None:
+    """After inserting explicit ids, move PostgreSQL's id sequences past them (SQLite needs nothing)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    from sqlalchemy import text
+
+    for name in BACKUP_TABLES:
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                f"coalesce((SELECT max(id) FROM {name}), 1), (SELECT max(id) FROM {name}) IS NOT NULL)"
+            )
+        )
+
+
+def version_integrity_problems(session: Session) -> list[str]:
+    """Versions that are not whole: page/clause rows that disagree with the counts, no provenance."""
+    pages_n = select(m.Page.version_id, func.count().label("n")).group_by(m.Page.version_id).subquery()
+    clauses_n = select(m.Clause.version_id, func.count().label("n")).group_by(m.Clause.version_id).subquery()
+    ext_n = select(m.Extraction.version_id, func.count().label("n")).group_by(m.Extraction.version_id).subquery()
+    rows = session.execute(
+        select(
+            m.Policy.slug,
+            m.Version.label,
+            m.Version.page_count,
+            m.Version.clause_count,
+            func.coalesce(pages_n.c.n, 0),
+            func.coalesce(clauses_n.c.n, 0),
+            func.coalesce(ext_n.c.n, 0),
+        )
+        .join(m.Policy, m.Policy.id == m.Version.policy_id)
+        .outerjoin(pages_n, pages_n.c.version_id == m.Version.id)
+        .outerjoin(clauses_n, clauses_n.c.version_id == m.Version.id)
+        .outerjoin(ext_n, ext_n.c.version_id == m.Version.id)
+    ).all()
+    problems = []
+    for slug, label, page_count, clause_count, pages_have, clauses_have, extractions in rows:
+        if page_count != pages_have or clause_count != clauses_have or extractions == 0:
+            problems.append(
+                f"{slug}@{label}: {pages_have}/{page_count} pages, {clauses_have}/{clause_count} clauses, "
+                f"{extractions} extractions"
+            )
+    return problems
+
+
+def check_version_integrity(session: Session) -> None:
+    from archive.errors import ChecksumMismatch
+
+    if problems := version_integrity_problems(session):
+        raise ChecksumMismatch(f"{len(problems)} versions are not whole, e.g. {problems[0]}")

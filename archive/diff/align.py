@@ -18,7 +18,9 @@ Passes, each over the clauses not yet paired, in this order:
 6. Split and merge: an unpaired B clause of at least SPLIT_MIN_CHARS whose text is contained in some A
    clause (containment >= SPLIT_CONTAINMENT) is `added` with relation "split" from that clause; an
    unpaired A clause contained that much in some B clause is `removed` with relation "merged" into it.
-7. The rest: added or removed.
+7. The rest: added or removed. Except "ghosts": a clause of at most GHOST_MAX_CHARS repeating the
+   number and title of a longer clause of the same version (a table of contents set as headings) is
+   no change at all.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ MOVE_SIM = 0.75
 MOVE_MIN_CHARS = 200
 SPLIT_CONTAINMENT = 0.8
 SPLIT_MIN_CHARS = 150
+GHOST_MAX_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ class _Sims:
     def sim(self, i: int, j: int) -> float:
         total = len(self.sa[i]) + len(self.sb[j])
         if total == 0:
-            return 1.0
+            return 0.0  # two empty headings share no evidence; only pass 1 pairs them
         return 2 * self.common(i, j) / total
 
     def a_in_b(self, i: int, j: int) -> float:
@@ -97,6 +100,20 @@ class _Sims:
 
     def b_in_a(self, i: int, j: int) -> float:
         return self.common(i, j) / len(self.sb[j]) if self.sb[j] else 0.0
+
+
+def _ghosts(clauses: list[Clause]) -> set[int]:
+    """Table-of-contents echoes: a clause repeating the number and title of a longer clause of the same
+    version, with at most GHOST_MAX_CHARS of text of its own (a contents page set as headings). They
+    are not the document's provisions, so never a change."""
+    longest: dict[tuple[str, str], int] = {}
+    for c in clauses:
+        key = (_num(c.number), _key(c.title))
+        longest[key] = max(longest.get(key, 0), len(c.text.strip()))
+    return {
+        k for k, c in enumerate(clauses)
+        if len(c.text.strip()) <= GHOST_MAX_CHARS and len(c.text.strip()) < longest[(_num(c.number), _key(c.title))]
+    }
 
 
 def _paired_ancestor(clauses: list[Clause], k: int | None, paired: dict[int, int]) -> int | None:
@@ -109,6 +126,7 @@ def _paired_ancestor(clauses: list[Clause], k: int | None, paired: dict[int, int
 
 def align(a: list[Clause], b: list[Clause]) -> list[Pair]:
     """Pairs in B's document order, removed clauses placed after their preceding A neighbour's pair."""
+    ghosts_a, ghosts_b = _ghosts(a), _ghosts(b)
     sims = _Sims(a, b)
     a_to_b: dict[int, int] = {}
     relation: dict[int, str] = {}
@@ -122,14 +140,24 @@ def align(a: list[Clause], b: list[Clause]) -> list[Pair]:
         taken = set(a_to_b.values())
         return [j for j in range(len(b)) if j not in taken]
 
-    # 1. Same number and title.
-    by_key: dict[tuple[str, str], list[int]] = {}
-    for j, c in enumerate(b):
-        by_key.setdefault((_num(c.number), _key(c.title)), []).append(j)
+    # 1. Same number and title; where a key repeats, the most similar texts pair first.
+    keys_a: dict[tuple[str, str], list[int]] = {}
+    keys_b: dict[tuple[str, str], list[int]] = {}
     for i, c in enumerate(a):
-        js = by_key.get((_num(c.number), _key(c.title)))
-        if js:
-            pair(i, js.pop(0))
+        keys_a.setdefault((_num(c.number), _key(c.title)), []).append(i)
+    for j, c in enumerate(b):
+        keys_b.setdefault((_num(c.number), _key(c.title)), []).append(j)
+    for key, is_ in keys_a.items():
+        js = keys_b.get(key, [])
+        if len(is_) == 1 and len(js) == 1:
+            pair(is_[0], js[0])
+            continue
+        cands = sorted(((sims.sim(i, j), i, j) for i in is_ for j in js), key=lambda t: (-t[0], t[1], t[2]))
+        taken: set[int] = set()
+        for _s, i, j in cands:
+            if i not in a_to_b and j not in taken:
+                pair(i, j)
+                taken.add(j)
 
     # 2. Same title, new number.
     for i, c in enumerate(a):
@@ -181,6 +209,9 @@ def align(a: list[Clause], b: list[Clause]) -> list[Pair]:
     for j in range(len(b)):
         if j in pairs:
             continue
+        if j in ghosts_b:
+            pairs[j] = Pair("ghost", None, j, 0.0)
+            continue
         best = max(range(len(a)), key=lambda i: sims.b_in_a(i, j), default=None)
         if best is not None and sims.lb[j] >= SPLIT_MIN_CHARS and sims.b_in_a(best, j) >= SPLIT_CONTAINMENT:
             pairs[j] = Pair("added", None, j, round(sims.b_in_a(best, j), 3), "split", best)
@@ -189,6 +220,9 @@ def align(a: list[Clause], b: list[Clause]) -> list[Pair]:
     removed: dict[int, Pair] = {}
     for i in range(len(a)):
         if i in a_to_b:
+            continue
+        if i in ghosts_a:
+            removed[i] = Pair("ghost", i, None, 0.0)
             continue
         best = max(range(len(b)), key=lambda j: sims.a_in_b(i, j), default=None)
         if best is not None and sims.la[i] >= SPLIT_MIN_CHARS and sims.a_in_b(i, best) >= SPLIT_CONTAINMENT:

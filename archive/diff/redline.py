@@ -15,7 +15,7 @@ from archive.diff.words import Op, canonical, diff_words, tokens
 from archive.types import Clause
 
 # Bump whenever the output for the same inputs would change: it is part of the cache key.
-ALGORITHM_VERSION = "redline/1"
+ALGORITHM_VERSION = "redline/2"
 
 KINDS = ("added", "removed", "modified", "moved", "renumbered")
 
@@ -71,7 +71,7 @@ def pair_change(p: Pair, a: list[Clause], b: list[Clause]) -> dict:
 
 
 def compute(policy: str, from_meta: dict, to_meta: dict, a: list[Clause], b: list[Clause]) -> dict:
-    changes = [pair_change(p, a, b) for p in align(a, b)]
+    changes = [pair_change(p, a, b) for p in align(a, b) if p.kind != "ghost"]
     summary = {k: 0 for k in (*KINDS, "unchanged")}
     for ch in changes:
         summary[ch["kind"]] += 1

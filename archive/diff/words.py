@@ -26,7 +26,7 @@ from diff_match_patch import diff_match_patch
 
 # Hunks whose space-free forms are both longer than this skip the character refinement (a rewrite,
 # not a spacing accident); their edges are still trimmed on common word boundaries.
-REFINE_MAX_CHARS = 4000
+REFINE_MAX_CHARS = 600
 # A refined equal stretch shorter than this (canonical characters) is folded into the change, so a
 # rewritten sentence does not come out as confetti around shared little words.
 MIN_EQUAL_CHARS = 4
@@ -35,13 +35,13 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "″": 
                          "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "`": "'"})
 _DASHES = re.compile(r"[\-‐‑‒–—―−\u00ad]")
 _MARKER_AFTER_WORD = re.compile(r"(?<=[a-z]{2})\d{1,2}(?!\d)")
-_MARKER_AFTER_PUNCT = re.compile(r"(?<=[a-z][.,;:!?)\"'])\d{1,2}(?=[A-Z\"]|$)")
+_MARKER_AFTER_PUNCT = re.compile(r"(?<=[a-z][.,;:!?)\"'])\d{1,2}(?=[A-Za-z\"]|$)")
 _MARKER_LEADING = re.compile(r"^\d{1,2}(?=[A-Z\"])")
 _MARKER_TOKEN = re.compile(r"^\[\^?\w{1,3}\]$")
 _LINE_HYPHEN = re.compile(r"(?<=[a-z])-\s*\n\s*(?=[a-z])")
 _WORD = re.compile(r"\S+")
 # A footnote marker glued between two words ("risks5beyond", "face.1Where") separates them.
-_GLUED_MARKER = re.compile(r"(?<=[a-z][a-z])(\d{1,2})(?=[A-Za-z])|(?<=[a-z][.,;:)\"'”’])(\d{1,2})(?=[A-Z“\"])")
+_GLUED_MARKER = re.compile(r"(?<=[a-z][a-z])(\d{1,2})(?=[A-Za-z])|(?<=[a-z][.,;:)\"'”’])(\d{1,2})(?=[A-Za-z“\"])")
 
 
 def normalize(text: str) -> str:
@@ -148,7 +148,7 @@ def _refine(ka: list[str], kb: list[str]) -> list[tuple[str, int, int, int, int]
             equal_spans.append((len(sa) - q, len(sa), len(sb) - q, len(sb)))
     pieces: list[tuple[str, int, int, int, int]] = []
     wa = wb = 0  # words consumed so far
-    for xa, xe, ya, ye in equal_spans:
+    for xa, xe, ya, _ye in equal_spans:
         # Shrink the span to offsets that are word boundaries on both sides (same shift on each).
         start = next((d for d in range(xe - xa + 1) if xa + d in ba and ya + d in bb), None)
         if start is None:

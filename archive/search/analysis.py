@@ -11,12 +11,14 @@ text and for the query, so phrases still line up:
    - one or two digits follow three lowercase letters: a footnote marker, dropped
      ("risks5beyond" -> risks, beyond; "company3" -> company),
    - letters meet digits otherwise ("ASL3" -> asl, 3).
-3. Decompounding with a split table learnt from the indexed texts themselves: a word that is rare
-   while its two (or three) halves are common words of the same corpus is replaced by its halves
-   ("containssufficient" -> contains, sufficient; "thatthe" -> that, the). The table is part of
-   the analyzer, so it is pickled with the index schema and queries are split the same way.
-   Rarity is counted over distinct clause texts, so unchanged clauses repeated in many versions do
-   not make a run-together word look common.
+3. Decompounding with a split table learnt from the indexed texts themselves: a rare word (seen at
+   most MAX_RARE times) that is the concatenation of two (or three) words seen on their own in the
+   same corpus is replaced by its parts ("containssufficient" -> contains, sufficient;
+   "reportsdiscussing" -> reports, discussing). The table is part of the analyzer, so it is pickled
+   with the index schema and a query is split exactly like the text: a rare real word split by
+   mistake ("upper" -> up, per) still finds itself, as a two-word phrase. Counts are taken over
+   distinct clause texts, so unchanged clauses repeated in many versions do not make a
+   run-together word look common.
 4. Lowercase and Porter stemming ("risks" finds "risk").
 
 Positions advance one per emitted token, so a phrase typed normally matches its run-together form.
@@ -41,8 +43,8 @@ _ALNUM_EDGE = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 
 MIN_SPLIT_WORD = 5  # shorter words are never decompounded
 MIN_PART = 2
-MIN_PART_FREQ = 3  # each half must be a word seen in at least this many distinct texts
-RARITY = 4  # ... and at least this many times more often than the run-together word
+MAX_RARE = 3  # only words seen at most this often (in distinct texts) are decompounded
+COMMON_PART = 2  # at least one half must be seen this often on its own
 
 
 def _pieces(run: str, start: int) -> Iterator[tuple[str, int, int]]:
@@ -67,7 +69,11 @@ def _pieces(run: str, start: int) -> Iterator[tuple[str, int, int]]:
 def words(text: str) -> Iterator[tuple[str, int, int]]:
     """Lowercased words before decompounding and stemming, with their offsets in `text`."""
     for m in _RUN.finditer(text):
-        for piece, s, e in _pieces(m.group(0), m.start()):
+        run = m.group(0)
+        if run.isascii() and run.isalpha() and (run.islower() or run[1:].islower()):
+            yield run.lower(), m.start(), m.end()  # the common case: a plain word
+            continue
+        for piece, s, e in _pieces(run, m.start()):
             norm = unicodedata.normalize("NFKC", piece).lower()
             # NFKC may expand (ligatures) or produce separators: re-split the normalised piece.
             if norm.isalnum():
@@ -81,37 +87,40 @@ def learn_splits(texts: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """The decompounding table for a corpus: run-together word -> its parts (see module doc)."""
     freq: Counter[str] = Counter()
     for text in set(texts):
-        freq.update({w for w, _, _ in words(text)})
+        freq.update(w for w, _, _ in words(text))
     splits: dict[str, tuple[str, ...]] = {}
 
-    def common(part: str) -> int:
-        return freq[part] if len(part) >= MIN_PART and freq[part] >= MIN_PART_FREQ else 0
+    def seen(part: str) -> int:
+        return freq[part] if len(part) >= MIN_PART else 0
 
     for word, n in freq.items():
-        if len(word) < MIN_SPLIT_WORD or not word.isalpha():
+        if n > MAX_RARE or len(word) < MIN_SPLIT_WORD or not word.isalpha():
             continue
-        need = n * RARITY
         best: tuple[int, tuple[str, ...]] | None = None
         for i in range(MIN_PART, len(word) - MIN_PART + 1):
             a, b = word[:i], word[i:]
-            fa = common(a)
+            fa = seen(a)
             if not fa:
                 continue
-            fb = common(b)
-            if fb:
+            fb = seen(b)
+            if fb and max(fa, fb) >= COMMON_PART:
                 score = min(fa, fb)
-                if score >= need and (best is None or score > best[0]):
+                if best is None or score > best[0]:
                     best = (score, (a, b))
-            elif best is None and len(b) >= 2 * MIN_PART:
+            elif not fb and len(b) >= 2 * MIN_PART:
                 for j in range(MIN_PART, len(b) - MIN_PART + 1):
                     c, d = b[:j], b[j:]
-                    fc, fd = common(c), common(d)
-                    score = min(fa, fc, fd)
-                    if fc and fd and score >= need and (best is None or score > best[0]):
+                    fc, fd = seen(c), seen(d)
+                    score = min(fa, fc, fd) - 1  # a two-way split wins a tie
+                    if fc and fd and (best is None or score > best[0]):
                         best = (score, (a, c, d))
         if best is not None:
             splits[word] = best[1]
     return splits
+
+
+_TERMS_CACHE: dict[tuple[int | None, str], list[tuple[str, int, int]]] = {}
+_TERMS_CACHE_SIZE = 4096
 
 
 @lru_cache(maxsize=65536)
@@ -125,19 +134,28 @@ class ArchiveTokenizer(Tokenizer):
     def __init__(self, splits: dict[str, tuple[str, ...]] | None = None, stemming: bool = True) -> None:
         self.splits = dict(splits or {})
         self.stemming = stemming
+        # Identifies the split table in the process-wide cache of tokenised texts.
+        self.key = hash((tuple(sorted(self.splits.items())), stemming))
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, ArchiveTokenizer)
-            and self.splits == other.splits
-            and self.stemming == other.stemming
-        )
+        return isinstance(other, ArchiveTokenizer) and self.splits == other.splits and self.stemming == other.stemming
 
     def __hash__(self) -> int:  # pragma: no cover - Whoosh never hashes analyzers
         return hash((len(self.splits), self.stemming))
 
     def terms(self, text: str) -> list[tuple[str, int, int]]:
-        """The indexed terms of `text` with their character spans, in order."""
+        """The indexed terms of `text` with their character spans, in order (cached: texts repeat
+        across versions and queries, and snippets need the spans of every hit)."""
+        key = (getattr(self, "key", None), text)
+        found = _TERMS_CACHE.get(key)
+        if found is None:
+            found = self._terms(text)
+            if len(_TERMS_CACHE) >= _TERMS_CACHE_SIZE:
+                _TERMS_CACHE.pop(next(iter(_TERMS_CACHE)))
+            _TERMS_CACHE[key] = found
+        return found
+
+    def _terms(self, text: str) -> list[tuple[str, int, int]]:
         out: list[tuple[str, int, int]] = []
         for w, s, e in words(text):
             parts = self.splits.get(w)

@@ -69,7 +69,7 @@ def parse(text: str, schema: Schema, *, max_length: int = 1000) -> wq.Query:
         q = parser.parse(text)
     except Exception as exc:  # noqa: BLE001 - Whoosh raises assorted errors on odd input
         raise QuerySyntaxError(f"cannot parse the query: {exc}") from None
-    if q is wq.NullQuery or isinstance(q, wq.NullQuery) or not list(q.terms()) and not _has_pattern(q):
+    if q is wq.NullQuery or not q.all_terms(phrases=True) and not _has_pattern(q):
         raise QuerySyntaxError("the query has no searchable words")
     return q.normalize()
 

@@ -175,13 +175,13 @@ def closest_in(doc: IndexedClause, quote: str) -> Match | None:
 
 
 def closest(quote: str, docs: Iterable[IndexedClause], limit: int = 3) -> list[Match]:
-    """The best passages over `docs`, best first, one per distinct passage text."""
+    """The best passages over `docs`, best first (newest first on ties), one per distinct passage."""
     found = [m for d in docs if (m := closest_in(d, quote)) and m.score >= CLOSEST_MIN_SCORE]
-    found.sort(key=lambda m: (-m.score, m.doc.effective), reverse=False)
+    found.sort(key=lambda m: (m.score, m.doc.effective), reverse=True)
     seen: set[tuple[str, str]] = set()
     out: list[Match] = []
     for m in found:
-        key = (m.doc.policy, m.doc.text[m.start : m.end])
+        key = (m.doc.policy, compact(m.doc.text[m.start : m.end])[0])
         if key in seen:
             continue
         seen.add(key)
@@ -189,6 +189,18 @@ def closest(quote: str, docs: Iterable[IndexedClause], limit: int = 3) -> list[M
         if len(out) == limit:
             break
     return out
+
+
+def also_in(m: Match, docs: Iterable[IndexedClause]) -> list[str]:
+    """Other versions holding the same passage as `m` (same compact text)."""
+    passage = compact(m.doc.text[m.start : m.end])[0]
+    return sorted(
+        {
+            d.version
+            for d in docs
+            if d.policy == m.doc.policy and d.version != m.doc.version and passage in compact(d.text)[0]
+        }
+    )
 
 
 # --- presenting a match ------------------------------------------------------------------------

@@ -1,0 +1,238 @@
+"""Server-rendered HTML pages for people (the JSON API serves programs). Works without JavaScript.
+
+URL scheme (every page is a GET with a stable URL; none collides with the JSON API):
+
+    /                                      home: each policy and the timeline of its versions
+    /p/{slug}                              302 to the latest version's page
+    /p/{slug}/{label}                      one version: clause tree (anchors #clause-3.6), provenance
+    /p/{slug}/compare?a=&b=&clause=&all=   the compare form's target: 303 to the stable URL below
+    /p/{slug}/compare/{a}..{b}             redline (labels or YYYY-MM-DD); ?clause=3.6, ?all=1 for all
+    /p/{slug}/clauses/{number}/history     one clause through every version
+    /p/search?q=&policy=&version=&as_of=&collapse=1&history=1&page=
+    /p/cite?quote=&policy=&version=&as_of=
+    /p/static/...                          style.css, pages.js
+
+Pages are left out of the OpenAPI schema. Every error on a page (unknown version, empty query, bad
+date...) is an HTML page with the right status, not problem+json: people read these.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy.exc import SQLAlchemyError
+
+from api.deps import SessionDep, SettingsDep
+from api.pages import views
+from archive.db import storage
+from archive.errors import ArchiveError, InvalidInput
+
+HERE = Path(__file__).parent
+log = logging.getLogger("policy_archive.pages")
+
+env = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=True,  # everything user-supplied is escaped; only service-escaped snippets are |safe
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+env.globals.update(
+    anchor=views.anchor,
+    version_url=views.version_url,
+    compare_url=views.compare_url,
+    history_url=views.history_url,
+    pages_text=views.pages_text,
+    clause_name=views.clause_name,
+    ops_stats=views.ops_stats,
+    fold_ops=views.fold_ops,
+    paragraphs=views.paragraphs,
+)
+
+
+def render(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("query", {})
+    return HTMLResponse(env.get_template(name).render(**context), status_code=status_code)
+
+
+def error_page(status: int, title: str, message: str, request: Request) -> HTMLResponse:
+    return render("error.html", status, title=title, message=message, status=status, path=request.url.path)
+
+
+class PageRoute(APIRoute):
+    """Turns every failure on a page into an HTML error page with the right status."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def page_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except ArchiveError as exc:
+                return error_page(exc.status, exc.title, exc.message, request)
+            except RequestValidationError:
+                return error_page(400, "Bad request", "The address has a value this page cannot use.", request)
+            except SQLAlchemyError:
+                log.exception("database error on %s", request.url.path)
+                return error_page(503, "Service unavailable", "The archive's database is not answering.", request)
+
+        return page_handler
+
+
+router = APIRouter(include_in_schema=False, route_class=PageRoute, default_response_class=HTMLResponse)
+
+
+def _policy(session, slug: str):
+    views.check(slug, views.SLUG_RE, "policy")
+    return storage.get_policy(session, slug)
+
+
+@router.get("/")
+def home(session: SessionDep) -> HTMLResponse:
+    policies = [
+        {"p": p, "timeline": views.timeline(session, p.slug)} for p in storage.list_policies(session)
+    ]
+    return render("home.html", policies=policies, title="Policy archive")
+
+
+@router.get("/p/search")
+def search_page(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    from archive.services import search
+
+    params = request.query_params
+    form = {k: params.get(k, "") for k in ("q", "policy", "version", "as_of")}
+    form["collapse"] = params.get("collapse") == "1"
+    form["history"] = params.get("history") == "1"
+    ctx: dict[str, Any] = {
+        "form": form,
+        "policies": storage.list_policies(session),
+        "labels": sorted({v.label for v in storage.list_versions(session)}),
+        "result": None,
+        "phrases": None,
+        "title": "Search",
+    }
+    if "q" not in params:
+        return render("search.html", **ctx)
+    if not form["q"].strip():
+        raise InvalidInput("The search box was empty: type a word or a \"quoted phrase\" to search for.")
+    try:
+        page = int(params.get("page", "1"))
+    except ValueError:
+        raise InvalidInput("page must be a whole number") from None
+    policy = views.check(form["policy"], views.SLUG_RE, "policy")
+    version = views.check(form["version"], views.LABEL_RE, "version")
+    as_of = views.parse_date(form["as_of"], "as-of date")
+    ctx["result"] = search.search(
+        settings, session, q=form["q"], policy=policy, version=version, as_of=as_of,
+        page=page, per_page=20, collapse=form["collapse"],
+    )
+    if form["history"]:
+        ctx["phrases"] = search.phrase_history(settings, session, form["q"], policy=policy)
+    ctx["title"] = f"Search: {form['q']}"
+    return render("search.html", **ctx)
+
+
+@router.get("/p/cite")
+def cite_page(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    from archive.services import search
+
+    params = request.query_params
+    form = {k: params.get(k, "") for k in ("quote", "policy", "version", "as_of")}
+    ctx: dict[str, Any] = {
+        "form": form,
+        "policies": storage.list_policies(session),
+        "labels": sorted({v.label for v in storage.list_versions(session)}),
+        "result": None,
+        "title": "Cite a quote",
+    }
+    if "quote" not in params:
+        return render("cite.html", **ctx)
+    if not form["quote"].strip():
+        raise InvalidInput("The quote box was empty: paste the words you want to cite.")
+    ctx["result"] = search.resolve(
+        settings, session, quote=form["quote"],
+        policy=views.check(form["policy"], views.SLUG_RE, "policy"),
+        version=views.check(form["version"], views.LABEL_RE, "version"),
+        as_of=views.parse_date(form["as_of"], "as-of date"),
+    )
+    return render("cite.html", **ctx)
+
+
+@router.get("/p/{slug}")
+def policy_latest(slug: str, session: SessionDep) -> RedirectResponse:
+    _policy(session, slug)
+    latest = storage.latest_version(session, slug)
+    return RedirectResponse(views.version_url(slug, latest.label), status_code=302)
+
+
+@router.get("/p/{slug}/compare")
+def compare_form(slug: str, request: Request, session: SessionDep) -> RedirectResponse:
+    """The compare form is a GET; send it on to the comparison's stable URL."""
+    _policy(session, slug)
+    params = request.query_params
+    a, b = params.get("a", "").strip(), params.get("b", "").strip()
+    if not a or not b:
+        raise InvalidInput("Pick two versions to compare (both 'from' and 'to').")
+    for ref in (a, b):
+        views.check(ref, views.LABEL_RE, "version")
+        if ".." in ref:
+            raise InvalidInput(f"version '{ref}' is not valid")
+    clause = params.get("clause", "").strip() or None
+    views.check(clause, views.CLAUSE_RE, "clause")
+    url = views.compare_url(slug, a, b, clause=clause, show_all=params.get("all") == "1")
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/p/{slug}/compare/{a}..{b}")
+def compare_page(slug: str, a: str, b: str, request: Request, session: SessionDep) -> HTMLResponse:
+    started = time.perf_counter()
+    _policy(session, slug)
+    for ref in (a, b):
+        views.check(ref, views.LABEL_RE, "version")
+    clause = views.check(request.query_params.get("clause") or None, views.CLAUSE_RE, "clause")
+    show_all = request.query_params.get("all") == "1"
+    ctx = views.compare_view(session, slug, a, b, clause=clause, show_all=show_all)
+    response = render("compare.html", title=f"{ctx['va'].label} → {ctx['vb'].label}", **ctx)
+    response.headers["Server-Timing"] = f"render;dur={(time.perf_counter() - started) * 1000:.1f}"
+    return response
+
+
+@router.get("/p/{slug}/clauses/{number}/history")
+def history_page(slug: str, number: str, session: SessionDep) -> HTMLResponse:
+    from archive.services import redlines
+
+    _policy(session, slug)
+    views.check(number, views.CLAUSE_RE, "clause")
+    hist = redlines.clause_history(session, slug, number)
+    return render(
+        "history.html", policy=storage.get_policy(session, slug), h=hist, title=f"History of {number}"
+    )
+
+
+@router.get("/p/{slug}/{label}")
+def version_page(slug: str, label: str, session: SessionDep) -> HTMLResponse:
+    _policy(session, slug)
+    views.check(label, views.LABEL_RE, "version")
+    ctx = views.version_view(session, slug, label)
+    return render("version.html", title=f"{ctx['policy'].title} {label}", **ctx)
+
+
+@router.get("/p/{rest:path}")
+def not_found(rest: str, request: Request) -> HTMLResponse:
+    return error_page(404, "Page not found", "There is no page at this address.", request)
+
+
+def install(app: FastAPI) -> None:
+    """Mount the static files and the pages (after the JSON API, so API routes win)."""
+    app.mount("/p/static", StaticFiles(directory=HERE / "static"), name="pages-static")
+    app.include_router(router)

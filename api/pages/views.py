@@ -1,0 +1,227 @@
+"""What the page templates need, built from storage and the services: plain dicts and small helpers.
+
+No FastAPI here: the router turns requests into calls of these, and the templates only format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from urllib.parse import quote, urlencode
+
+from sqlalchemy.orm import Session
+
+from archive import types as t
+from archive.db import storage
+from archive.diff.redline import KINDS
+from archive.errors import InvalidInput
+
+LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+CLAUSE_RE = re.compile(r"^[^\x00-\x1f/]{1,200}$")
+
+
+def anchor(number: str, title: str = "") -> str:
+    """The fragment id of a clause on its version page: `clause-3.6`, `clause-appendix-a`."""
+    key = number or title or "front-matter"
+    return "clause-" + (re.sub(r"[^A-Za-z0-9.]+", "-", key).strip("-.").lower() or "x")
+
+
+def q(value: str) -> str:
+    """A URL path segment."""
+    return quote(value, safe="")
+
+
+def version_url(slug: str, label: str, number: str = "", title: str = "") -> str:
+    base = f"/p/{q(slug)}/{q(label)}"
+    return base + (f"#{anchor(number, title)}" if number or title else "")
+
+
+def compare_url(slug: str, a: str, b: str, *, clause: str | None = None, show_all: bool = False) -> str:
+    params = {k: v for k, v in (("clause", clause), ("all", "1" if show_all else None)) if v}
+    return f"/p/{q(slug)}/compare/{q(a)}..{q(b)}" + (f"?{urlencode(params)}" if params else "")
+
+
+def history_url(slug: str, number: str, title: str = "") -> str:
+    return f"/p/{q(slug)}/clauses/{q(number or title)}/history"
+
+
+def pages_text(start: int, end: int) -> str:
+    return f"p. {start}" if start == end else f"pp. {start}–{end}"
+
+
+def clause_name(ref: dict | None) -> str:
+    if not ref:
+        return "—"
+    return " ".join(x for x in (ref.get("number", ""), ref.get("title", "")) if x) or "(untitled)"
+
+
+def check(value: str | None, pattern: re.Pattern[str], what: str) -> str | None:
+    """Validate a user-supplied name at the edge (a clear 400, never a 422 JSON body on a page)."""
+    if value is None or value == "":
+        return None
+    value = value.strip()
+    if not pattern.match(value):
+        raise InvalidInput(f"{what} '{value[:80]}' is not valid")
+    return value
+
+
+def parse_date(value: str | None, what: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(f"{what} '{value[:40]}' is not a date (YYYY-MM-DD)") from None
+
+
+def changed(summary: dict) -> int:
+    return sum(summary.get(k, 0) for k in KINDS)
+
+
+# --- home -------------------------------------------------------------------------------------
+
+
+def timeline(session: Session, slug: str) -> list[dict]:
+    """Versions newest first, each with its changed-clause count since the one before (redlines are cached)."""
+    from archive.services import redlines
+
+    versions = storage.list_versions(session, slug)
+    rows = []
+    for i, v in enumerate(versions):
+        prev = versions[i - 1] if i else None
+        row = {"v": v, "prev": prev, "changed": None, "summary": None, "compare": None}
+        if prev is not None:
+            red = redlines.compare(session, slug, prev.label, v.label)
+            row["summary"] = red["summary"]
+            row["changed"] = changed(red["summary"])
+            row["compare"] = compare_url(slug, prev.label, v.label)
+        rows.append(row)
+    return rows[::-1]
+
+
+# --- version ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    clause: t.Clause
+    position: int
+    anchor: str
+    children: list[Node] = field(default_factory=list)
+
+
+def clause_tree(clauses: list[t.Clause]) -> tuple[list[Node], list[Node]]:
+    """(roots, flat list in document order); anchors made unique within the page."""
+    seen: dict[str, int] = {}
+    flat: list[Node] = []
+    for i, c in enumerate(clauses):
+        a = anchor(c.number, c.title)
+        seen[a] = seen.get(a, 0) + 1
+        flat.append(Node(c, i, a if seen[a] == 1 else f"{a}-{seen[a]}"))
+    roots: list[Node] = []
+    for node in flat:
+        parent = node.clause.parent
+        (flat[parent].children if parent is not None and parent < len(flat) else roots).append(node)
+    return roots, flat
+
+
+def version_view(session: Session, slug: str, label: str) -> dict:
+    info = storage.get_version(session, slug, label)
+    versions = storage.list_versions(session, slug)
+    labels = [v.label for v in versions]
+    at = labels.index(info.label)
+    roots, flat = clause_tree(storage.clauses(session, slug, info.label))
+    return {
+        "policy": storage.get_policy(session, slug),
+        "v": info,
+        "versions": versions,
+        "previous": versions[at - 1] if at > 0 else None,
+        "next": versions[at + 1] if at + 1 < len(versions) else None,
+        "roots": roots,
+        "flat": flat,
+        "snapshots": storage.snapshot_history(session, slug, info.label),
+        "extractions": storage.extraction_log(session, slug, info.label),
+        "source_url": f"/policies/{q(slug)}/versions/{q(info.label)}/source",
+    }
+
+
+# --- compare ----------------------------------------------------------------------------------
+
+
+def ops_stats(ops: list[dict]) -> tuple[int, int]:
+    ins = sum(len(o["text"].split()) for o in ops if o["op"] == "insert")
+    dels = sum(len(o["text"].split()) for o in ops if o["op"] == "delete")
+    return ins, dels
+
+
+def compare_view(
+    session: Session, slug: str, a: str, b: str, *, clause: str | None, show_all: bool
+) -> dict:
+    from archive.services import redlines
+
+    va, vb = storage.resolve_version(session, slug, a), storage.resolve_version(session, slug, b)
+    red = redlines.compare(session, slug, va.label, vb.label, clause=clause, changed_only=not show_all)
+    total = sum(red["summary"].values())
+    return {
+        "policy": storage.get_policy(session, slug),
+        "versions": storage.list_versions(session, slug),
+        "va": va,
+        "vb": vb,
+        "red": red,
+        "kinds": KINDS,
+        "changed": changed(red["summary"]),
+        "total": total,
+        "clause": clause,
+        "show_all": show_all,
+        "toggle_url": compare_url(slug, va.label, vb.label, clause=clause, show_all=not show_all),
+        "reverse_url": compare_url(slug, vb.label, va.label, clause=clause, show_all=show_all),
+    }
+
+
+FOLD_CONTEXT = 30  # words of unchanged text kept on each side of a change
+
+
+def fold_ops(ops: list[dict], context: int = FOLD_CONTEXT) -> list[dict]:
+    """Redline pieces for a page: long unchanged runs keep `context` words around each change and fold
+    the rest (shown on demand with <details>, so the change is easy to find and nothing is lost)."""
+    if not any(o["op"] != "equal" for o in ops):
+        return [{"op": o["op"], "text": o["text"]} for o in ops]
+    out: list[dict] = []
+    last = len(ops) - 1
+    for i, o in enumerate(ops):
+        words = o["text"].split(" ")
+        keep_head = context if i > 0 else 0  # text after a change
+        keep_tail = context if i < last else 0  # text before a change
+        if o["op"] != "equal" or len(words) <= keep_head + keep_tail + context:
+            out.append({"op": o["op"], "text": o["text"]})
+            continue
+        cut = len(words) - keep_tail
+        head, middle, tail = words[:keep_head], words[keep_head:cut], words[cut:]
+        if head:
+            out.append({"op": "equal", "text": " ".join(head) + " "})
+        out.append({"op": "fold", "text": " ".join(middle) + " ", "words": len(middle)})
+        if tail:
+            out.append({"op": "equal", "text": " ".join(tail)})
+    return out
+
+
+_BULLET = re.compile(r"^\s*(?:[●•◦▪○■–-]|\(?[a-z0-9]{1,3}[.)])\s")
+
+
+def paragraphs(text: str) -> list[str]:
+    """A clause's text as reading paragraphs: blank lines and bullets start one, PDF line ends do not."""
+    out: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        current: list[str] = []
+        for line in block.split("\n"):
+            if not line.strip():
+                continue
+            if current and _BULLET.match(line):
+                out.append(" ".join(current))
+                current = []
+            current.append(line.strip())
+        if current:
+            out.append(" ".join(current))
+    return out

@@ -1,0 +1,133 @@
+"""Redline dicts (see archive.diff.redline) as a standalone HTML page or terminal text."""
+
+from __future__ import annotations
+
+from html import escape
+
+_CSS = """
+body{font:16px/1.55 Georgia,serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
+h1{font-size:1.4rem}h2{font-size:1.1rem;margin:2rem 0 .3rem;border-top:1px solid #ccc;padding-top:1rem}
+.meta,.pages{color:#555;font-size:.9rem}.kind{font:600 .75rem/1 sans-serif;text-transform:uppercase;
+letter-spacing:.05em;border:1px solid #777;padding:.15rem .35rem;border-radius:3px;margin-right:.4rem}
+ins{background:#d8f5d8;text-decoration:underline;text-decoration-thickness:2px}
+del{background:#fbdcdc;text-decoration:line-through}
+ins::before{content:"[+";font:700 .75em sans-serif}ins::after{content:"+]";font:700 .75em sans-serif}
+del::before{content:"[−";font:700 .75em sans-serif}del::after{content:"−]";font:700 .75em sans-serif}
+.audit{border:2px solid #333;padding:.6rem 1rem;margin:1rem 0}.audit li{margin:.2rem 0}
+.body{white-space:pre-wrap}.summary td,.summary th{padding:.1rem .6rem;text-align:right}
+@media print{ins,del{background:none}}
+"""
+
+
+def _clause_name(ref: dict | None) -> str:
+    if not ref:
+        return "—"
+    name = " ".join(x for x in (ref["number"], ref["title"]) if x)
+    pages = f"p. {ref['page_start']}" + (f"–{ref['page_end']}" if ref["page_end"] != ref["page_start"] else "")
+    return f"{name} ({pages})"
+
+
+def _heading(change: dict) -> str:
+    a, b = change["from_clause"], change["to_clause"]
+    if a and b and (a["number"], a["title"]) != (b["number"], b["title"]):
+        return f"{_clause_name(a)} → {_clause_name(b)}"
+    return _clause_name(b or a)
+
+
+def _relation(change: dict) -> str:
+    rel, other = change.get("relation"), change.get("related")
+    if rel == "split" and other:
+        return f"split off from {_clause_name(other)}"
+    if rel == "merged" and other:
+        return f"merged into {_clause_name(other)}"
+    if rel == "retitled":
+        return "retitled"
+    return ""
+
+
+def render_html(redline: dict) -> str:
+    """One standalone page: summary, changelog audit, then each clause's changes with <ins>/<del>."""
+    f, t = redline["from"], redline["to"]
+    title = f"{redline['policy']}: {f['label']} → {t['label']}"
+    out = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{escape(title)}</h1>",
+        f'<p class="meta">From version {escape(f["label"])} (effective {escape(str(f.get("effective", "")))}) '
+        f'to version {escape(t["label"])} (effective {escape(str(t.get("effective", "")))}). '
+        "Insertions are shown <ins>like this</ins>, deletions <del>like this</del>.</p>",
+        '<table class="summary"><tr>' + "".join(f"<th>{k}</th>" for k in redline["summary"]) + "</tr><tr>"
+        + "".join(f"<td>{v}</td>" for v in redline["summary"].values()) + "</tr></table>",
+    ]
+    audit = redline.get("audit")
+    if audit:
+        out.append('<section class="audit"><h2>Changelog audit</h2>')
+        out.append(f"<p>Newest changelog entry: <strong>{escape(audit['entry']['title'])}</strong>. "
+                   f"{audit['counts']['substantive']} substantive and {audit['counts']['editorial']} editorial "
+                   "changes audited.</p>")
+        if audit["unmentioned"]:
+            out.append("<p><strong>Changed but not mentioned in the changelog:</strong></p><ul>")
+            out += [f"<li>{escape(u['clause'])} ({u['kind']}, {u['nature']})</li>" for u in audit["unmentioned"]]
+            out.append("</ul>")
+        else:
+            out.append("<p>Every changed clause is accounted for by the changelog.</p>")
+        out.append("<p>Changelog items:</p><ol>")
+        for item in audit["items"]:
+            where = ", ".join(item["clauses"]) or "no matching change found"
+            out.append(f"<li>{escape(item['text'])} <em>→ {escape(where)}</em></li>")
+        out.append("</ol></section>")
+    if not redline["changes"]:
+        out.append("<p>No changes.</p>")
+    for ch in redline["changes"]:
+        rel = _relation(ch)
+        out.append(f'<section><h2><span class="kind">{ch["kind"]}</span>{escape(_heading(ch))}</h2>')
+        out.append(f'<p class="pages">similarity {ch["similarity"]:.0%}{("; " + escape(rel)) if rel else ""}</p>')
+        body = []
+        for op in ch["ops"]:
+            text = escape(op["text"])
+            if op["op"] == "insert":
+                body.append(f"<ins>{text}</ins>")
+            elif op["op"] == "delete":
+                body.append(f"<del>{text}</del>")
+            else:
+                body.append(text)
+        out.append(f'<div class="body">{"".join(body) or "<em>(unchanged)</em>"}</div></section>')
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+def render_text(redline: dict, context: int = 12) -> str:
+    """Unified-diff style: a header per clause, '-'/'+' lines for changes, a few words of context."""
+    f, t = redline["from"], redline["to"]
+    lines = [f"--- {redline['policy']} {f['label']} ({f.get('effective', '')})",
+             f"+++ {redline['policy']} {t['label']} ({t.get('effective', '')})"]
+    s = redline["summary"]
+    lines.append("summary: " + ", ".join(f"{v} {k}" for k, v in s.items()))
+    audit = redline.get("audit")
+    if audit:
+        lines.append(f"changelog audit ({audit['entry']['title']}): {audit['counts']['substantive']} substantive, "
+                     f"{audit['counts']['editorial']} editorial")
+        for u in audit["unmentioned"]:
+            lines.append(f"  not in changelog: {u['clause']} ({u['kind']}, {u['nature']})")
+    for ch in redline["changes"]:
+        rel = _relation(ch)
+        lines.append("")
+        head = f"@@ {ch['kind']}: {_heading(ch)}  similarity {ch['similarity']:.0%}"
+        lines.append(head + (f"  ({rel})" if rel else ""))
+        ops = ch["ops"]
+        for k, op in enumerate(ops):
+            words = op["text"].split()
+            if op["op"] == "equal":
+                if k == 0 and len(ops) > 1:
+                    words = (["…"] if len(words) > context else []) + words[-context:]
+                elif k == len(ops) - 1 and len(ops) > 1:
+                    words = words[:context] + (["…"] if len(words) > context else [])
+                elif len(words) > 2 * context:
+                    words = words[:context] + ["…"] + words[-context:]
+                if words:
+                    lines.append("  " + " ".join(words))
+            else:
+                lines.append(("- " if op["op"] == "delete" else "+ ") + " ".join(words))
+    return "\n".join(lines) + "\n"

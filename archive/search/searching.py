@@ -1,0 +1,191 @@
+"""Running queries on an opened index: hits, snippets, paging, collapsing by clause lineage."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable
+
+from whoosh import query as wq
+from whoosh import sorting
+
+from archive.search.index import IndexedClause, SearchIndex, from_stored
+from archive.search.quotes import clause_ref, permalink
+
+SNIPPET_CHARS = 240
+CLUSTER_CHARS = 120
+SORTS = ("relevance", "date")
+
+
+def _terms(q: wq.Query, searcher) -> set[str]:
+    """The indexed text/title terms a query matched (prefix and fuzzy terms expanded)."""
+    out = {text for field, text in q.all_terms(phrases=True) if field in ("text", "title")}
+    reader = searcher.reader()
+    for leaf in q.leaves():
+        if isinstance(leaf, wq.PatternQuery | wq.FuzzyTerm) and leaf.field() in ("text", "title"):
+            try:
+                for raw in leaf._btexts(reader):  # Whoosh's own expansion of the pattern
+                    out.add(raw.decode() if isinstance(raw, bytes) else raw)
+            except Exception:  # noqa: BLE001, S112 - an unexpandable pattern just isn't highlighted
+                continue
+    return {t.decode() if isinstance(t, bytes) else t for t in out}
+
+
+def match_spans(ix: SearchIndex, text: str, terms: set[str]) -> list[tuple[int, int]]:
+    """Spans of matched terms, starting at the densest cluster (where a phrase or all words meet)."""
+    found = [(t, s, e) for t, s, e in ix.analyzer.terms(text) if t in terms]
+    if not found:
+        return []
+    best, best_n = 0, 0
+    for i, (_, s, _) in enumerate(found):
+        n = len({t for t, s2, _ in found[i:] if s2 - s <= CLUSTER_CHARS})
+        if n > best_n:
+            best, best_n = i, n
+    return [(s, e) for _, s, e in found[best:] + found[:best]]
+
+
+def snippet(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CHARS) -> str:
+    """A window of `text` around the first cluster of matches, matches in <mark>, HTML-escaped."""
+    if not text:
+        return ""
+    if not spans:
+        cut = text[:width]
+        return html.escape(cut) + ("…" if len(text) > width else "")
+    start = max(0, spans[0][0] - width // 4)
+    if start:
+        space = text.rfind(" ", 0, start)
+        start = space + 1 if space >= 0 and start - space < 30 else start
+    end = min(len(text), start + width)
+    out: list[str] = ["…" if start else ""]
+    at = start
+    for s, e in sorted(spans):
+        if s < at or e > end:
+            continue
+        out.append(html.escape(text[at:s]))
+        out.append(f"<mark>{html.escape(text[s:e])}</mark>")
+        at = e
+    out.append(html.escape(text[at:end]))
+    out.append("…" if end < len(text) else "")
+    return " ".join("".join(out).split())
+
+
+def hit_dict(ix: SearchIndex, doc: IndexedClause, score: float | None, terms: set[str]) -> dict:
+    spans = match_spans(ix, doc.text, terms)
+    page = doc.page_at(spans[0][0]) if spans else doc.page_start
+    return {
+        "id": doc.doc_id,
+        "policy": doc.policy,
+        "policy_title": doc.policy_title,
+        "version": doc.version,
+        "effective": doc.effective,
+        "clause": clause_ref(doc),
+        "page": page,
+        "page_start": doc.page_start,
+        "page_end": doc.page_end,
+        "pages": sorted({doc.page_at(s) for s, _ in spans}) or [doc.page_start],
+        "snippet": snippet(doc.text, spans),
+        "score": round(score, 4) if score is not None else None,
+        "permalink": permalink(doc),
+    }
+
+
+def _sortedby(sort: str):
+    if sort == "date":
+        return sorting.MultiFacet([sorting.FieldFacet("effective", reverse=True), sorting.FieldFacet("position")])
+    return None
+
+
+def run_search(
+    ix: SearchIndex,
+    q: wq.Query,
+    *,
+    filter: wq.Query | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int = 20,
+    collapse: bool = False,
+) -> dict:
+    """One page of hits (or of collapsed clause groups) with the total count."""
+    with ix.searcher() as s:
+        terms = _terms(q, s)
+        if not collapse:
+            results = s.search_page(q, page, pagelen=per_page, filter=filter, sortedby=_sortedby(sort))
+            total = results.total
+            hits = (
+                [
+                    hit_dict(ix, from_stored(h.fields()), h.score if sort == "relevance" else None, terms)
+                    for h in results
+                ]
+                if (page - 1) * per_page < total
+                else []
+            )
+            return _page(total, page, per_page, hits)
+        results = s.search(q, filter=filter, limit=None, sortedby=_sortedby(sort))
+        reader = s.reader()
+        col_group = reader.column_reader("group")
+        col_version = reader.column_reader("version")
+        col_eff = reader.column_reader("effective")
+        groups: dict[str, list[tuple[int, float | None]]] = {}
+        for score, docnum in results.top_n:
+            groups.setdefault(col_group[docnum], []).append((docnum, score))
+        ordered = list(groups.values())  # first-seen order is rank order
+        total = len(ordered)
+        hits = []
+        for members in ordered[(page - 1) * per_page : page * per_page]:
+            best, score = members[0]
+            hit = hit_dict(ix, from_stored(s.stored_fields(best)), score if sort == "relevance" else None, terms)
+            versions = []
+            for docnum, _ in sorted(members, key=lambda m: col_eff[m[0]]):
+                doc = from_stored(s.stored_fields(docnum)) if len(members) <= 50 else None
+                entry = {"version": col_version[docnum], "effective": col_eff[docnum]}
+                if doc is not None:
+                    spans = match_spans(ix, doc.text, terms)
+                    entry.update(
+                        number=doc.number,
+                        page=doc.page_at(spans[0][0]) if spans else doc.page_start,
+                        permalink=permalink(doc),
+                    )
+                versions.append(entry)
+            hit["versions"] = versions
+            hit["match_count"] = len(members)
+            hits.append(hit)
+        return _page(total, page, per_page, hits)
+
+
+def _page(total: int, page: int, per_page: int, hits: list[dict]) -> dict:
+    return {
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+        "pages": max(1, math.ceil(total / per_page)) if total else 0,
+        "hits": hits,
+    }
+
+
+def all_docs(ix: SearchIndex, q: wq.Query, *, filter: wq.Query | None = None) -> list[IndexedClause]:
+    """Every matching clause, best first."""
+    with ix.searcher() as s:
+        return [from_stored(h.fields()) for h in s.search(q, filter=filter, limit=None)]
+
+
+def top_docs(ix: SearchIndex, q: wq.Query, *, filter: wq.Query | None = None, limit: int = 10) -> list[IndexedClause]:
+    with ix.searcher() as s:
+        return [from_stored(h.fields()) for h in s.search(q, filter=filter, limit=limit)]
+
+
+def doc_frequency(ix: SearchIndex, terms: Iterable[str]) -> dict[str, int]:
+    with ix.searcher() as s:
+        return {t: s.doc_frequency("text", t) for t in terms}
+
+
+def version_filter(pairs: Iterable[tuple[str, str]]) -> wq.Query:
+    """Documents of exactly these (policy, version) pairs."""
+    leaves = [wq.And([wq.Term("policy", p), wq.Term("version", v)]) for p, v in pairs]
+    return wq.Or(leaves) if leaves else wq.NullQuery
+
+
+def and_filters(parts: list[wq.Query]) -> wq.Query | None:
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.And(parts)

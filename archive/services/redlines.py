@@ -1,0 +1,211 @@
+"""Redlines and clause histories over the archive: compute once, store by content hash, serve by lookup.
+
+`compare` returns the JSON-shaped dict of archive.diff.redline; `render_html` / `render_text` turn it
+into the other formats. Lineage ids (a clause's identity across versions) are assigned by aligning
+consecutive versions, at ingest through `ingest.service.on_version_written`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from archive import types as t
+from archive.db import storage
+from archive.diff import redline as rl
+from archive.diff.align import align
+from archive.diff.render import render_html, render_text
+from archive.errors import ClauseNotFound, InvalidInput
+from ingest.service import on_version_written
+
+__all__ = ["assign_lineages", "clause_history", "compare", "redline_key", "render_html", "render_text"]
+
+log = logging.getLogger(__name__)
+
+
+def _meta(v: t.VersionInfo) -> dict:
+    return {"label": v.label, "effective": v.effective.isoformat()}
+
+
+def redline_key(slug: str, a: t.VersionInfo, b: t.VersionInfo) -> str:
+    """Content key: both versions' text hashes, their labels and dates (shown in the body), the algorithm."""
+    raw = "\x1f".join(
+        [rl.ALGORITHM_VERSION, slug, a.label, a.effective.isoformat(), a.text_sha256,
+         b.label, b.effective.isoformat(), b.text_sha256]
+    )
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _full(session: Session, slug: str, va: t.VersionInfo, vb: t.VersionInfo) -> dict:
+    key = redline_key(slug, va, vb)
+    body = storage.get_redline(session, key)
+    if body is not None:
+        return json.loads(body)
+    result = rl.compute(
+        slug, _meta(va), _meta(vb), storage.clauses(session, slug, va.label), storage.clauses(session, slug, vb.label)
+    )
+    try:
+        with session.begin_nested():  # losing a race to store the same key is harmless
+            storage.put_redline(session, key, slug, va.label, vb.label, json.dumps(result, ensure_ascii=False))
+    except SQLAlchemyError as exc:
+        log.info("redline %s not stored: %s", key[:12], type(exc).__name__)
+    return result
+
+
+def compare(session: Session, slug: str, a: str, b: str, *, clause: str | None = None,
+            changed_only: bool = True) -> dict:
+    """The redline from version `a` to version `b` (labels or YYYY-MM-DD dates).
+
+    `clause` limits it to one clause (by number, or title if unnumbered) and its counterpart.
+    """
+    va, vb = storage.resolve_version(session, slug, a), storage.resolve_version(session, slug, b)
+    result = _full(session, slug, va, vb)
+    if clause is None:
+        return rl.select(result, changed_only=changed_only)
+    positions = _clause_positions(session, slug, va.label, vb.label, clause, result)
+    return rl.select(result, changed_only=changed_only, positions=positions)
+
+
+def _clause_positions(
+    session: Session, slug: str, la: str, lb: str, number: str, result: dict
+) -> tuple[set[int], set[int]]:
+    found = {}
+    for side, label in (("a", la), ("b", lb)):
+        with contextlib.suppress(ClauseNotFound):
+            found[side] = storage.find_clause(session, slug, label, number)
+    if not found:
+        raise ClauseNotFound(f"neither version {la} nor {lb} of '{slug}' has a clause '{number}'")
+    pa: set[int] = set()
+    pb: set[int] = set()
+    if "b" in found:
+        pb.add(found["b"][0])
+    if "a" in found:
+        pa.add(found["a"][0])
+    # Follow the alignment so a renumbered or moved counterpart comes along.
+    for ch in result["changes"]:
+        fa, tb = ch["from_clause"], ch["to_clause"]
+        if fa and tb and (fa["id"] in pa or tb["id"] in pb):
+            pa.add(fa["id"])
+            pb.add(tb["id"])
+    return pa, pb
+
+
+# --- clause history ---------------------------------------------------------------------------
+
+
+def clause_history(session: Session, slug: str, number: str) -> dict:
+    """Every version in which a clause stands (following it across renumbering), newest clause number
+    first looked up in the latest version that has it, with what changed at each step."""
+    versions = storage.list_versions(session, slug)
+    if not versions:
+        raise ClauseNotFound(f"policy '{slug}' has no versions")
+    start = None
+    for k in range(len(versions) - 1, -1, -1):
+        try:
+            start = (k, storage.find_clause(session, slug, versions[k].label, number)[0])
+            break
+        except ClauseNotFound:
+            continue
+    if start is None:
+        raise ClauseNotFound(f"no version of '{slug}' has a clause '{number}'")
+    k0, pos0 = start
+    chain: dict[int, int] = {k0: pos0}  # version index -> clause position
+    steps: dict[int, dict] = {}  # version index -> change from the previous version
+    # Backwards: from each version to its predecessor through the consecutive redline.
+    k, pos = k0, pos0
+    while k > 0:
+        red = _full(session, slug, versions[k - 1], versions[k])
+        ch = next((c for c in red["changes"] if c["to_clause"] and c["to_clause"]["id"] == pos), None)
+        steps[k] = _step(ch)
+        if ch is None or ch["from_clause"] is None:
+            break
+        k, pos = k - 1, ch["from_clause"]["id"]
+        chain[k] = pos
+    # Forwards.
+    removed_in = None
+    k, pos = k0, pos0
+    while k + 1 < len(versions):
+        red = _full(session, slug, versions[k], versions[k + 1])
+        ch = next((c for c in red["changes"] if c["from_clause"] and c["from_clause"]["id"] == pos), None)
+        if ch is None or ch["to_clause"] is None:
+            removed_in = versions[k + 1].label
+            break
+        k, pos = k + 1, ch["to_clause"]["id"]
+        chain[k] = pos
+        steps[k] = _step(ch)
+    entries = []
+    for k in sorted(chain):
+        v = versions[k]
+        c = storage.clauses(session, slug, v.label)[chain[k]]
+        entries.append({
+            "version": v.label,
+            "effective": v.effective.isoformat(),
+            "clause": {"id": chain[k], "number": c.number, "title": c.title, "page_start": c.page_start,
+                       "page_end": c.page_end, "lineage": c.lineage},
+            "change": steps.get(k, {"kind": "added" if k > 0 else "first", "similarity": None, "ops": []}),
+        })
+    return {"policy": slug, "clause": number, "versions": entries, "removed_in": removed_in}
+
+
+def _step(change: dict | None) -> dict:
+    if change is None:
+        return {"kind": "added", "similarity": None, "ops": []}
+    ops = change["ops"]
+    return {
+        "kind": change["kind"],
+        "similarity": change["similarity"],
+        "inserted_words": sum(len(o["text"].split()) for o in ops if o["op"] == "insert"),
+        "deleted_words": sum(len(o["text"].split()) for o in ops if o["op"] == "delete"),
+        "ops": ops,
+    }
+
+
+# --- lineages ---------------------------------------------------------------------------------
+
+
+def _new_lineage(slug: str, label: str, position: int, c: t.Clause) -> str:
+    return hashlib.sha256(f"{slug}\x1f{label}\x1f{position}\x1f{c.number}\x1f{c.title}".encode()).hexdigest()[:16]
+
+
+def assign_lineages(session: Session, slug: str, *, start: str | None = None) -> int:
+    """Give every clause of every version (or of `start` and later) a lineage id by aligning each
+    version with its predecessor. Returns the number of versions updated."""
+    versions = storage.list_versions(session, slug)
+    labels = [v.label for v in versions]
+    if start is not None and start not in labels:
+        raise InvalidInput(f"policy '{slug}' has no version '{start}'")
+    first = labels.index(start) if start is not None else 0
+    prev: list[t.Clause] | None = storage.clauses(session, slug, labels[first - 1]) if first > 0 else None
+    if prev is not None and any(c.lineage is None for c in prev):
+        return assign_lineages(session, slug)  # the predecessor has none yet: do the whole chain
+    updated = 0
+    for label in labels[first:]:
+        cur = storage.clauses(session, slug, label)
+        lineage: list[str | None] = [None] * len(cur)
+        if prev is not None:
+            for p in align(prev, cur):
+                if p.a is not None and p.b is not None:
+                    lineage[p.b] = prev[p.a].lineage
+        for i, c in enumerate(cur):
+            if lineage[i] is None:
+                lineage[i] = _new_lineage(slug, label, i, c)
+            c.lineage = lineage[i]
+        storage.set_lineages(session, slug, label, lineage)
+        prev = cur
+        updated += 1
+    return updated
+
+
+@on_version_written
+def _lineages_at_ingest(session: Session, slug: str, label: str) -> None:
+    """Lineages for the written version and those after it; a failure here never fails the ingest."""
+    try:
+        with session.begin_nested():
+            assign_lineages(session, slug, start=label)
+    except Exception:  # noqa: BLE001 - derived data; `policy-archive history` recomputes its own chain
+        log.warning("lineages for %s %s not assigned", slug, label, exc_info=True)

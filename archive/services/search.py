@@ -1,0 +1,629 @@
+"""Search, phrase history, quote resolution and citation checks: SQL in, JSON-ready dicts out.
+
+The Whoosh index is derived from SQL. Every call first checks it against a fingerprint of what SQL
+holds (`ensure_index`); a missing, stale or damaged index is rebuilt (one writer at a time, under a
+lock file) before anything is served, so ingesting a version needs no explicit hook: the next search
+notices and rebuilds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+from whoosh import query as wq
+
+from archive.db import storage
+from archive.errors import InvalidInput, ServiceUnavailable, VersionNotFound
+from archive.search import quotes as qt
+from archive.search.index import (
+    IndexedClause,
+    SearchIndex,
+    entry_for,
+    open_index,
+    read_fingerprint,
+    replace_index,
+    write_index,
+    writer_lock,
+)
+from archive.search.query import check_text, parse, phrase
+from archive.search.searching import (
+    SORTS,
+    all_docs,
+    and_filters,
+    doc_frequency,
+    run_search,
+    top_docs,
+    version_filter,
+)
+from archive.settings import Settings
+from archive.types import VersionInfo
+
+_cache: dict[Path, SearchIndex] = {}
+_cache_lock = threading.Lock()
+CANDIDATE_TERMS = 6  # rarest terms of a quote that every containing clause must hold
+CLOSEST_CANDIDATES = 12
+LOOSE_TERMS = 10
+MAX_CITATIONS = 1000
+
+# --- the index --------------------------------------------------------------------------------
+
+
+def sql_fingerprint(session: Session) -> str:
+    rows = storage.index_fingerprint_rows(session)
+    return hashlib.sha256(json.dumps(rows, default=str).encode()).hexdigest()
+
+
+def _entries(session: Session):
+    policies = {p.slug: p for p in storage.list_policies(session)}
+    for version in storage.list_versions(session):
+        full_text = storage.version_text(session, version.policy, version.label)
+        for i, clause in enumerate(storage.clauses(session, version.policy, version.label)):
+            yield entry_for(version, i, clause, full_text=full_text, policy=policies.get(version.policy))
+
+
+def _build(session: Session, path: Path, fingerprint: str) -> None:
+    replace_index(path, lambda tmp: write_index(tmp, _entries(session), fingerprint))
+
+
+def rebuild_index(settings: Settings, session: Session) -> SearchIndex:
+    """Rebuild the index from SQL now (under the writer lock), whatever state it is in."""
+    path = settings.index_path
+    fingerprint = sql_fingerprint(session)
+    with writer_lock(path):
+        _build(session, path, fingerprint)
+        ix = open_index(path, fingerprint)
+    if ix is None:
+        raise ServiceUnavailable("the search index could not be built")
+    with _cache_lock:
+        _cache[path] = ix
+    return ix
+
+
+def ensure_index(settings: Settings, session: Session) -> SearchIndex:
+    """An index matching what SQL holds now: reused, reopened, or rebuilt if missing/stale/damaged."""
+    path = settings.index_path
+    fingerprint = sql_fingerprint(session)
+    with _cache_lock:
+        cached = _cache.get(path)
+    if cached is not None and cached.fingerprint == fingerprint:
+        on_disk = read_fingerprint(path)
+        if on_disk and on_disk.get("fingerprint") == fingerprint:
+            return cached
+    ix = open_index(path, fingerprint)
+    if ix is None:
+        with writer_lock(path):
+            ix = open_index(path, fingerprint)  # another writer may have just rebuilt it
+            if ix is None:
+                _build(session, path, fingerprint)
+                ix = open_index(path, fingerprint)
+        if ix is None:
+            raise ServiceUnavailable("the search index could not be built")
+    with _cache_lock:
+        _cache[path] = ix
+    return ix
+
+
+def index_status(settings: Settings, session: Session) -> dict:
+    path = settings.index_path
+    meta = read_fingerprint(path) or {}
+    fingerprint = sql_fingerprint(session)
+    current = open_index(path, fingerprint) is not None
+    return {
+        "path": str(path),
+        "exists": path.exists(),
+        "current": current,
+        "documents": meta.get("doc_count"),
+        "fingerprint": fingerprint,
+    }
+
+
+# --- filters ----------------------------------------------------------------------------------
+
+
+def _date(value: dt.date | str | None, what: str) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise InvalidInput(f"{what} '{value}' is not a date (YYYY-MM-DD)") from None
+
+
+def _scope(
+    session: Session,
+    *,
+    policy: str | None,
+    version: str | None,
+    as_of: dt.date | str | None,
+) -> list[VersionInfo] | None:
+    """The versions a request is limited to (None: all). Unknown names raise NotFound."""
+    if version and as_of:
+        raise InvalidInput("give either a version or an as-of date, not both")
+    policies = (
+        [storage.get_policy(session, policy).slug] if policy else [p.slug for p in storage.list_policies(session)]
+    )
+    if version:
+        found = []
+        for slug in policies:
+            try:
+                found.append(storage.resolve_version(session, slug, version))
+            except VersionNotFound:
+                if policy:
+                    raise
+        if not found:
+            raise VersionNotFound(f"no policy in the archive has a version '{version}'")
+        return found
+    on = _date(as_of, "as-of date")
+    if on is not None:
+        found = []
+        for slug in policies:
+            try:
+                found.append(storage.version_in_force(session, slug, on))
+            except VersionNotFound:
+                if policy:
+                    raise
+        if not found:
+            raise VersionNotFound(f"no version of any policy was in force on {on.isoformat()}")
+        return found
+    if policy:
+        return storage.list_versions(session, policy)
+    return None
+
+
+def _scope_filter(scope: list[VersionInfo] | None) -> wq.Query | None:
+    return None if scope is None else version_filter((v.policy, v.label) for v in scope)
+
+
+# --- search -----------------------------------------------------------------------------------
+
+
+def search(
+    settings: Settings,
+    session: Session,
+    *,
+    q: str,
+    policy: str | None = None,
+    version: str | None = None,
+    as_of: dt.date | str | None = None,
+    effective_from: dt.date | str | None = None,
+    effective_to: dt.date | str | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int = 20,
+    collapse: bool = False,
+) -> dict:
+    """Full-text search over every clause of every version (see archive.search.query for syntax)."""
+    if sort not in SORTS:
+        raise InvalidInput(f"sort must be one of {', '.join(SORTS)}, not '{sort}'")
+    if page < 1:
+        raise InvalidInput("page must be 1 or more")
+    if not 1 <= per_page <= settings.page_size_cap:
+        raise InvalidInput(f"per_page must be between 1 and {settings.page_size_cap}")
+    check_text(q, what="query", max_length=settings.max_query_length)
+    start, end = _date(effective_from, "effective-from date"), _date(effective_to, "effective-to date")
+    if start and end and start > end:
+        raise InvalidInput("the effective-date range is empty (from is after to)")
+    scope = _scope(session, policy=policy, version=version, as_of=as_of)
+    ix = ensure_index(settings, session)
+    query = parse(q, ix.schema, max_length=settings.max_query_length)
+    date_range = (
+        wq.TermRange("effective", start.isoformat() if start else None, end.isoformat() if end else None)
+        if start or end
+        else None
+    )
+    result = run_search(
+        ix,
+        query,
+        filter=and_filters([_scope_filter(scope), date_range]),
+        sort=sort,
+        page=page,
+        per_page=per_page,
+        collapse=collapse,
+    )
+    return {
+        "query": q,
+        "filters": {
+            "policy": policy,
+            "version": version,
+            "as_of": str(as_of) if as_of else None,
+            "effective_from": start.isoformat() if start else None,
+            "effective_to": end.isoformat() if end else None,
+        },
+        "sort": sort,
+        "collapsed": collapse,
+        **result,
+    }
+
+
+# --- phrase history ---------------------------------------------------------------------------
+
+
+def _where(doc: IndexedClause, text: str) -> dict:
+    """Where a phrase stands in one clause: the exact page when the phrase can be located."""
+    page = doc.page_start
+    try:
+        found = qt.find_in(doc, qt.quote_segments(text))
+    except InvalidInput:
+        found = []
+    if found:
+        page = doc.page_at(found[0].start)
+    return {"clause": qt.clause_ref(doc), "page": page, "permalink": qt.permalink(doc)}
+
+
+def phrase_history(settings: Settings, session: Session, phrase_text: str, *, policy: str | None = None) -> dict:
+    """The versions containing a phrase: first and last appearance, and where it stood in each."""
+    check_text(phrase_text, what="phrase", max_length=settings.max_query_length)
+    scope = _scope(session, policy=policy, version=None, as_of=None)
+    ix = ensure_index(settings, session)
+    query = phrase(phrase_text, ix.schema, max_length=settings.max_query_length)
+    docs = all_docs(ix, query, filter=_scope_filter(scope))
+    text = phrase_text.strip().strip('"“”')
+    by_version: dict[tuple[str, str], list[IndexedClause]] = {}
+    for d in docs:
+        by_version.setdefault((d.policy, d.version), []).append(d)
+    policies = []
+    for slug in sorted({d.policy for d in docs}):
+        versions = storage.list_versions(session, slug)
+        rows = []
+        for v in versions:
+            found = sorted(by_version.get((slug, v.label), []), key=lambda d: d.position)
+            rows.append(
+                {
+                    "version": v.label,
+                    "effective": v.effective.isoformat(),
+                    "present": bool(found),
+                    "occurrences": [_where(d, text) for d in found],
+                }
+            )
+        present = [r for r in rows if r["present"]]
+        last_i = rows.index(present[-1])
+        removed = rows[last_i + 1] if last_i + 1 < len(rows) else None
+        policies.append(
+            {
+                "policy": slug,
+                "first": {"version": present[0]["version"], "effective": present[0]["effective"]},
+                "last": {"version": present[-1]["version"], "effective": present[-1]["effective"]},
+                "in_latest": rows[-1]["present"],
+                "removed_in": {"version": removed["version"], "effective": removed["effective"]} if removed else None,
+                "versions": rows,
+            }
+        )
+    return {"phrase": text, "found": bool(policies), "policies": policies}
+
+
+# --- quotes -----------------------------------------------------------------------------------
+
+
+def _candidates(ix: SearchIndex, quote: str, filter: wq.Query | None) -> list[IndexedClause]:
+    """Clauses that may contain the quote: all holding its rarest terms, plus the best-scoring ones."""
+    terms = list(dict.fromkeys(t for t, _, _ in ix.analyzer.terms(quote)))
+    if not terms:
+        return []
+    df = doc_frequency(ix, terms)
+    rare = sorted(terms, key=lambda t: df.get(t, 0))[:CANDIDATE_TERMS]
+    docs = all_docs(ix, wq.And([wq.Term("text", t) for t in rare]), filter=filter) if all(df[t] for t in rare) else []
+    seen = {(d.policy, d.version, d.position) for d in docs}
+    loose = _loose(ix, quote)
+    if loose is not None:
+        for d in top_docs(ix, loose, filter=filter, limit=CLOSEST_CANDIDATES * 4):
+            if (d.policy, d.version, d.position) not in seen:
+                docs.append(d)
+                seen.add((d.policy, d.version, d.position))
+    return docs
+
+
+def _loose(ix: SearchIndex, quote: str) -> wq.Query | None:
+    """Or of the quote's rarest terms: enough to rank the passages most like it."""
+    terms = list(dict.fromkeys(t for t, _, _ in ix.analyzer.terms(quote)))
+    df = doc_frequency(ix, terms)
+    rare = [t for t in sorted(terms, key=lambda t: df.get(t, 0)) if df.get(t)][:LOOSE_TERMS]
+    return wq.Or([wq.Term("text", t) for t in rare]) if rare else None
+
+
+def _closest(ix: SearchIndex, quote: str, filter: wq.Query | None, limit: int = 3) -> list[qt.Match]:
+    loose = _loose(ix, quote)
+    if loose is None:
+        return []
+    return qt.closest(quote, top_docs(ix, loose, filter=filter, limit=CLOSEST_CANDIDATES), limit=limit)
+
+
+def _describe_closest(ix: SearchIndex, quote: str, matches: list[qt.Match], filter: wq.Query | None) -> list[dict]:
+    loose = _loose(ix, quote)
+    docs = top_docs(ix, loose, filter=filter, limit=CLOSEST_CANDIDATES * 4) if loose is not None else []
+    return [{**qt.describe(m, with_score=True), "also_in": qt.also_in(m, docs)} for m in matches]
+
+
+def _ranges(labels: list[str], present: set[str]) -> list[str]:
+    out, run = [], []
+    for label in labels + [None]:  # type: ignore[list-item]
+        if label is not None and label in present:
+            run.append(label)
+            continue
+        if run:
+            out.append(run[0] if len(run) == 1 else f"{run[0]}–{run[-1]}")
+        run = []
+    return out
+
+
+def _history(session: Session, ix: SearchIndex, slug: str, quote: str, matches: list[qt.Match]) -> dict:
+    """Where the quote stands across all versions of one policy."""
+    versions = storage.list_versions(session, slug)
+    labels = [v.label for v in versions]
+    present = {m.doc.version for m in matches if m.doc.policy == slug}
+    removed = [
+        labels[i + 1] for i, label in enumerate(labels[:-1]) if label in present and labels[i + 1] not in present
+    ]
+    latest = labels[-1] if labels else None
+    parts = [f"in {', '.join(_ranges(labels, present))}"] if present else ["in no version"]
+    parts += [f"removed in {r}" for r in removed]
+    closest_latest = None
+    if latest and latest not in present:
+        best = _closest(ix, quote, version_filter([(slug, latest)]), limit=1)
+        if best:
+            closest_latest = qt.describe(best[0], with_score=True)
+            parts.append(
+                f"closest in {latest}: {qt.section_name(best[0].doc.number, best[0].doc.title)} {best[0].score:.2f}"
+            )
+    return {
+        "policy": slug,
+        "present_in": [label for label in labels if label in present],
+        "absent_in": [label for label in labels if label not in present],
+        "first": next((label for label in labels if label in present), None),
+        "last": next((label for label in reversed(labels) if label in present), None),
+        "in_latest": latest in present,
+        "removed_in": removed,
+        "closest_in_latest": closest_latest,
+        "summary": "; ".join(parts),
+    }
+
+
+def _sort_newest(matches: list[qt.Match]) -> list[qt.Match]:
+    return sorted(matches, key=lambda m: (m.doc.policy, m.doc.effective, -m.doc.position, -m.start), reverse=True)
+
+
+def resolve(
+    settings: Settings,
+    session: Session,
+    *,
+    quote: str,
+    prefix: str | None = None,
+    suffix: str | None = None,
+    policy: str | None = None,
+    version: str | None = None,
+    as_of: dt.date | str | None = None,
+) -> dict:
+    """Where a quote stands: found / ambiguous / not_found, how to cite it, and its history."""
+    quote = check_text(quote, what="quote", max_length=settings.max_query_length)
+    for name, value in (("prefix", prefix), ("suffix", suffix)):
+        if value is not None and len(value) > settings.max_query_length:
+            raise InvalidInput(f"{name} is longer than {settings.max_query_length} characters")
+    qt.quote_segments(quote)  # too short: InvalidInput before any work
+    scope = _scope(session, policy=policy, version=version, as_of=as_of)
+    ix = ensure_index(settings, session)
+    policy_filter = wq.Term("policy", policy) if policy else None
+    everywhere = qt.locate(quote, _candidates(ix, quote, policy_filter), prefix=prefix, suffix=suffix)
+    allowed = None if scope is None else {(v.policy, v.label) for v in scope}
+    matches = _sort_newest([m for m in everywhere if allowed is None or (m.doc.policy, m.doc.version) in allowed])
+    per_version: dict[tuple[str, str], int] = {}
+    for m in matches:
+        key = (m.doc.policy, m.doc.version)
+        per_version[key] = per_version.get(key, 0) + 1
+    if not matches:
+        status = "not_found"
+    elif max(per_version.values()) > 1 or len({m.doc.policy for m in matches}) > 1:
+        status = "ambiguous"
+    else:
+        status = "found"
+    closest = [] if matches else _closest(ix, quote, _scope_filter(scope))
+    history_policies = sorted(
+        {m.doc.policy for m in matches} or {m.doc.policy for m in closest} or ({policy} if policy else set())
+    )
+    return {
+        "quote": quote,
+        "status": status,
+        "scope": {"policy": policy, "version": version, "as_of": str(as_of) if as_of else None},
+        "matches": [qt.describe(m) for m in matches],
+        "versions": sorted({m.doc.version for m in matches}),
+        "closest": _describe_closest(ix, quote, closest, _scope_filter(scope)),
+        "history": [_history(session, ix, slug, quote, everywhere) for slug in history_policies],
+    }
+
+
+# --- citation check ---------------------------------------------------------------------------
+
+
+def _norm_section(value: str) -> str:
+    return value.strip().lstrip("§").strip().rstrip(".").lower()
+
+
+def _same_section(doc: IndexedClause, section: str) -> bool:
+    wanted = _norm_section(section)
+    return wanted in {_norm_section(doc.number), _norm_section(doc.title)} - {""}
+
+
+def _same_clause(a: IndexedClause, b: IndexedClause) -> bool:
+    if a.lineage and b.lineage:
+        return a.lineage == b.lineage
+    return a.label.lower() == b.label.lower()
+
+
+def _successor(session: Session, ix: SearchIndex, doc: IndexedClause, latest: str) -> IndexedClause | None:
+    """The clause of `latest` that continues `doc`: same lineage, else same number and title."""
+    with ix.searcher() as s:
+        from archive.search.index import from_stored
+
+        hits = s.search(wq.And([wq.Term("policy", doc.policy), wq.Term("version", latest)]), limit=None)
+        docs = [from_stored(h.fields()) for h in hits]
+    for d in docs:
+        if doc.lineage and d.lineage == doc.lineage:
+            return d
+    if doc.lineage and any(d.lineage for d in docs):
+        return None
+    for d in docs:
+        if d.label.lower() == doc.label.lower() and d.title.lower() == doc.title.lower() and d.text:
+            return d
+    return None
+
+
+def _redline(session: Session, doc: IndexedClause, successor: IndexedClause) -> dict:
+    """The clause's redline from the cited version to the newest (issue 3's when available)."""
+    try:
+        from archive.services.redlines import compare  # issue 3; optional until it lands
+    except ImportError:
+        compare = None
+    if compare is not None:
+        try:
+            return {
+                "source": "redlines",
+                **compare(session, doc.policy, doc.version, successor.version, clause=doc.label),
+            }
+        except Exception as exc:  # noqa: BLE001 - fall back rather than fail the whole check
+            fallback_reason = f"{type(exc).__name__}: {exc}"
+        else:  # pragma: no cover
+            fallback_reason = ""
+    else:
+        fallback_reason = "archive.services.redlines is not available"
+    from difflib import SequenceMatcher
+
+    a, b = doc.text.split(), successor.text.split()
+    ops = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            ops.append({"op": "equal", "text": " ".join(a[i1:i2])})
+        if tag in ("delete", "replace"):
+            ops.append({"op": "delete", "text": " ".join(a[i1:i2])})
+        if tag in ("insert", "replace"):
+            ops.append({"op": "insert", "text": " ".join(b[j1:j2])})
+    return {
+        "source": "fallback",
+        "note": fallback_reason,
+        "from": doc.version,
+        "to": successor.version,
+        "clause": qt.clause_ref(successor),
+        "ops": ops,
+    }
+
+
+def _suggest(m: qt.Match) -> dict:
+    d = qt.describe(m)
+    return {k: d[k] for k in ("policy", "version", "effective", "clause", "page", "citation", "permalink")}
+
+
+def _check_one(session: Session, ix: SearchIndex, item: dict, n: int) -> dict:
+    quote, slug = item["quote"], item["policy"]
+    cited_label, section = item.get("version"), item.get("section")
+    out: dict = {
+        "index": n,
+        "id": item.get("id"),
+        "quote": quote,
+        "cited": {"policy": slug, "version": cited_label, "section": section},
+        "status": None,
+        "detail": "",
+        "suggested": None,
+        "redline": None,
+    }
+    latest = storage.latest_version(session, slug).label
+    everywhere = _sort_newest(qt.locate(quote, _candidates(ix, quote, wq.Term("policy", slug))))
+    try:
+        cited = storage.resolve_version(session, slug, cited_label).label if cited_label else None
+    except VersionNotFound:
+        cited = None
+    in_cited = [m for m in everywhere if m.doc.version == cited]
+    at_section = [m for m in in_cited if section and _same_section(m.doc, section)]
+    in_latest = [m for m in everywhere if m.doc.version == latest]
+    if not at_section:
+        out["status"] = "wrong"
+        if cited is None:
+            out["detail"] = f"'{slug}' has no version '{cited_label}'"
+        elif in_cited:
+            where = qt.section_name(in_cited[0].doc.number, in_cited[0].doc.title)
+            claimed = f"§{section}" if section and section[:1].isdigit() else section
+            out["detail"] = f"the quote is in {where} of {cited}, not in {claimed}"
+        elif everywhere:
+            out["detail"] = (
+                f"the quote is not in {cited}; it is in {', '.join(sorted({m.doc.version for m in everywhere}))}"
+            )
+        else:
+            out["detail"] = "the quote is in no version of the policy"
+        best = (in_cited or in_latest or everywhere or [None])[0]
+        if best is not None:
+            out["suggested"] = _suggest(best)
+        else:
+            near = _closest(ix, quote, wq.Term("policy", slug), limit=1)
+            out["closest"] = [qt.describe(m, with_score=True) for m in near]
+        return out
+    cited_doc = at_section[0].doc
+    out["found_in_cited"] = qt.describe(at_section[0])
+    if in_latest:
+        same = [m for m in in_latest if _same_clause(m.doc, cited_doc)]
+        target = (same or in_latest)[0]
+        if same and target.doc.label.lower() == cited_doc.label.lower():
+            out["status"] = "current"
+            out["detail"] = f"still in {qt.section_name(target.doc.number, target.doc.title)} of {latest}"
+        else:
+            out["status"] = "moved"
+            out["detail"] = (
+                f"now in {qt.section_name(target.doc.number, target.doc.title)} of {latest} (cited as {section})"
+            )
+        out["suggested"] = _suggest(target)
+        return out
+    last = everywhere[0]  # newest version still holding the quote
+    successor = _successor(session, ix, cited_doc, latest)
+    if successor is not None:
+        out["status"] = "changed"
+        out["detail"] = (
+            f"{qt.section_name(cited_doc.number, cited_doc.title)} changed after {last.doc.version}; "
+            f"the quote is not in {latest}"
+        )
+        out["redline"] = _redline(session, cited_doc, successor)
+    else:
+        out["status"] = "removed"
+        out["detail"] = f"the quote was last in {last.doc.version}; the clause is gone from {latest}"
+    out["suggested"] = _suggest(last)  # cite the newest version that has it, pinned
+    return out
+
+
+def _validate_citations(session: Session, citations: object) -> list[dict]:
+    if not isinstance(citations, list):
+        raise InvalidInput("citations must be a JSON list of objects")
+    if not citations:
+        raise InvalidInput("no citations to check")
+    if len(citations) > MAX_CITATIONS:
+        raise InvalidInput(f"at most {MAX_CITATIONS} citations per check")
+    policies = [p.slug for p in storage.list_policies(session)]
+    items = []
+    for n, raw in enumerate(citations):
+        if not isinstance(raw, dict):
+            raise InvalidInput(f"citation {n}: not an object")
+        quote = raw.get("quote")
+        if not isinstance(quote, str) or not quote.strip():
+            raise InvalidInput(f"citation {n}: missing 'quote'")
+        slug = raw.get("policy") or (policies[0] if len(policies) == 1 else None)
+        if not slug:
+            raise InvalidInput(f"citation {n}: missing 'policy'")
+        storage.get_policy(session, slug)
+        for key in ("version", "section"):
+            if raw.get(key) is not None and not isinstance(raw.get(key), str):
+                raise InvalidInput(f"citation {n}: '{key}' must be a string")
+        try:
+            qt.quote_segments(quote)
+        except InvalidInput as exc:
+            raise InvalidInput(f"citation {n}: {exc}") from None
+        items.append({**raw, "policy": slug})
+    return items
+
+
+def check_citations(settings: Settings, session: Session, citations: list[dict]) -> dict:
+    """Classify each citation: current, moved, changed, removed or wrong (with a suggested fix)."""
+    items = _validate_citations(session, citations)
+    ix = ensure_index(settings, session)
+    results = [_check_one(session, ix, item, n) for n, item in enumerate(items)]
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    return {"total": len(results), "counts": counts, "results": results}

@@ -1,0 +1,76 @@
+"""Commands that compare: diff (a redline between two versions) and history (one clause over time)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from archive.db.engine import transaction
+from archive.services import redlines
+from cli.app import app
+from cli.common import echo_json, engine, errors_as_exit
+
+
+class Format(StrEnum):
+    json = "json"
+    html = "html"
+    text = "text"
+
+
+@app.command()
+def diff(
+    slug: Annotated[str, typer.Argument(help="Policy slug, e.g. anthropic-rsp.")],
+    a: Annotated[
+        str, typer.Argument(help="Older version: a label (3.0) or a date (YYYY-MM-DD: the version in force).")
+    ],
+    b: Annotated[str, typer.Argument(help="Newer version: a label or a date.")],
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="json (the API's shape), html (a standalone page) or text.",
+                             envvar="POLICY_ARCHIVE_DIFF_FORMAT")
+    ] = Format.text,
+    clause: Annotated[
+        str | None, typer.Option("--clause", help="Only this clause (by number, e.g. 3.6) and its counterpart.")
+    ] = None,
+    changed_only: Annotated[
+        bool, typer.Option("--changed-only/--all", help="Leave out unchanged clauses (the default) or list them too.")
+    ] = True,
+) -> None:
+    """Clause-by-clause, word-by-word redline between two versions of a policy."""
+    # A transaction, not a read session: the first request stores the computed redline.
+    with errors_as_exit(), transaction(engine()) as session:
+        result = redlines.compare(session, slug, a, b, clause=clause, changed_only=changed_only)
+    if fmt is Format.json:
+        echo_json(result)
+    elif fmt is Format.html:
+        typer.echo(redlines.render_html(result))
+    else:
+        typer.echo(redlines.render_text(result), nl=False)
+
+
+@app.command()
+def history(
+    slug: Annotated[str, typer.Argument(help="Policy slug.")],
+    number: Annotated[str, typer.Argument(help="Clause number (3.6) or, for unnumbered clauses, its title.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Every version in which a clause stands (across renumbering), and what changed at each step."""
+    with errors_as_exit(), transaction(engine()) as session:
+        result = redlines.clause_history(session, slug, number)
+    if as_json:
+        echo_json(result)
+        return
+    for entry in result["versions"]:
+        c, ch = entry["clause"], entry["change"]
+        name = " ".join(x for x in (c["number"], c["title"]) if x)
+        pages = f"p. {c['page_start']}" + (f"-{c['page_end']}" if c["page_end"] != c["page_start"] else "")
+        if ch["kind"] in ("first", "added"):
+            what = "first appears" if ch["kind"] == "first" else "added"
+        elif ch["kind"] == "unchanged":
+            what = "unchanged"
+        else:
+            what = f"{ch['kind']}: +{ch.get('inserted_words', 0)} / -{ch.get('deleted_words', 0)} words"
+        typer.echo(f"{entry['version']:<8} {entry['effective']}  {name}  ({pages})  {what}")
+    if result["removed_in"]:
+        typer.echo(f"removed in {result['removed_in']}")

@@ -1,0 +1,208 @@
+"""Commands over the search index: search (and --history), resolve, check-citations, index rebuild."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from archive.db.engine import read_session
+from archive.errors import ArchiveError
+from archive.services import search as svc
+from archive.settings import get_settings
+from cli.app import app
+from cli.common import echo_json, engine, errors_as_exit, fail
+
+index_app = typer.Typer(help="The full-text search index (derived from the database).", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+
+_MARK = re.compile(r"</?mark>")
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Bad input (4xx-type domain errors) exits 2; anything else 1; always one line, no traceback."""
+    with errors_as_exit(1):
+        try:
+            yield
+        except ArchiveError as exc:
+            fail(str(exc), 2 if exc.status < 500 else 1)
+
+
+def _plain(snippet: str) -> str:
+    return (
+        _MARK.sub(lambda m: "[" if m.group(0) == "<mark>" else "]", snippet)
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&#x27;", "'")
+    )
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='Words, "phrases", AND/OR/NOT, prefix*, fuzzy~, field:value.')],
+    policy: Annotated[str | None, typer.Option(help="Only this policy (slug).")] = None,
+    version: Annotated[str | None, typer.Option(help="Only this version (label or YYYY-MM-DD).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Only the version in force on YYYY-MM-DD.")] = None,
+    effective_from: Annotated[
+        str | None, typer.Option("--from", help="Versions effective on/after YYYY-MM-DD.")
+    ] = None,
+    effective_to: Annotated[str | None, typer.Option("--to", help="Versions effective on/before YYYY-MM-DD.")] = None,
+    sort: Annotated[str, typer.Option(help="relevance or date (newest first).")] = "relevance",
+    page: Annotated[int, typer.Option(help="Page of results (1-based).")] = 1,
+    per_page: Annotated[int, typer.Option("--per-page", help="Hits per page.")] = 20,
+    collapse: Annotated[bool, typer.Option("--collapse", help="One hit per clause, listing its versions.")] = False,
+    history: Annotated[bool, typer.Option("--history", help="Phrase history: versions holding the phrase.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the API's shape).")] = False,
+) -> None:
+    """Search every version of every policy."""
+    settings = get_settings()
+    with _errors(), read_session(engine()) as session:
+        if history:
+            data = svc.phrase_history(settings, session, query, policy=policy)
+        else:
+            data = svc.search(
+                settings,
+                session,
+                q=query,
+                policy=policy,
+                version=version,
+                as_of=as_of,
+                effective_from=effective_from,
+                effective_to=effective_to,
+                sort=sort,
+                page=page,
+                per_page=per_page,
+                collapse=collapse,
+            )
+    if as_json:
+        echo_json(data)
+    elif history:
+        _print_history(data)
+    else:
+        _print_hits(data)
+
+
+def _print_hits(data: dict) -> None:
+    if not data["total"]:
+        typer.echo("no matches")
+        return
+    unit = "clauses" if data["collapsed"] else "hits"
+    typer.echo(f"{data['total']} {unit} (page {data['page']} of {data['pages']})")
+    for h in data["hits"]:
+        c = h["clause"]
+        head = f"{h['policy']} {h['version']} ({h['effective']})  {c['number'] or ''} {c['title']}  p. {h['page']}"
+        typer.echo("")
+        typer.echo(head.replace("  ", " ", 1) if not c["number"] else head)
+        if "versions" in h:
+            typer.echo(
+                "  in versions: "
+                + ", ".join(f"{v['version']}" + (f" (p. {v['page']})" if "page" in v else "") for v in h["versions"])
+            )
+        typer.echo("  " + _plain(h["snippet"]))
+
+
+def _print_history(data: dict) -> None:
+    if not data["found"]:
+        typer.echo(f'"{data["phrase"]}" is in no version')
+        return
+    for p in data["policies"]:
+        first, last = p["first"], p["last"]
+        line = f"{p['policy']}: first in {first['version']} ({first['effective']}), last in {last['version']}"
+        if p["removed_in"]:
+            line += f"; gone from {p['removed_in']['version']} ({p['removed_in']['effective']})"
+        elif p["in_latest"]:
+            line += " (still in the newest version)"
+        typer.echo(line)
+        for v in p["versions"]:
+            where = "; ".join(
+                f"{o['clause']['number'] or o['clause']['title']} p. {o['page']}" for o in v["occurrences"]
+            )
+            typer.echo(f"  {v['version']:<9} {v['effective']}  {where if v['present'] else '-'}")
+
+
+@app.command()
+def resolve(
+    quote: Annotated[str, typer.Argument(help="The quoted text (an ellipsis ... stands for omitted words).")],
+    prefix: Annotated[str | None, typer.Option(help="Text just before the quote (disambiguates).")] = None,
+    suffix: Annotated[str | None, typer.Option(help="Text just after the quote (disambiguates).")] = None,
+    policy: Annotated[str | None, typer.Option(help="Only this policy (slug).")] = None,
+    version: Annotated[str | None, typer.Option(help="Only this version (label).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Only the version in force on YYYY-MM-DD.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the API's shape).")] = False,
+) -> None:
+    """Find where a quote stands, with a ready citation; closest passages when it is not there."""
+    settings = get_settings()
+    with _errors(), read_session(engine()) as session:
+        data = svc.resolve(
+            settings, session, quote=quote, prefix=prefix, suffix=suffix, policy=policy, version=version, as_of=as_of
+        )
+    if as_json:
+        echo_json(data)
+        return
+    typer.echo(data["status"].replace("_", " "))
+    for m in data["matches"]:
+        typer.echo(f"  {m['citation']}  [{m['permalink']}]")
+    for m in data["closest"]:
+        typer.echo(f"  closest ({m['score']:.2f}): {m['citation']}: “{' '.join(m['text'].split())}”")
+    for h in data["history"]:
+        typer.echo(f"{h['policy']}: {h['summary']}")
+
+
+@app.command("check-citations")
+def check_citations(
+    file: Annotated[str, typer.Argument(help="JSON list of {quote, policy, version, section}; - for stdin.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the API's shape).")] = False,
+) -> None:
+    """Check many citations at once: current, moved, changed, removed or wrong."""
+    try:
+        raw = sys.stdin.read() if file == "-" else Path(file).read_text()
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror or exc}", 2)
+    try:
+        citations = json.loads(raw)
+    except ValueError as exc:
+        fail(f"{file} is not valid JSON: {exc}", 2)
+    settings = get_settings()
+    with _errors(), read_session(engine()) as session:
+        data = svc.check_citations(settings, session, citations)
+    if as_json:
+        echo_json(data)
+        return
+    typer.echo(", ".join(f"{n} {k}" for k, n in sorted(data["counts"].items())))
+    for r in data["results"]:
+        c = r["cited"]
+        typer.echo(f"[{r['index']}] {r['status']:<8} {c['version']} {c['section']}: {r['detail']}")
+        if r["suggested"]:
+            typer.echo(f"      suggest: {r['suggested']['citation']}")
+
+
+@index_app.command("rebuild")
+def index_rebuild() -> None:
+    """Rebuild the search index from the database (one writer at a time)."""
+    settings = get_settings()
+    with _errors(), read_session(engine()) as session:
+        ix = svc.rebuild_index(settings, session)
+    typer.echo(f"index rebuilt: {ix.doc_count} clauses at {ix.path}")
+
+
+@index_app.command("status")
+def index_status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Whether the index exists and matches the database."""
+    settings = get_settings()
+    with _errors(), read_session(engine()) as session:
+        data = svc.index_status(settings, session)
+    if as_json:
+        echo_json(data)
+    else:
+        typer.echo(
+            f"{data['path']}: {'current' if data['current'] else 'missing or stale'}, {data['documents']} clauses"
+        )

@@ -1,0 +1,89 @@
+"""Researchers' journeys through the pages in a real browser (issue 6)."""
+
+from __future__ import annotations
+
+import re
+
+from tests.browser.conftest import SCREENSHOTS
+
+QUOTE = "crosses the threshold for automated AI R&D"
+
+
+def test_home_timeline_to_the_3_1_redline(page):
+    page.goto("/")
+    page.get_by_role("link", name=re.compile(r"Redline from 3\.0 to 3\.1")).click()
+    page.wait_for_url(re.compile(r"/p/anthropic-rsp/compare/3\.0\.\.3\.1$"))
+    assert "3.0 → 3.1" in page.title()
+    change = page.locator("ins", has_text="double the rate of progress").first
+    change.scroll_into_view_if_needed()
+    assert change.is_visible()
+    # marked by more than colour: inserted text underlined, deleted text struck through
+    assert "underline" in change.evaluate("e => getComputedStyle(e).textDecorationLine")
+    assert "line-through" in page.locator("del").first.evaluate("e => getComputedStyle(e).textDecorationLine")
+    assert page.locator(".summary-bar").is_visible()
+    page.get_by_role("link", name="Show all clauses").click()
+    page.wait_for_url(re.compile(r"\?all=1$"))
+    page.locator("ins", has_text="double the rate of progress").first.scroll_into_view_if_needed()
+
+
+def test_search_a_phrase_and_open_a_hit(page):
+    page.goto("/p/search")
+    page.get_by_label("Words or a").fill('"external review"')
+    page.get_by_label("Policy").select_option("anthropic-rsp")
+    page.get_by_label("Words or a").press("Enter")
+    page.wait_for_url(re.compile(r"/p/search\?q="))
+    first = page.locator("a.hit").first
+    assert page.locator(".snippet mark").first.is_visible()
+    first.click()
+    page.wait_for_url(re.compile(r"/p/anthropic-rsp/[0-9.]+#clause-3\.6$"))
+    target = page.locator("#clause-3\\.6")
+    assert target.is_visible()
+    assert "External Review" in target.locator("h3").inner_text()
+
+
+def test_resolve_a_quote_and_copy_its_citation(page, live_server):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+    page.goto("/p/cite")
+    page.get_by_label("Paste the quote").fill(QUOTE)
+    page.get_by_label("Version").fill("3.1")
+    page.get_by_label("Policy").select_option("anthropic-rsp")
+    page.get_by_role("button", name="Find it").click()
+    page.wait_for_url(re.compile(r"/p/cite\?quote="))
+    assert page.get_by_role("heading", name="Found", exact=True).is_visible()
+    citation = page.locator(".cite-text").first.input_value()
+    assert citation.startswith("Anthropic, Responsible Scaling Policy v3.1") and "§3.6" in citation
+    copy = page.get_by_role("button", name="Copy").first
+    assert copy.is_visible()  # the JavaScript extra ran
+    copy.click()
+    page.wait_for_function("document.querySelector('.copy').textContent !== 'Copy'")
+    assert page.evaluate("navigator.clipboard.readText()") == citation
+
+
+def test_phone_viewport_and_keyboard(browser, live_server):
+    # Not is_mobile: mobile emulation widens the layout viewport to fit overflowing content, hiding it.
+    context = browser.new_context(base_url=live_server, viewport={"width": 375, "height": 740}, has_touch=True)
+    pg = context.new_page()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    try:
+        for name, url in (("home", "/"), ("compare", "/p/anthropic-rsp/compare/3.0..3.1"),
+                          ("version", "/p/anthropic-rsp/3.1#clause-3.6"), ("cite", f"/p/cite?quote={QUOTE}"),
+                          ("search", "/p/search?q=external+review&collapse=1&history=1"),
+                          ("history", "/p/anthropic-rsp/clauses/3.6/history")):
+            pg.goto(url.replace("&", "%26") if url.startswith("/p/cite") else url)
+            overflow = pg.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"{url} overflows a phone screen by {overflow}px"
+            pg.screenshot(path=str(SCREENSHOTS / f"phone_{name}.png"))
+        # keyboard: the first Tab reaches the skip link, which moves focus to the content
+        pg.goto("/")
+        pg.keyboard.press("Tab")
+        assert pg.evaluate("document.activeElement.textContent") == "Skip to content"
+        pg.keyboard.press("Enter")
+        assert pg.evaluate("location.hash") == "#main"
+    finally:
+        context.close()
+
+
+def test_error_page_in_the_browser(page):
+    response = page.goto("/p/anthropic-rsp/9.9")
+    assert response is not None and response.status == 404
+    assert "has no version" in page.get_by_role("alert").inner_text()

@@ -1,0 +1,145 @@
+"""Redlines, histories, the cache and the CLI on the real ingested corpus."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from archive.db import storage
+from archive.db.engine import read_session, transaction
+from archive.diff.align import _ghosts
+from archive.services import redlines
+from tests import conftest
+
+RSP = "anthropic-rsp"
+
+
+def _lineages_after_ingest(settings, engine) -> None:
+    with transaction(engine) as session:
+        for policy in storage.list_policies(session):
+            redlines.assign_lineages(session, policy.slug)
+
+
+conftest._after_corpus_hooks.append(_lineages_after_ingest)
+
+
+def clause_key(c: dict) -> str:
+    ref = c["to_clause"] or c["from_clause"]
+    return ref["number"] or ref["title"]
+
+
+def ops_text(change: dict, op: str) -> str:
+    return " ".join(o["text"] for o in change["ops"] if o["op"] == op)
+
+
+@pytest.fixture(scope="module")
+def session(corpus_engine):
+    with read_session(corpus_engine) as s:
+        yield s
+
+
+def test_3_0_to_3_1(session) -> None:
+    r = redlines.compare(session, RSP, "3.0", "3.1")
+    assert {"policy", "from", "to", "summary", "changes", "audit"} <= set(r)
+    ch = {clause_key(c): c for c in r["changes"]}
+    sec1 = ch["1"]
+    assert sec1["kind"] == "modified"
+    assert "compress two years of 2018" in ops_text(sec1, "delete")
+    assert "into a single year" in ops_text(sec1, "delete")
+    assert "double the rate of" in ops_text(sec1, "insert").lower()
+    assert ch["3.6"]["kind"] == "modified" and ch["3.1"]["kind"] == "modified"
+    assert "covered by a prior Risk" in ops_text(ch["3.1"], "insert")
+    print("3.0 -> 3.1 summary:", r["summary"])
+    assert r["summary"]["modified"] <= 10 and r["summary"]["moved"] == 0
+    for c in r["changes"]:
+        assert set(c) >= {"kind", "from_clause", "to_clause", "similarity", "ops"}
+        assert c["kind"] in ("added", "removed", "modified", "moved", "renumbered")
+        assert all(o["op"] in ("equal", "insert", "delete") for o in c["ops"])
+
+
+def test_audit_3_0_to_3_1(session) -> None:
+    audit = redlines.compare(session, RSP, "3.0", "3.1")["audit"]
+    by = {c["clause"]: c for c in audit["changes"]}
+    assert by["1"]["accounted"] and 1 in by["1"]["items"]
+    assert by["3.4"]["accounted"] and 2 in by["3.4"]["items"]
+    unmentioned = {u["clause"] for u in audit["unmentioned"]}
+    assert {"3.1", "3.6"} <= unmentioned, audit["unmentioned"]
+
+
+def test_3_3_to_3_4_agrees_with_changelog(session) -> None:
+    audit = redlines.compare(session, RSP, "3.3", "3.4")["audit"]
+    assert len(audit["items"]) == 5
+    assert not audit["items_without_change"], audit["items"]
+    by = {c["clause"]: c for c in audit["changes"]}
+    assert 1 in by["1"]["items"] and 3 in by["3.1"]["items"]
+    print("3.3 -> 3.4 unmentioned:", [u["clause"] for u in audit["unmentioned"]])
+
+
+@pytest.mark.parametrize(("a", "b"), [("2.2", "3.0"), ("1.0", "3.4")])
+def test_rewrites_complete_and_render(session, a: str, b: str) -> None:
+    r = redlines.compare(session, RSP, a, b, changed_only=False)
+    ca, cb = storage.clauses(session, RSP, a), storage.clauses(session, RSP, b)
+    ghosts_a, ghosts_b = _ghosts(ca), _ghosts(cb)
+    assert {c["from_clause"]["id"] for c in r["changes"] if c["from_clause"]} == set(range(len(ca))) - ghosts_a
+    assert {c["to_clause"]["id"] for c in r["changes"] if c["to_clause"]} == set(range(len(cb))) - ghosts_b
+    html = redlines.render_html(r)
+    assert html.startswith("<!doctype html>") and "<ins>" in html and "<del>" in html
+    assert redlines.render_text(r).startswith("--- ")
+
+
+def test_every_version_against_itself(session) -> None:
+    for v in storage.list_versions(session, RSP):
+        r = redlines.compare(session, RSP, v.label, v.label)
+        assert r["changes"] == [] and sum(r["summary"][k] for k in redlines.rl.KINDS) == 0, v.label
+
+
+def test_dates_resolve_and_clause_filter(session) -> None:
+    by_date = redlines.compare(session, RSP, "2026-03-01", "2026-04-10")
+    assert by_date["from"]["label"] == "3.0" and by_date["to"]["label"] == "3.1"
+    one = redlines.compare(session, RSP, "3.0", "3.1", clause="3.6")
+    assert [clause_key(c) for c in one["changes"]] == ["3.6"]
+
+
+def test_cache_is_a_lookup(corpus_engine) -> None:
+    with transaction(corpus_engine) as s:
+        redlines.compare(s, RSP, "3.1", "3.2")
+    with read_session(corpus_engine) as s:
+        va, vb = storage.get_version(s, RSP, "3.1"), storage.get_version(s, RSP, "3.2")
+        assert storage.get_redline(s, redlines.redline_key(RSP, va, vb)) is not None
+        t0 = time.perf_counter()
+        redlines.compare(s, RSP, "3.1", "3.2")
+        assert time.perf_counter() - t0 < 0.5
+
+
+def test_history_follows_the_clause(session) -> None:
+    h = redlines.clause_history(session, RSP, "3.6")
+    labels = [e["version"] for e in h["versions"]]
+    assert labels[-1] == "3.4" and "3.0" in labels
+    by = {e["version"]: e for e in h["versions"]}
+    assert by["3.1"]["change"]["kind"] == "modified"
+    lineages = {e["clause"]["lineage"] for e in h["versions"]}
+    assert len(lineages) == 1 and None not in lineages
+
+
+def test_cli_diff_formats(corpus_env, cli) -> None:
+    r = cli("diff", RSP, "3.0", "3.1", "--format", "json")
+    assert r.exit_code == 0, r.output
+    body = json.loads(r.output)
+    assert body["summary"]["modified"] >= 3
+    html = cli("diff", RSP, "3.0", "3.1", "--format", "html")
+    assert "<del>" in html.output and "Changelog audit" in html.output
+    text = cli("diff", RSP, "3.0", "3.1", "--clause", "3.6")
+    assert text.exit_code == 0 and "@@ modified: 3.6" in text.output
+    assert cli("diff", RSP, "3.0", "3.1", "--all", "-f", "json").output.count('"unchanged"') > 1
+
+
+def test_cli_history_and_errors(corpus_env, cli) -> None:
+    r = cli("history", RSP, "3.6")
+    assert r.exit_code == 0 and "3.4" in r.output
+    assert json.loads(cli("history", RSP, "3.6", "--json").output)["versions"]
+    for args in (("diff", RSP, "3.0", "9.9"), ("diff", "nope", "1", "2"), ("history", RSP, "99.99"),
+                 ("diff", RSP, "2001-01-01", "3.1")):
+        bad = cli(*args)
+        assert bad.exit_code != 0 and "error:" in bad.output and "Traceback" not in bad.output

@@ -1,0 +1,51 @@
+"""Word-level diff and noise control (pure: no database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from archive.diff.words import diff_words, similarity
+
+
+def changed(a: str, b: str) -> list[tuple[str, str]]:
+    return [(o.op, o.text.strip()) for o in diff_words(a, b) if o.op != "equal"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("the Risk Report contains sufficient information", "the Risk Report containssufficient information"),
+        ("we publish Risk Reports discussing the risks", "we publishRisk Reportsdiscussing the risks"),
+        ("a “highly capable” model", 'a "highly capable" model'),
+        ("from 2018 – 2024 onwards", "from 2018-2024 onwards"),
+        ("significant risks4 above", "significant risks5 above"),
+        ("as it may face.1 Where we", "as it may face.2Where we"),
+        ("the capa-\nbility of models", "the capability of models"),
+        ("spaced   out\n\ntext\fhere", "spaced out text here"),
+        ("the ﬁnal rule", "the final rule"),
+    ],
+)
+def test_noise_is_not_a_change(a: str, b: str) -> None:
+    assert changed(a, b) == []
+    assert similarity(a, b) == 1.0
+
+
+def test_real_word_changes_show_and_words_stay_whole() -> None:
+    ops = changed(
+        "risks4 above and beyond those posed by our public models.",
+        "risks5beyond those posed by models that are covered by a prior Risk Report.",
+    )
+    assert ("delete", "above and") in ops
+    assert any(op == "insert" and "covered by a prior Risk Report." in text for op, text in ops)
+    for _op, text in ops:  # no op starts or ends inside a word of either text
+        assert text == text.strip()
+
+
+def test_run_together_next_to_a_real_change() -> None:
+    ops = changed("the report contains sufficient detail", "the report containssufficient evidence")
+    assert ops == [("delete", "detail"), ("insert", "evidence")]
+
+
+def test_text_against_itself() -> None:
+    text = "Several principles guide how we approach Risk Reports: ● direct, candid."
+    assert changed(text, text) == []

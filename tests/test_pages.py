@@ -1,0 +1,193 @@
+"""The HTML pages through the test client: every page, its links, and its error pages (issue 6)."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+
+RSP = "/p/anthropic-rsp"
+QUOTE = "crosses the threshold for automated AI R&D"
+
+
+@pytest.fixture(scope="module")
+def client(corpus_settings):
+    with TestClient(create_app(corpus_settings)) as c:
+        yield c
+
+
+class _Ids(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+        self.labels_for: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append(tag)
+        if "id" in a:
+            self.ids.append(a["id"])
+        if tag == "label" and a.get("for"):
+            self.labels_for.append(a["for"])
+
+
+def html_ok(r, status: int = 200) -> str:
+    """A well-formed page of ours: status, HTML type, landmarks, unique ids, labels that point somewhere."""
+    assert r.status_code == status, r.text[:500]
+    assert r.headers["content-type"].startswith("text/html")
+    body = r.text
+    assert body.startswith("<!doctype html>") and '<html lang="en">' in body
+    assert 'class="skip" href="#main"' in body and '<main id="main"' in body
+    p = _Ids()
+    p.feed(body)
+    dupes = {i for i in p.ids if p.ids.count(i) > 1}
+    assert not dupes, dupes
+    assert set(p.labels_for) <= set(p.ids), set(p.labels_for) - set(p.ids)
+    assert "Traceback" not in body
+    return body
+
+
+def test_home_timeline_links_each_redline(client):
+    body = html_ok(client.get("/"))
+    assert "Responsible Scaling Policy" in body and "RSP Noncompliance" in body
+    for label in ("1.0", "2.0", "2.2", "3.0", "3.1", "3.2", "3.3", "3.4"):
+        assert f'href="{RSP}/{label}"' in body
+    assert f'href="{RSP}/compare/3.0..3.1"' in body
+    assert re.search(r"\d+ clauses? changed since 3\.0", body)
+    assert '<time datetime="2026-04-02">' in body  # 3.1's effective date
+
+
+def test_version_page_tree_anchors_and_provenance(client):
+    body = html_ok(client.get(f"{RSP}/3.1"))
+    assert 'id="clause-3.6"' in body and 'href="#clause-3.6"' in body
+    assert "External Review" in body and "p. 14" in body
+    assert 'href="/policies/anthropic-rsp/versions/3.1/source"' in body
+    with TestClient(create_app(client.app.state.settings)) as c:
+        meta = c.get("/policies/anthropic-rsp/versions/3.1").json()
+    assert meta["provenance"]["sha256"] in body
+    assert ("Verified" in body) or ("Unverified" in body and meta["provenance"]["reference_sha256"] in body)
+    assert meta["provenance"]["extractor"] in body
+    assert 'rel="prev"' in body and 'rel="next"' in body
+
+
+def test_compare_marks_the_ai_rnd_threshold_change(client):
+    body = html_ok(client.get(f"{RSP}/compare/3.0..3.1"))
+    assert re.search(r"<ins>[^<]*double the rate of progress[^<]*</ins>", body)
+    assert "added</li>" in body or "added" in body
+    assert 'class="summary-bar"' in body and "What the changelog says" in body
+    assert f'href="{RSP}/compare/3.0..3.1?all=1"' in body  # changed-only by default, a link to all
+    changed_only = body.count('<article class="change')
+    every = html_ok(client.get(f"{RSP}/compare/3.0..3.1", params={"all": "1"})).count('<article class="change')
+    assert every > changed_only > 0
+
+
+def test_compare_one_clause_and_dates(client):
+    body = html_ok(client.get(f"{RSP}/compare/3.0..3.1", params={"clause": "1"}))
+    assert body.count('<article class="change') == 1
+    dated = html_ok(client.get(f"{RSP}/compare/2026-03-01..2026-04-10"))
+    assert "3.0</a> → <a" in dated and ">3.1</a>" in dated
+
+
+def test_compare_form_redirects_to_a_stable_url(client):
+    r = client.get(f"{RSP}/compare", params={"a": "2.2", "b": "3.0", "clause": "3.6"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == f"{RSP}/compare/2.2..3.0?clause=3.6"
+    html_ok(client.get(f"{RSP}/compare", params={"a": "3.0"}), 400)
+
+
+def test_clause_history_page(client):
+    body = html_ok(client.get(f"{RSP}/clauses/3.6/history"))
+    assert "Version 3.1" in body and "Version 3.4" in body
+    assert f'href="{RSP}/3.1#clause-3.6"' in body
+
+
+def test_search_page(client):
+    html_ok(client.get("/p/search"))
+    body = html_ok(client.get("/p/search", params={"q": "external review", "policy": "anthropic-rsp"}))
+    assert "<mark>" in body and f'href="{RSP}/3.4#clause-3.6"' in body
+    collapsed = html_ok(client.get("/p/search", params={"q": "external review", "collapse": "1"}))
+    assert "In " in collapsed and "versions:" in collapsed
+    hist = html_ok(client.get("/p/search", params={"q": '"highly capable"', "history": "1"}))
+    assert "History of" in hist and "First in 3.0" in hist
+    scoped = html_ok(client.get("/p/search", params={"q": "external review", "as_of": "2026-04-10"}))
+    assert "3.1: 3.6" in scoped and "3.4: 3.6" not in scoped
+
+
+def test_cite_page(client):
+    html_ok(client.get("/p/cite"))
+    body = html_ok(client.get("/p/cite", params={"quote": QUOTE, "policy": "anthropic-rsp", "version": "3.1"}))
+    assert "Found" in body and "§3.6" in body and 'class="cite-text" readonly' in body
+    assert "Responsible Scaling Policy v3.1" in body
+    near = html_ok(client.get("/p/cite", params={"quote": "we will double the rate of external reviews of models"}))
+    assert "Not found word for word" in near and "similarity" in near
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "says"),
+    [
+        (f"{RSP}/9.9", 404, "no version"),
+        ("/p/nope/1.0", 404, "nope"),
+        (f"{RSP}/compare/3.0..9.9", 404, "9.9"),
+        (f"{RSP}/compare/3.0..3.1?clause=99", 404, "99"),
+        (f"{RSP}/compare/1900-01-01..3.1", 404, "1900-01-01"),
+        (f"{RSP}/clauses/99.99/history", 404, "99.99"),
+        ("/p/search?q=", 400, "empty"),
+        ("/p/search?q=%20%20", 400, "empty"),
+        ("/p/search?q=risk&as_of=yesterday", 400, "not a date"),
+        ("/p/search?q=risk&page=two", 400, "whole number"),
+        ("/p/search?q=risk&version=9.9&policy=anthropic-rsp", 404, "9.9"),
+        ("/p/search?q=%22unbalanced", 400, "quote"),
+        ("/p/cite?quote=", 400, "empty"),
+        ("/p/cite?quote=" + "x" * 5000, 400, "limit"),
+        ("/p/anthropic-rsp/a/b/c", 404, "no page"),
+    ],
+)
+def test_bad_input_gives_a_helpful_page(client, url, status, says):
+    body = html_ok(client.get(url), status)
+    assert 'role="alert"' in body and says.lower() in body.lower()
+    assert 'href="/p/search"' in body  # somewhere to go next
+
+
+def test_everything_is_escaped(client):
+    evil = '<script>alert("x")</script>'
+    for r in (
+        client.get("/p/search", params={"q": evil}),
+        client.get("/p/cite", params={"quote": evil + " and more words here"}),
+        client.get("/p/search", params={"q": "risk", "version": evil}),
+        client.get(f"{RSP}/compare/3.0..3.1", params={"clause": evil}),
+    ):
+        assert "<script>alert" not in r.text and r.headers["content-type"].startswith("text/html"), r.url
+
+
+def test_pages_stay_out_of_the_api_schema(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    assert not any(p == "/" or p.startswith("/p/") for p in paths)
+    # and the API keeps answering problem+json
+    r = client.get("/policies/anthropic-rsp/versions/9.9")
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+
+
+def test_static_css_is_responsive_and_printable(client):
+    css = client.get("/p/static/style.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert "@media print" in css.text and "@media (max-width" in css.text
+    assert "line-through" in css.text and "underline" in css.text
+    assert client.get("/p/static/pages.js").status_code == 200
+    assert client.get("/p/anthropic-rsp", follow_redirects=False).headers["location"] == f"{RSP}/3.4"
+
+
+def test_fold_ops_keeps_changes_and_context():
+    from api.pages.views import fold_ops, paragraphs
+
+    long = " ".join(f"w{i}" for i in range(200)) + " "
+    ops = [{"op": "equal", "text": long}, {"op": "insert", "text": "new words "}, {"op": "equal", "text": long}]
+    out = fold_ops(ops, context=10)
+    assert [o["op"] for o in out] == ["fold", "equal", "insert", "equal", "fold"]
+    assert "".join(o["text"] for o in out).split() == "".join(o["text"] for o in ops).split()  # nothing lost
+    assert fold_ops([{"op": "equal", "text": long}]) == [{"op": "equal", "text": long}]
+    assert paragraphs("One line\nwrapped.\n\n● a bullet\n● another") == ["One line wrapped.", "● a bullet", "● another"]

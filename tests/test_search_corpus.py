@@ -1,0 +1,138 @@
+"""Search and phrase history over the real ingested corpus, through the service and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from archive.db.engine import read_session
+from archive.errors import InvalidInput, QuerySyntaxError, VersionNotFound
+from archive.services import search as svc
+
+
+@pytest.fixture
+def session(corpus_engine):
+    with read_session(corpus_engine) as s:
+        yield s
+
+
+def test_compress_two_years_finds_sections_of_3_0(corpus_settings, session):
+    r = svc.search(corpus_settings, session, q="compress two years")
+    found = {(h["version"], h["clause"]["number"]): h for h in r["hits"]}
+    assert set(found) >= {("3.0", "1"), ("3.0", "3.6")}
+    assert found[("3.0", "3.6")]["page"] == 13
+    assert found[("3.0", "1")]["page"] == 8
+    assert "<mark>compress</mark>" in found[("3.0", "1")]["snippet"]
+
+
+def test_history_of_compress_two_years_is_3_0_only(corpus_settings, session):
+    h = svc.phrase_history(corpus_settings, session, "compress two years")
+    (p,) = h["policies"]
+    assert p["first"]["version"] == p["last"]["version"] == "3.0"
+    assert p["removed_in"]["version"] == "3.1"
+    row = next(v for v in p["versions"] if v["version"] == "3.0")
+    assert {(o["clause"]["number"], o["page"]) for o in row["occurrences"]} == {("1", 8), ("3.6", 13)}
+
+
+def test_history_of_phrase_removed_in_3_0_ends_at_2_2(corpus_settings, session):
+    h = svc.phrase_history(corpus_settings, session, '"notably more capable"')
+    (p,) = h["policies"]
+    assert p["first"]["version"] == "2.0"
+    assert p["last"]["version"] == "2.2"
+    assert p["removed_in"]["version"] == "3.0"
+    assert not p["in_latest"]
+
+
+def test_filters_sort_paging_collapse(corpus_settings, session):
+    all_hits = svc.search(corpus_settings, session, q="risk report", per_page=5)
+    assert all_hits["total"] > 5 and len(all_hits["hits"]) == 5 and all_hits["pages"] > 1
+    page2 = svc.search(corpus_settings, session, q="risk report", per_page=5, page=2)
+    assert {h["id"] for h in page2["hits"]}.isdisjoint({h["id"] for h in all_hits["hits"]})
+    as_of = svc.search(corpus_settings, session, q="risk", policy="anthropic-rsp", as_of="2025-06-01")
+    assert {h["version"] for h in as_of["hits"]} == {"2.2"}
+    ranged = svc.search(
+        corpus_settings,
+        session,
+        q="risk",
+        policy="anthropic-rsp",
+        effective_from="2026-01-01",
+        effective_to="2026-04-30",
+        per_page=100,
+    )
+    assert {h["version"] for h in ranged["hits"]} <= {"3.0", "3.1", "3.2"}
+    dated = svc.search(corpus_settings, session, q="governance", sort="date", per_page=50)
+    dates = [h["effective"] for h in dated["hits"]]
+    assert dates == sorted(dates, reverse=True)
+    collapsed = svc.search(corpus_settings, session, q='"minimize redactions to the public"', collapse=True)
+    groups = {h["clause"]["number"]: [v["version"] for v in h["versions"]] for h in collapsed["hits"]}
+    assert len(groups) == collapsed["total"] and all(len(set(v)) == len(v) for v in groups.values())
+    assert {"3.0", "3.1", "3.3", "3.4"} <= set(groups["3.5"])  # one hit for §3.5, listing its versions
+
+
+def test_run_together_text_is_found(corpus_settings, session):
+    r = svc.search(corpus_settings, session, q='"publish Risk Reports discussing"', per_page=50)
+    assert {"3.1", "3.3", "3.4"} <= {h["version"] for h in r["hits"]}  # "publishRisk Reportsdiscussing"
+    r = svc.search(corpus_settings, session, q='"contains sufficient information"', per_page=50)
+    assert {"3.1", "3.3", "3.4"} <= {h["version"] for h in r["hits"]}  # "containssufficient"
+
+
+def test_bad_input_raises(corpus_settings, session):
+    with pytest.raises(InvalidInput):
+        svc.search(corpus_settings, session, q="")
+    with pytest.raises(QuerySyntaxError):
+        svc.search(corpus_settings, session, q='"risk')
+    with pytest.raises(VersionNotFound):
+        svc.search(corpus_settings, session, q="risk", version="9.9")
+    with pytest.raises(InvalidInput):
+        svc.search(corpus_settings, session, q="risk", as_of="not-a-date")
+    with pytest.raises(InvalidInput):
+        svc.search(corpus_settings, session, q="risk", per_page=100000)
+
+
+def test_index_rebuilt_when_missing_or_damaged(corpus_settings, session):
+    ix = svc.ensure_index(corpus_settings, session)
+    path = ix.path
+    for f in path.glob("*.seg"):
+        f.write_bytes(b"damaged")
+    svc._cache.clear()
+    ix2 = svc.ensure_index(corpus_settings, session)
+    assert ix2.doc_count == ix.doc_count
+    (path / "fingerprint.json").write_text('{"fingerprint": "stale"}')
+    svc._cache.clear()
+    assert svc.ensure_index(corpus_settings, session).doc_count == ix.doc_count
+    assert svc.search(corpus_settings, session, q="compress two years")["total"] >= 2
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("search", ""),
+        ("search", '"unbalanced'),
+        ("search", "risk AND"),
+        ("search", "risk", "--version", "9.9"),
+        ("search", "risk", "--as-of", "1900-01-01", "--policy", "anthropic-rsp"),
+        ("search", "x" * 5000),
+        ("search", "risk", "--policy", "nope"),
+        ("resolve", ""),
+        ("resolve", "ab"),
+        ("check-citations", "/nonexistent.json"),
+    ],
+)
+def test_cli_bad_input_exits_2(corpus_env, cli, args):
+    result = cli(*args)
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().startswith("error: ")
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_cli_search_history_and_json(corpus_env, cli):
+    r = cli("search", "compress two years")
+    assert r.exit_code == 0 and "3.6 External Review" in r.output and "[compress]" in r.output
+    r = cli("search", "--history", "compress two years")
+    assert r.exit_code == 0 and "first in 3.0" in r.output
+    r = cli("search", "compress two years", "--json", "--collapse")
+    data = json.loads(r.output)
+    assert data["collapsed"] and data["hits"][0]["versions"]
+    r = cli("index", "rebuild")
+    assert r.exit_code == 0 and "index rebuilt" in r.output
