@@ -30,7 +30,8 @@ EXPOSED_HEADERS = ["ETag", "Last-Modified", "Location", "X-Content-SHA256", "Rep
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    engine = make_engine(settings)
+    # Nothing writes over HTTP: the database itself refuses writes from this engine.
+    engine = make_engine(settings, read_only=True)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -19,9 +19,7 @@ def _describe(summary: backup.BundleSummary) -> str:
 
 @app.command("export")
 def export(
-    target: Annotated[
-        Path, typer.Argument(help="A new folder, or a file ending in .tar, to write the bundle to.")
-    ],
+    target: Annotated[Path, typer.Argument(help="A new folder, or a file ending in .tar, to write the bundle to.")],
 ) -> None:
     """Write the whole archive (snapshots' bytes, versions, clauses, pages, provenance) as a bundle."""
     with errors_as_exit():

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from archive import types as t
 from archive.db import storage
@@ -312,6 +312,10 @@ def ingest(
         except ArchiveError as exc:
             report(IngestOutcome(req.policy.slug, req.label, "failed", str(exc)))
             return
+        except DataError as exc:  # a value the schema cannot hold (e.g. an over-long title): refuse the file
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            report(IngestOutcome(req.policy.slug, req.label, "failed", f"{req.path}: could not store ({reason})"))
+            return
         status = {"new": "ingested", "re-extraction": "re-extracted", "replacement": "replaced"}[kind]
         report(IngestOutcome(req.policy.slug, req.label, status, pages=result.page_count, clauses=len(result.clauses)))
 
@@ -352,4 +356,25 @@ def ingest(
             except Exception as exc:  # see _extract
                 result = ExtractionFailed(f"{req.path}: could not extract text ({type(exc).__name__}: {exc})")
             finish(req, content, kind, result)
+    _refresh_derived(engine, {o.policy for o in outcomes if o.status in _WRITTEN}, report)
     return outcomes
+
+
+_WRITTEN = {"ingested", "re-extracted", "replaced"}
+
+
+def _refresh_derived(engine: Engine, slugs: set[str], report: Callable[[IngestOutcome], None]) -> None:
+    """Lineages and consecutive redlines of each policy written to, or left without them by a crash.
+
+    One transaction per policy, after the versions' own: derived data never holds up or undoes a version.
+    """
+    from archive.services.redlines import refresh_derived  # the diff engine loads only when needed
+
+    with transaction(engine) as session:
+        slugs = slugs | set(storage.policies_missing_lineage(session))
+    for slug in sorted(slugs):
+        try:
+            with transaction(engine) as session:
+                refresh_derived(session, slug)
+        except Exception as exc:  # noqa: BLE001 - report it, keep the versions; the next ingest retries
+            report(IngestOutcome(slug, "*", "failed", f"{slug}: lineages and redlines not refreshed ({exc})"))

@@ -117,14 +117,8 @@ def corpus_settings(tmp_path_factory, databases) -> Settings:
     outcomes = service.ingest(engine, requests, jobs=2, settings=settings)
     failed = [o for o in outcomes if o.failed]
     assert not failed, failed
-    for hook in _after_corpus_hooks:
-        hook(settings, engine)
     engine.dispose()
     return settings
-
-
-# Later stages (search index, redline cache) register here to build derived data once per session.
-_after_corpus_hooks: list = []
 
 
 @pytest.fixture(scope="session")

@@ -11,18 +11,8 @@ from archive.db import storage
 from archive.db.engine import read_session, transaction
 from archive.diff.align import _ghosts
 from archive.services import redlines
-from tests import conftest
 
 RSP = "anthropic-rsp"
-
-
-def _lineages_after_ingest(settings, engine) -> None:
-    with transaction(engine) as session:
-        for policy in storage.list_policies(session):
-            redlines.assign_lineages(session, policy.slug)
-
-
-conftest._after_corpus_hooks.append(_lineages_after_ingest)
 
 
 def clause_key(c: dict) -> str:

@@ -288,3 +288,34 @@ def test_a_bad_file_in_a_batch_does_not_stop_the_rest(fresh_env, cli):
     assert "anthropic-rsp@3.1: ingested" in result.stdout
     assert V30.name in result.stderr
     assert _counts(fresh_env)["versions"] == 1
+
+
+# --- derived data after ingest ------------------------------------------------------------------
+
+
+def test_ingest_assigns_lineages_and_stores_consecutive_redlines(corpus_engine):
+    from archive.services.redlines import redline_key
+
+    with read_session(corpus_engine) as session:
+        assert storage.policies_missing_lineage(session) == []
+        for policy in storage.list_policies(session):
+            versions = storage.list_versions(session, policy.slug)
+            for va, vb in zip(versions, versions[1:], strict=False):
+                assert storage.get_redline(session, redline_key(policy.slug, va, vb)) is not None
+        # 3.6 keeps one lineage from 3.0 to 3.4 (the redline alignment gives ids that survive edits).
+        lineages = {storage.find_clause(session, "anthropic-rsp", v, "3.6")[1].lineage for v in ("3.0", "3.1", "3.4")}
+        assert len(lineages) == 1 and None not in lineages
+
+
+def test_the_api_engine_cannot_write(corpus_settings):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from archive.db.engine import make_engine
+
+    engine = make_engine(corpus_settings, read_only=True)
+    try:
+        with pytest.raises(DBAPIError), engine.begin() as conn:
+            conn.execute(text("UPDATE policies SET title = 'x'"))
+    finally:
+        engine.dispose()

@@ -16,7 +16,8 @@ from alembic import command
 from archive.settings import PROJECT_ROOT, Settings, get_settings
 
 
-def make_engine(settings: Settings | None = None, url: str | None = None) -> Engine:
+def make_engine(settings: Settings | None = None, url: str | None = None, *, read_only: bool = False) -> Engine:
+    """An engine for the configured database; `read_only` makes the database itself refuse writes."""
     settings = settings or get_settings()
     url = url or settings.sqlalchemy_url
     if url.startswith("sqlite"):
@@ -33,6 +34,8 @@ def make_engine(settings: Settings | None = None, url: str | None = None) -> Eng
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")  # readers never block the one writer
             cur.execute(f"PRAGMA busy_timeout={int(settings.db_timeout_s * 1000)}")
+            if read_only:
+                cur.execute("PRAGMA query_only=ON")
             cur.close()
 
         return engine
@@ -45,7 +48,8 @@ def make_engine(settings: Settings | None = None, url: str | None = None) -> Eng
         pool_timeout=settings.db_timeout_s,
         connect_args={
             "connect_timeout": timeout,
-            "options": f"-c statement_timeout={timeout * 6000}",
+            "options": f"-c statement_timeout={timeout * 6000}"
+            + (" -c default_transaction_read_only=on" if read_only else ""),
         },
     )
 

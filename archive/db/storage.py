@@ -413,6 +413,18 @@ def set_lineages(session: Session, slug: str, label: str, lineages: Iterable[str
         session.execute(update(m.Clause).where(m.Clause.id == clause_id).values(lineage=lineage))
 
 
+def policies_missing_lineage(session: Session) -> list[str]:
+    """Slugs of policies with a clause whose lineage was never assigned (e.g. after a crash)."""
+    stmt = (
+        select(m.Policy.slug)
+        .join(m.Version, m.Version.policy_id == m.Policy.id)
+        .join(m.Clause, m.Clause.version_id == m.Version.id)
+        .where(m.Clause.lineage.is_(None))
+        .distinct()
+    )
+    return list(session.scalars(stmt))
+
+
 def iter_all_clauses(session: Session, slug: str | None = None) -> Iterator[tuple[t.VersionInfo, int, t.Clause]]:
     """Every clause of every version (for the search index): (version, position, clause)."""
     for version in list_versions(session, slug):

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from archive.diff.words import canonical, tokens
+from archive.diff.words import analyse
 from archive.types import Clause
 
 SHINGLE = 5
@@ -68,38 +69,108 @@ def clause_content(c: Clause) -> str:
     return c.text + notes
 
 
-def _shingles(text: str) -> frozenset[str]:
-    s = "".join(canonical(w) for w in tokens(text)).lower()
+@lru_cache(maxsize=4096)
+def _letters(text: str) -> str:
+    """The compared form of a text: canonical letters, no spaces, lower case."""
+    return analyse(text).letters.lower()
+
+
+@lru_cache(maxsize=4096)
+def _shingle_set(s: str) -> frozenset[str]:
     if len(s) <= SHINGLE:
         return frozenset([s]) if s else frozenset()
     return frozenset(s[i : i + SHINGLE] for i in range(len(s) - SHINGLE + 1))
 
 
+def _shingles(text: str) -> frozenset[str]:
+    return _shingle_set(_letters(text))
+
+
+def _max_shingles(s: str) -> int:
+    """An upper bound of len(_shingle_set(s)) without building it."""
+    return max(len(s) - SHINGLE + 1, 1) if s else 0
+
+
+def clear_caches() -> None:
+    _letters.cache_clear()
+    _shingle_set.cache_clear()
+
+
 class _Sims:
+    """Similarities, computed only when asked: most clauses of consecutive versions pair by number and
+    title and have the same letters, whose similarity is known without building shingle sets."""
+
     def __init__(self, a: list[Clause], b: list[Clause]) -> None:
-        self.sa = [_shingles(clause_content(c)) for c in a]
-        self.sb = [_shingles(clause_content(c)) for c in b]
+        self.ta = [_letters(clause_content(c)) for c in a]
+        self.tb = [_letters(clause_content(c)) for c in b]
         self.la = [len(c.text) for c in a]
         self.lb = [len(c.text) for c in b]
         self._cache: dict[tuple[int, int], int] = {}
 
+    def sa(self, i: int) -> frozenset[str]:
+        return _shingle_set(self.ta[i])
+
+    def sb(self, j: int) -> frozenset[str]:
+        return _shingle_set(self.tb[j])
+
     def common(self, i: int, j: int) -> int:
         key = (i, j)
         if key not in self._cache:
-            self._cache[key] = len(self.sa[i] & self.sb[j])
+            sa, sb = self.sa(i), self.sb(j)
+            self._cache[key] = len(sa & sb) if len(sa) <= len(sb) else len(sb & sa)
         return self._cache[key]
 
     def sim(self, i: int, j: int) -> float:
-        total = len(self.sa[i]) + len(self.sb[j])
+        if self.ta[i] == self.tb[j]:  # same shingles: 2|S| / 2|S|
+            return 1.0 if self.ta[i] else 0.0
+        total = len(self.sa(i)) + len(self.sb(j))
         if total == 0:
             return 0.0  # two empty headings share no evidence; only pass 1 pairs them
         return 2 * self.common(i, j) / total
 
+    def sim_bound(self, i: int, j: int) -> float:
+        """An upper bound of sim(i, j) from the set sizes alone (no intersection)."""
+        na, nb = len(self.sa(i)), len(self.sb(j))
+        return 2 * min(na, nb) / (na + nb) if na + nb else 0.0
+
     def a_in_b(self, i: int, j: int) -> float:
-        return self.common(i, j) / len(self.sa[i]) if self.sa[i] else 0.0
+        if self.ta[i] == self.tb[j]:
+            return 1.0 if self.ta[i] else 0.0
+        return self.common(i, j) / len(self.sa(i)) if self.ta[i] else 0.0
 
     def b_in_a(self, i: int, j: int) -> float:
-        return self.common(i, j) / len(self.sb[j]) if self.sb[j] else 0.0
+        if self.ta[i] == self.tb[j]:
+            return 1.0 if self.tb[j] else 0.0
+        return self.common(i, j) / len(self.sb(j)) if self.tb[j] else 0.0
+
+    def best_container(self, j: int) -> tuple[int, float] | None:
+        """The first A clause containing most of B clause j, if one contains at least SPLIT_CONTAINMENT
+        (what max(..., key=b_in_a) gives; clauses too short to reach the threshold are skipped)."""
+        nb = len(self.sb(j))
+        if not nb:
+            return None
+        best: tuple[int, float] | None = None
+        for i in range(len(self.ta)):
+            if min(_max_shingles(self.ta[i]), nb) / nb < SPLIT_CONTAINMENT:
+                continue
+            v = self.b_in_a(i, j)
+            if v >= SPLIT_CONTAINMENT and (best is None or v > best[1]):
+                best = (i, v)
+        return best
+
+    def best_container_of_a(self, i: int) -> tuple[int, float] | None:
+        """Likewise for A clause i in the B clauses."""
+        na = len(self.sa(i))
+        if not na:
+            return None
+        best: tuple[int, float] | None = None
+        for j in range(len(self.tb)):
+            if min(_max_shingles(self.tb[j]), na) / na < SPLIT_CONTAINMENT:
+                continue
+            v = self.a_in_b(i, j)
+            if v >= SPLIT_CONTAINMENT and (best is None or v > best[1]):
+                best = (j, v)
+        return best
 
 
 def _ghosts(clauses: list[Clause]) -> set[int]:
@@ -160,25 +231,32 @@ def align(a: list[Clause], b: list[Clause]) -> list[Pair]:
                 taken.add(j)
 
     # 2. Same title, new number.
+    titles_b = [_key(c.title) for c in b]
     for i, c in enumerate(a):
         if i in a_to_b or not c.number or not _key(c.title):
             continue
-        cands = [j for j in free_b() if _key(b[j].title) == _key(c.title) and sims.sim(i, j) >= RENUMBER_SIM]
+        cands = [j for j in free_b() if titles_b[j] == _key(c.title) and sims.sim(i, j) >= RENUMBER_SIM]
         if cands:
             pair(i, max(cands, key=lambda j: sims.sim(i, j)))
 
     # 3. Same number, new title.
+    numbers_b = [_num(c.number) for c in b]
     for i, c in enumerate(a):
         if i in a_to_b or not c.number:
             continue
-        cands = [j for j in free_b() if _num(b[j].number) == _num(c.number) and sims.sim(i, j) >= RETITLE_SIM]
+        cands = [j for j in free_b() if numbers_b[j] == _num(c.number) and sims.sim(i, j) >= RETITLE_SIM]
         if cands:
             pair(i, cands[0], "retitled")
 
-    # 4. By content, best first.
+    # 4. By content, best first (pairs below CONTENT_SIM are never taken, so the set sizes rule most out).
     fb = free_b()
     scored = sorted(
-        ((sims.sim(i, j), i, j) for i in range(len(a)) if i not in a_to_b for j in fb),
+        (
+            (s, i, j)
+            for i in range(len(a)) if i not in a_to_b
+            for j in fb
+            if sims.sim_bound(i, j) >= CONTENT_SIM and (s := sims.sim(i, j)) >= CONTENT_SIM
+        ),
         key=lambda t: (-t[0], t[1], t[2]),
     )
     used_b: set[int] = set()
@@ -212,9 +290,9 @@ def align(a: list[Clause], b: list[Clause]) -> list[Pair]:
         if j in ghosts_b:
             pairs[j] = Pair("ghost", None, j, 0.0)
             continue
-        best = max(range(len(a)), key=lambda i: sims.b_in_a(i, j), default=None)
-        if best is not None and sims.lb[j] >= SPLIT_MIN_CHARS and sims.b_in_a(best, j) >= SPLIT_CONTAINMENT:
-            pairs[j] = Pair("added", None, j, round(sims.b_in_a(best, j), 3), "split", best)
+        found = sims.best_container(j) if sims.lb[j] >= SPLIT_MIN_CHARS else None
+        if found is not None:
+            pairs[j] = Pair("added", None, j, round(found[1], 3), "split", found[0])
         else:
             pairs[j] = Pair("added", None, j, 0.0)
     removed: dict[int, Pair] = {}
@@ -224,9 +302,9 @@ def align(a: list[Clause], b: list[Clause]) -> list[Pair]:
         if i in ghosts_a:
             removed[i] = Pair("ghost", i, None, 0.0)
             continue
-        best = max(range(len(b)), key=lambda j: sims.a_in_b(i, j), default=None)
-        if best is not None and sims.la[i] >= SPLIT_MIN_CHARS and sims.a_in_b(i, best) >= SPLIT_CONTAINMENT:
-            removed[i] = Pair("removed", i, None, round(sims.a_in_b(i, best), 3), "merged", best)
+        found = sims.best_container_of_a(i) if sims.la[i] >= SPLIT_MIN_CHARS else None
+        if found is not None:
+            removed[i] = Pair("removed", i, None, round(found[1], 3), "merged", found[0])
         else:
             removed[i] = Pair("removed", i, None, 0.0)
 

@@ -63,6 +63,10 @@ _dmp = diff_match_patch()
 _DEBUG = False
 
 
+def clear_caches() -> None:
+    """Nothing memoised here beyond archive.diff.words (kept for archive.diff.redline.clear_caches)."""
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z][a-z&]+", text.lower())
 

@@ -9,9 +9,10 @@ audit}. `changes` holds unchanged pairs too (kind "unchanged", no ops) so one st
 
 from __future__ import annotations
 
-from archive.diff import changelog
+from archive.diff import align as _align
+from archive.diff import changelog, words
 from archive.diff.align import Pair, align, clause_content
-from archive.diff.words import Op, canonical, diff_words, tokens
+from archive.diff.words import Op, analyse, canonical_length, diff_words, equal_length
 from archive.types import Clause
 
 # Bump whenever the output for the same inputs would change: it is part of the cache key.
@@ -24,13 +25,16 @@ def clause_ref(position: int, c: Clause) -> dict:
     return {"id": position, "number": c.number, "title": c.title, "page_start": c.page_start, "page_end": c.page_end}
 
 
-def _clen(text: str) -> int:
-    return sum(len(canonical(w)) for w in tokens(text))
+def clear_caches() -> None:
+    """Forget every memoised text and word (so a benchmark's cold run computes everything)."""
+    words.clear_caches()
+    _align.clear_caches()
+    changelog.clear_caches()
 
 
 def _title_ops(a: Clause, b: Clause) -> list[Op]:
     ta, tb = a.title, b.title
-    if "".join(canonical(w) for w in tokens(ta)).lower() == "".join(canonical(w) for w in tokens(tb)).lower():
+    if ta == tb or analyse(ta).letters.lower() == analyse(tb).letters.lower():
         return []
     return [Op("delete", ta + " "), Op("insert", tb + " "), Op("equal", "¶ ")]
 
@@ -52,17 +56,17 @@ def pair_change(p: Pair, a: list[Clause], b: list[Clause]) -> dict:
     if p.relation == "merged" and p.related is not None:
         base["related"] = clause_ref(p.related, b[p.related])
     if ca is None and cb is not None:
-        base["ops"] = [{"op": "insert", "text": " ".join(tokens(clause_content(cb)))}]
+        base["ops"] = [{"op": "insert", "text": " ".join(analyse(clause_content(cb)).words)}]
         return base
     if cb is None and ca is not None:
-        base["ops"] = [{"op": "delete", "text": " ".join(tokens(clause_content(ca)))}]
+        base["ops"] = [{"op": "delete", "text": " ".join(analyse(clause_content(ca)).words)}]
         return base
     assert ca is not None and cb is not None
     ta, tb = clause_content(ca), clause_content(cb)
     ops = _title_ops(ca, cb) + diff_words(ta, tb)
     changed = any(o.op != "equal" for o in ops)
-    eq = sum(len("".join(canonical(w) for w in o.text.split())) for o in ops if o.op == "equal")
-    total = _clen(ta) + _clen(tb)
+    eq = equal_length(ops)
+    total = canonical_length(ta) + canonical_length(tb)
     base["similarity"] = round(min(1.0, 2 * eq / total), 3) if total else 1.0
     if p.kind == "same":
         base["kind"] = "modified" if changed else "unchanged"

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from diff_match_patch import diff_match_patch
 
@@ -49,8 +51,10 @@ def normalize(text: str) -> str:
     return _LINE_HYPHEN.sub("", text)
 
 
+@lru_cache(maxsize=1 << 16)
 def canonical(word: str) -> str:
-    """The part of a word that counts as content (see the module docstring)."""
+    """The part of a word that counts as content (see the module docstring). Memoised: a document
+    repeats a few thousand distinct words, and every pass (alignment, diff, similarity) needs them."""
     if _MARKER_TOKEN.match(word):
         return ""
     w = word.translate(_QUOTES)
@@ -62,6 +66,34 @@ def canonical(word: str) -> str:
 
 def tokens(text: str) -> list[str]:
     return _WORD.findall(_GLUED_MARKER.sub(lambda m: (m.group(1) or m.group(2)) + " ", normalize(text)))
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """One text as every pass sees it: its words, their canonical keys, and the space-free letters."""
+
+    words: tuple[str, ...]
+    keys: tuple[str, ...]
+    letters: str  # "".join(keys)
+
+
+@lru_cache(maxsize=4096)
+def analyse(text: str) -> Analysed:
+    """Tokenised once per distinct text (a clause is seen by alignment, diff, similarity and audit)."""
+    words = tuple(tokens(text))
+    keys = tuple(canonical(w) for w in words)
+    return Analysed(words, keys, "".join(keys))
+
+
+def canonical_length(text: str) -> int:
+    """Number of content characters in a text (the denominator of similarities)."""
+    return len(analyse(text).letters)
+
+
+def clear_caches() -> None:
+    """Forget memoised words and texts (benchmarks call this so a cold run is really cold)."""
+    canonical.cache_clear()
+    analyse.cache_clear()
 
 
 @dataclass(frozen=True)
@@ -77,10 +109,10 @@ _dmp = diff_match_patch()
 _dmp.Diff_Timeout = 0  # deterministic: never give up half way
 
 
-def _encode(a: list[str], b: list[str]) -> tuple[str, str]:
+def _encode(a: Sequence[str], b: Sequence[str]) -> tuple[str, str]:
     table: dict[str, str] = {}
 
-    def enc(words: list[str]) -> str:
+    def enc(words: Sequence[str]) -> str:
         out = []
         for w in words:
             ch = table.get(w)
@@ -95,7 +127,7 @@ def _encode(a: list[str], b: list[str]) -> tuple[str, str]:
     return enc(a), enc(b)
 
 
-def _word_diff(ka: list[str], kb: list[str]) -> list[tuple[int, int, int, int]]:
+def _word_diff(ka: Sequence[str], kb: Sequence[str]) -> list[tuple[int, int, int, int]]:
     """Segments (op, count) over the two key lists as (op, i, j, n): op -1/0/1 at A index i, B index j."""
     ca, cb = _encode(ka, kb)
     diffs = _dmp.diff_main(ca, cb, False)
@@ -111,7 +143,7 @@ def _word_diff(ka: list[str], kb: list[str]) -> list[tuple[int, int, int, int]]:
     return out
 
 
-def _boundaries(keys: list[str]) -> dict[int, int]:
+def _boundaries(keys: Sequence[str]) -> dict[int, int]:
     """Canonical char offset -> number of words before it, at every word boundary."""
     pos = {0: 0}
     n = 0
@@ -121,7 +153,7 @@ def _boundaries(keys: list[str]) -> dict[int, int]:
     return pos
 
 
-def _refine(ka: list[str], kb: list[str]) -> list[tuple[str, int, int, int, int]]:
+def _refine(ka: Sequence[str], kb: Sequence[str]) -> list[tuple[str, int, int, int, int]]:
     """Split one changed hunk into (op, a0, a1, b0, b1) pieces, equal only where letters agree."""
     sa, sb = "".join(ka), "".join(kb)
     if sa == sb:
@@ -169,16 +201,18 @@ def _refine(ka: list[str], kb: list[str]) -> list[tuple[str, int, int, int, int]
     return pieces
 
 
-def _join(words: list[str]) -> str:
+def _join(words: Sequence[str]) -> str:
     return " ".join(words)
 
 
 def diff_words(a: str, b: str) -> list[Op]:
     """Ops turning text `a` into text `b`; see the module docstring for what counts as a change."""
-    wa, wb = tokens(a), tokens(b)
-    ka, kb = [canonical(w) for w in wa], [canonical(w) for w in wb]
+    xa, xb = analyse(a), analyse(b)
+    wa, wb, ka, kb = xa.words, xb.words, xa.keys, xb.keys
+    if ka == kb:  # what the diff below returns for equal keys, without running it
+        return [Op("equal", _join(wb))] if wb else []
     segs = _word_diff(ka, kb)
-    raw: list[tuple[str, list[str]]] = []
+    raw: list[tuple[str, Sequence[str]]] = []
     k = 0
     while k < len(segs):
         op, i, j, n = segs[k]
@@ -216,7 +250,7 @@ def diff_words(a: str, b: str) -> list[Op]:
     return _coalesce(raw)
 
 
-def _coalesce(raw: list[tuple[str, list[str]]]) -> list[Op]:
+def _coalesce(raw: list[tuple[str, Sequence[str]]]) -> list[Op]:
     merged: list[tuple[str, list[str]]] = []
     for op, words in raw:
         if not words:
@@ -244,12 +278,16 @@ def is_unchanged(ops: list[Op]) -> bool:
     return all(o.op == "equal" for o in ops)
 
 
+def equal_length(ops: list[Op]) -> int:
+    """Content characters the ops keep equal."""
+    return sum(len(canonical(w)) for o in ops if o.op == "equal" for w in o.text.split())
+
+
 def similarity(a: str, b: str, ops: list[Op] | None = None) -> float:
     """Share of content (canonical characters) the two texts have in common, 0..1."""
     ops = diff_words(a, b) if ops is None else ops
-    eq = sum(len("".join(canonical(w) for w in o.text.split())) for o in ops if o.op == "equal")
-    la = sum(len(canonical(w)) for w in tokens(a))
-    lb = sum(len(canonical(w)) for w in tokens(b))
+    eq = equal_length(ops)
+    la, lb = canonical_length(a), canonical_length(b)
     if la + lb == 0:
         return 1.0
     return round(min(1.0, 2 * eq / (la + lb)), 3)

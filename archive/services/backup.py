@@ -241,6 +241,8 @@ def import_bundle(engine: Engine, bundle: Path) -> BundleSummary:
                 rows = _rows(folder / f"tables/{table}.jsonl")
                 if table == "snapshots":
                     rows = _with_content(rows, folder, manifest["files"])
+                elif table == "versions":
+                    rows = _text_checked(rows)
                 try:
                     storage.load_rows(session, table, rows)
                 except ArchiveError:
@@ -273,3 +275,12 @@ def _with_content(rows: Iterator[dict], folder: Path, files: dict[str, str]) -> 
         if not isinstance(sha, str) or files.get(rel) != sha:
             raise ChecksumMismatch(f"snapshot {str(sha)[:12]}… has no file in the bundle")
         yield {**row, "content": (folder / rel).read_bytes()}
+
+
+def _text_checked(rows: Iterator[dict]) -> Iterator[dict]:
+    """A version's text must hash to its recorded text_sha256 (a row edited by hand is caught)."""
+    for row in rows:
+        text = row.get("full_text")
+        if not isinstance(text, str) or hashlib.sha256(text.encode()).hexdigest() != row.get("text_sha256"):
+            raise ChecksumMismatch(f"version {row.get('label')!r} in the bundle: text does not match its text_sha256")
+        yield row

@@ -2,7 +2,8 @@
 
 `compare` returns the JSON-shaped dict of archive.diff.redline; `render_html` / `render_text` turn it
 into the other formats. Lineage ids (a clause's identity across versions) are assigned by aligning
-consecutive versions, at ingest through `ingest.service.on_version_written`.
+consecutive versions. `refresh_derived` does both derived steps after ingest: lineages, and the
+redline of every consecutive pair computed and stored, so serving them is a lookup.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import contextlib
 import hashlib
 import json
 import logging
+import threading
+from collections import OrderedDict
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -21,7 +24,6 @@ from archive.diff import redline as rl
 from archive.diff.align import align
 from archive.diff.render import render_html, render_text
 from archive.errors import ClauseNotFound, InvalidInput
-from ingest.service import on_version_written
 
 __all__ = ["assign_lineages", "clause_history", "compare", "redline_key", "render_html", "render_text"]
 
@@ -41,11 +43,21 @@ def redline_key(slug: str, a: t.VersionInfo, b: t.VersionInfo) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+# Redlines computed where the database refuses writes (the API's read-only engine), by content key.
+_memo: OrderedDict[str, str] = OrderedDict()  # key -> JSON body (callers get their own copy)
+_memo_lock = threading.Lock()
+_MEMO_SIZE = 64
+
+
 def _full(session: Session, slug: str, va: t.VersionInfo, vb: t.VersionInfo) -> dict:
     key = redline_key(slug, va, vb)
     body = storage.get_redline(session, key)
     if body is not None:
         return json.loads(body)
+    with _memo_lock:
+        if key in _memo:
+            _memo.move_to_end(key)
+            return json.loads(_memo[key])
     result = rl.compute(
         slug, _meta(va), _meta(vb), storage.clauses(session, slug, va.label), storage.clauses(session, slug, vb.label)
     )
@@ -54,6 +66,10 @@ def _full(session: Session, slug: str, va: t.VersionInfo, vb: t.VersionInfo) -> 
             storage.put_redline(session, key, slug, va.label, vb.label, json.dumps(result, ensure_ascii=False))
     except SQLAlchemyError as exc:
         log.info("redline %s not stored: %s", key[:12], type(exc).__name__)
+        with _memo_lock:
+            _memo[key] = json.dumps(result, ensure_ascii=False)
+            while len(_memo) > _MEMO_SIZE:
+                _memo.popitem(last=False)
     return result
 
 
@@ -201,11 +217,14 @@ def assign_lineages(session: Session, slug: str, *, start: str | None = None) ->
     return updated
 
 
-@on_version_written
-def _lineages_at_ingest(session: Session, slug: str, label: str) -> None:
-    """Lineages for the written version and those after it; a failure here never fails the ingest."""
-    try:
-        with session.begin_nested():
-            assign_lineages(session, slug, start=label)
-    except Exception:  # noqa: BLE001 - derived data; `policy-archive history` recomputes its own chain
-        log.warning("lineages for %s %s not assigned", slug, label, exc_info=True)
+def refresh_derived(session: Session, slug: str) -> int:
+    """After ingest: lineage ids for every version, and every consecutive pair's redline stored.
+
+    Idempotent: stored redlines are found by content key and not recomputed. Returns the number of
+    consecutive pairs.
+    """
+    assign_lineages(session, slug)
+    versions = storage.list_versions(session, slug)
+    for va, vb in zip(versions, versions[1:], strict=False):
+        _full(session, slug, va, vb)
+    return max(len(versions) - 1, 0)

@@ -60,7 +60,7 @@ def make_all(folder: Path) -> dict[str, Path]:
         "self-referencing-pages.pdf": _pdf(
             [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>"]
         ),
-        "script-in-text.pdf": _page_pdf(text=b"<script>alert('x')</script> '; DROP TABLE versions; --"),
+        "script-in-text.pdf": _page_pdf(text=b"<script>alert(1)</script> ; DROP TABLE versions; --"),
     }
     out = {}
     for name, data in files.items():
