@@ -5,6 +5,12 @@
 
 Without --db it ingests the corpus into a temporary SQLite archive first (not timed).
 Targets (issue 3): cold within 2x of difflib, warm under 5 ms.
+
+Cold runs start with empty memo caches (archive.diff.redline.clear_caches), so they compute everything.
+The difflib baseline diffs only the clause pairs the alignment matched (column "pairs"), untimed
+alignment excluded. Across a rewrite (1.0->2.0, 1.0->3.4) it matches a handful of clauses, so its time
+is well under a millisecond while the redline still aligns, diffs and audits every clause: the
+"consecutive" line gives the ratio without the 1.0->3.4 jump, the "all" line with it.
 """
 
 from __future__ import annotations
@@ -57,6 +63,13 @@ def ms(x: float) -> str:
     return f"{x * 1000:8.2f}"
 
 
+def row(name: str, cold: list[float], warm: list[float], dl: list[float], pairs: str) -> float:
+    ratio = statistics.median(cold) / statistics.median(dl)
+    print(f"{name:<12}{ms(statistics.median(cold)):>10}{ms(p95(cold)):>10}{ms(statistics.median(warm)):>10}"
+          f"{ms(p95(warm)):>10}{ms(statistics.median(dl)):>12}{ms(p95(dl)):>10}{pairs:>7}  {ratio:5.2f}x")
+    return ratio
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", help="SQLAlchemy URL of an archive holding the corpus")
@@ -69,8 +82,9 @@ def main() -> None:
         labels = [v.label for v in storage.list_versions(s, SLUG)]
     pairs = list(zip(labels, labels[1:], strict=False)) + [(labels[0], labels[-1])]
     head = f"{'pair':<12}{'cold ms':>10}{'p95':>10}{'warm ms':>10}{'p95':>10}{'difflib ms':>12}{'p95':>10}"
-    print(head + "  cold/difflib")
+    print(head + f"{'pairs':>7}  cold/difflib")
     all_cold, all_warm, all_dl = [], [], []
+    rows = []
     for a, b in pairs:
         with read_session(engine) as s:
             _va, _vb = storage.get_version(s, SLUG, a), storage.get_version(s, SLUG, b)
@@ -99,12 +113,11 @@ def main() -> None:
         all_cold += cold
         all_warm += warm
         all_dl += dl
-        ratio = statistics.median(cold) / statistics.median(dl)
-        print(f"{a + '->' + b:<12}{ms(statistics.median(cold)):>10}{ms(p95(cold)):>10}{ms(statistics.median(warm)):>10}"
-              f"{ms(p95(warm)):>10}{ms(statistics.median(dl)):>12}{ms(p95(dl)):>10}  {ratio:5.2f}x")
-    ratio = statistics.median(all_cold) / statistics.median(all_dl)
-    print(f"{'all':<12}{ms(statistics.median(all_cold)):>10}{ms(p95(all_cold)):>10}{ms(statistics.median(all_warm)):>10}"
-          f"{ms(p95(all_warm)):>10}{ms(statistics.median(all_dl)):>12}{ms(p95(all_dl)):>10}  {ratio:5.2f}x")
+        rows.append((cold, warm, dl))
+        row(f"{a}->{b}", cold, warm, dl, str(len(matched)))
+    consecutive = rows[:-1]
+    row("consecutive", *(sum((r[k] for r in consecutive), []) for k in range(3)), "")
+    ratio = row("all", all_cold, all_warm, all_dl, "")
     print(f"targets: cold within 2x of difflib -> {'met' if ratio <= 2 else 'NOT met'} ({ratio:.2f}x); "
           f"warm median under 5 ms -> {'met' if statistics.median(all_warm) < 0.005 else 'NOT met'}")
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+from itertools import chain
 
 from diff_match_patch import diff_match_patch
 
@@ -60,6 +61,7 @@ _STOP = set(
 _FUNCTION = {"a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "with", "and", "or", "as", "that",
              "this", "is", "be", "it", "its", "we", "our"}
 _dmp = diff_match_patch()
+_ALNUM = re.compile(r"[^\W_]")
 _DEBUG = False
 
 
@@ -71,18 +73,24 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z][a-z&]+", text.lower())
 
 
-def _terms(text: str, vocab: set[str] | None = None) -> set[str]:
-    out = set()
-    for w in _words(text):
-        for part in _resplit(w, vocab) if vocab else (w,):
-            if len(part) >= 3 and part not in _STOP:
-                out.add(part[:STEM])
-    return out
+class _Stemmer:
+    """Words to terms (re-split with `vocab` when given, stop words dropped, cut to STEM letters),
+    memoised per word: one audit turns the same few thousand words into terms many times."""
 
+    def __init__(self, vocab: set[str] | None) -> None:
+        self.vocab = vocab
+        self._memo: dict[str, tuple[str, ...]] = {}
 
-def _bigrams(text: str, vocab: set[str]) -> set[tuple[str, str]]:
-    seq = [p[:STEM] for w in _words(text) for p in _resplit(w, vocab) if len(p) >= 3 and p not in _STOP]
-    return set(zip(seq, seq[1:], strict=False))
+    def stems(self, words: list[str]) -> list[str]:
+        memo, vocab = self._memo, self.vocab
+        for w in set(words).difference(memo):
+            parts = _resplit(w, vocab) if vocab else (w,)
+            memo[w] = tuple(p[:STEM] for p in parts if len(p) >= 3 and p not in _STOP)
+        return list(chain.from_iterable(map(memo.__getitem__, words)))
+
+    def bigrams(self, words: list[str], seq: list[str] | None = None) -> set[tuple[str, str]]:
+        seq = self.stems(words) if seq is None else seq
+        return set(zip(seq, seq[1:], strict=False))
 
 
 def _resplit(word: str, vocab: set[str]) -> tuple[str, ...]:
@@ -160,11 +168,16 @@ def _letters(s: str) -> str:
     return re.sub(r"[\W_]+", "", "".join(canonical(w) for w in s.split())).lower()
 
 
+def _has_letters(s: str) -> bool:
+    """bool(_letters(s)), stopping at the first word with a letter or digit."""
+    return any(_ALNUM.search(canonical(w)) for w in s.split())
+
+
 def nature(change: dict) -> str:
     """'editorial' or 'substantive' (see the module docstring)."""
     ops = change["ops"]
     if change["kind"] in ("added", "removed"):
-        return "substantive" if any(_letters(o["text"]) for o in ops) else "editorial"
+        return "substantive" if any(_has_letters(o["text"]) for o in ops) else "editorial"
     for d, i in _hunks(ops):
         if _letters(d) == _letters(i):
             continue
@@ -207,7 +220,11 @@ def audit(clauses: list[Clause], changes: list[dict], label: str) -> dict | None
     skip = {container, *entries}
 
     # Inverse document frequency of terms over the newer version's clauses.
-    docs = [_terms(c.title + " " + c.text) for c in clauses]
+    # Words of titles and texts, found once (a match never spans the space that joins title and text).
+    title_words = [_words(c.title) for c in clauses]
+    text_words = [_words(c.text) for c in clauses]
+    plain = _Stemmer(None)
+    docs = [set(plain.stems(tw + xw)) for tw, xw in zip(title_words, text_words, strict=True)]
     df: dict[str, int] = {}
     for d in docs:
         for term in d:
@@ -217,12 +234,13 @@ def audit(clauses: list[Clause], changes: list[dict], label: str) -> dict | None
     def idf(term: str) -> float:
         return math.log((n + 1) / (df.get(term, 0) + 0.5))
 
-    vocab = {w for c in clauses for w in _words(c.title + " " + c.text)}
+    vocab = {w for ws in (*title_words, *text_words) for w in ws}
     # Only words that also stand alone somewhere count as vocabulary for re-splitting.
     vocab = {w for w in vocab if len(w) >= 3}
-    item_terms = [_terms(it, vocab) for it in items]
-    item_bigrams = [_bigrams(it, vocab) for it in items]
-    clause_bigrams = [_bigrams(c.text, vocab) for c in clauses]
+    stem = _Stemmer(vocab)
+    item_terms = [set(stem.stems(_words(it))) for it in items]
+    item_bigrams = [stem.bigrams(_words(it)) for it in items]
+    clause_bigrams = [stem.bigrams(xw) for xw in text_words]
 
     def rare(bigram: tuple[str, str]) -> bool:
         return sum(bigram in cb for cb in clause_bigrams) <= RARE_BIGRAM_DF
@@ -241,9 +259,10 @@ def audit(clauses: list[Clause], changes: list[dict], label: str) -> dict | None
             continue
         changed = " ".join(o["text"] for o in ch["ops"] if o["op"] != "equal")
         refs = [r for r in (ch["to_clause"], ch["from_clause"]) if r]
-        evidence = _terms(changed, vocab) | {t for r in refs for t in _terms(r["title"])}
+        changed_stems = stem.stems(_words(changed))
+        evidence = set(changed_stems) | {t for r in refs for t in plain.stems(_words(r["title"]))}
         scores = []
-        ch_bigrams = _bigrams(changed, vocab)
+        ch_bigrams = stem.bigrams([], changed_stems)
         for terms, irefs, ibig in zip(item_terms, item_refs, item_bigrams, strict=True):
             shared = terms & evidence
             score = sum(idf(t) for t in shared)

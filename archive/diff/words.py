@@ -23,8 +23,9 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 
-from diff_match_patch import diff_match_patch
+from archive.diff.fastdmp import FastDiffMatchPatch
 
 # Hunks whose space-free forms are both longer than this skip the character refinement (a rewrite,
 # not a spacing accident); their edges are still trimmed on common word boundaries.
@@ -39,6 +40,7 @@ _DASHES = re.compile(r"[\-‐‑‒–—―−\u00ad]")
 _MARKER_AFTER_WORD = re.compile(r"(?<=[a-z]{2})\d{1,2}(?!\d)")
 _MARKER_AFTER_PUNCT = re.compile(r"(?<=[a-z][.,;:!?)\"'])\d{1,2}(?=[A-Za-z\"]|$)")
 _MARKER_LEADING = re.compile(r"^\d{1,2}(?=[A-Z\"])")
+_DIGIT = re.compile(r"\d")
 _MARKER_TOKEN = re.compile(r"^\[\^?\w{1,3}\]$")
 _LINE_HYPHEN = re.compile(r"(?<=[a-z])-\s*\n\s*(?=[a-z])")
 _WORD = re.compile(r"\S+")
@@ -58,9 +60,10 @@ def canonical(word: str) -> str:
     if _MARKER_TOKEN.match(word):
         return ""
     w = word.translate(_QUOTES)
-    w = _MARKER_LEADING.sub("", w)
-    w = _MARKER_AFTER_WORD.sub("", w)
-    w = _MARKER_AFTER_PUNCT.sub("", w)
+    if _DIGIT.search(w):  # every marker pattern needs a digit
+        w = _MARKER_LEADING.sub("", w)
+        w = _MARKER_AFTER_WORD.sub("", w)
+        w = _MARKER_AFTER_PUNCT.sub("", w)
     return _DASHES.sub("", w)
 
 
@@ -77,7 +80,7 @@ class Analysed:
     letters: str  # "".join(keys)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=2048)  # a few MB at most: words and keys of as many clause texts
 def analyse(text: str) -> Analysed:
     """Tokenised once per distinct text (a clause is seen by alignment, diff, similarity and audit)."""
     words = tuple(tokens(text))
@@ -105,26 +108,18 @@ class Op:
         return {"op": self.op, "text": self.text}
 
 
-_dmp = diff_match_patch()
+_dmp = FastDiffMatchPatch()  # the library's diffs, found faster
 _dmp.Diff_Timeout = 0  # deterministic: never give up half way
 
 
 def _encode(a: Sequence[str], b: Sequence[str]) -> tuple[str, str]:
-    table: dict[str, str] = {}
-
-    def enc(words: Sequence[str]) -> str:
-        out = []
-        for w in words:
-            ch = table.get(w)
-            if ch is None:
-                n = len(table) + 0x100
-                if n >= 0xD800:  # skip the surrogate block
-                    n += 0x800
-                ch = table[w] = chr(n)
-            out.append(ch)
-        return "".join(out)
-
-    return enc(a), enc(b)
+    """One character per distinct word, numbered from U+0100 in order of first appearance (A, then B),
+    skipping the surrogate block."""
+    distinct = dict.fromkeys(chain(a, b))
+    codes = chain(range(0x100, 0xD800), range(0xE000, 0x110000))
+    table = dict(zip(distinct, map(chr, codes), strict=False))
+    get = table.__getitem__
+    return "".join(map(get, a)), "".join(map(get, b))
 
 
 def _word_diff(ka: Sequence[str], kb: Sequence[str]) -> list[tuple[int, int, int, int]]:
