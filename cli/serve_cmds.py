@@ -14,12 +14,9 @@ from cli.common import engine, errors_as_exit
 def _prepare() -> None:
     """Migrate and build the search index once, before workers start (one writer, not one per worker)."""
     from archive.db.engine import transaction
+    from archive.services import search
 
     eng = engine()  # runs pending migrations, as every command does
-    try:
-        from archive.services import search
-    except ImportError:  # search not installed in this build: the rest of the API still serves
-        return
     with transaction(eng) as session:
         search.ensure_index(get_settings(), session)
     eng.dispose()
