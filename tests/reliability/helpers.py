@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -12,22 +10,7 @@ from sqlalchemy import Engine
 from archive.db import storage
 from archive.db.engine import read_session
 from archive.settings import PROJECT_ROOT, Settings
-
-PYTHON = sys.executable
-
-
-def env_for(settings: Settings, **extra: str) -> dict[str, str]:
-    """The environment of a subprocess pointed at `settings`' archive."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_ARCHIVE_") or k.endswith("_TEST_POSTGRES")}
-    env.update(
-        POLICY_ARCHIVE_DATABASE_URL=settings.sqlalchemy_url,
-        POLICY_ARCHIVE_VAR_DIR=str(settings.var_dir),
-        POLICY_ARCHIVE_INDEX_DIR=str(settings.index_path),
-        POLICY_ARCHIVE_VERSIONS_DIR=str(settings.versions_dir),
-        PYTHONPATH=str(PROJECT_ROOT),
-    )
-    env.update(extra)
-    return env
+from tests.live import PYTHON, Server, env_for, free_port  # noqa: F401  (shared with other tests)
 
 
 def run_cli(settings: Settings, *args: str, timeout: float = 120, **extra: str) -> subprocess.CompletedProcess:
@@ -63,60 +46,3 @@ def tree_files(folder: Path) -> set[str]:
     return {p.relative_to(folder).as_posix() for p in folder.rglob("*")} if folder.exists() else set()
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """`policy-archive serve` on a loopback port, in its own process; stopped by the test."""
-
-    def __init__(self, settings: Settings, **extra: str) -> None:
-        import time
-
-        import httpx
-
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "cli.main",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "error",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env_for(settings, **extra),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.proc.stderr.read()[-2000:]}")
-            try:
-                httpx.get(self.base + "/policies", timeout=2)
-                return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("server did not start within 60 s")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
