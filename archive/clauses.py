@@ -121,6 +121,10 @@ def parse_number(text: str) -> tuple[str, str]:
     return "", text.strip()
 
 
+# Longest heading we merge from several lines; also under the clauses.title column's 500 characters.
+MAX_TITLE = 300
+
+
 def is_heading(line: Line) -> bool:
     text = line.text
     if not text or len(text) > 200 or _DOT_LEADER.search(text):
@@ -158,6 +162,8 @@ def _continues(head: _Heading, line: Line) -> bool:
     number, title = parse_number(head.text)
     if number and not title:
         return True  # "3.1." alone: its title is on the next line
+    if len(head.text) + len(line.text) > MAX_TITLE:
+        return False  # a run of large lines (a cover page, a pull quote) is not one title
     return 0 <= line.top - last.top <= 1.6 * max(last.font_size, 1.0)
 
 
@@ -188,9 +194,7 @@ def _toc_span(items: list[_Heading | Line]) -> set[int]:
     for j in range(start + 1, len(items)):
         it = items[j]
         if isinstance(it, _Heading) and not _TOC_ENTRY.search(it.text):
-            recurs = last_seen.get(it.text, 0) > j or all(
-                last_seen.get(ln.text, 0) > j for ln in it.lines
-            )
+            recurs = last_seen.get(it.text, 0) > j or all(last_seen.get(ln.text, 0) > j for ln in it.lines)
             if not recurs:
                 break
         skip.add(j)
@@ -239,18 +243,18 @@ def build_clauses(lines: Sequence[Line], full_text: str) -> list[Clause]:
                 while stack[-1] is not prefixed[-1]:
                     stack.pop()
             else:
-                _pop_while(stack, lambda o: o.size <= size + _TOL)
+                _pop_while(stack, lambda o, size=size: o.size <= size + _TOL)
         elif number:  # Appendix A, Section 4 ...
             appendix = number.split()[0].lower() in ("appendix", "annex", "schedule", "exhibit")
             _pop_while(
                 stack,
-                lambda o: not (appendix and o.kind == "appendices") and o.size <= size + _TOL,
+                lambda o, a=appendix, size=size: not (a and o.kind == "appendices") and o.size <= size + _TOL,
             )
             if stack and stack[-1].kind == "appendices":
                 stack[-1].numbered_children = True
         else:
             dated = bool(_DATED.match(title))
-            _pop_while(stack, lambda o: not _adopts(o, size, dated))
+            _pop_while(stack, lambda o, size=size, dated=dated: not _adopts(o, size, dated))
         parent = stack[-1].index if stack else None
         level = clauses[parent].level + 1 if parent is not None else 1
         ordinal = sum(1 for c in clauses if c.parent == parent)

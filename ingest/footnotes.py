@@ -75,9 +75,7 @@ def _by_font(body: list[RawLine], size: float) -> int | None:
 
 def _glued_marker(number: str) -> re.Pattern[str]:
     # Digits glued after a letter or closing punctuation, not part of a longer number or "3.1".
-    return re.compile(
-        rf"(?:(?<=[^\W\d_])|(?<=[^\W\d_][.!?])|(?<=[,;:)\]”’\"'])){number}(?!\d)(?![.,]\d)"
-    )
+    return re.compile(rf"(?:(?<=[^\W\d_])|(?<=[^\W\d_][.!?])|(?<=[,;:)\]”’\"'])){number}(?!\d)(?![.,]\d)")
 
 
 def _by_text(body: list[RawLine], size: float) -> int | None:
@@ -105,10 +103,8 @@ def _parse_notes(block: list[RawLine], page: int) -> list[Footnote]:
     for ln in block:
         number = _starts_note(ln)
         if number is not None:
-            if ln.markers and ln.markers[0][0] == 0:
-                text = ln.text
-            else:
-                text = ln.text[len(number) :].lstrip()
+            superscript = bool(ln.markers) and ln.markers[0][0] == 0
+            text = ln.text if superscript else ln.text[len(number) :].lstrip()
             notes.append((number, [text]))
         elif notes:
             notes[-1][1].append(ln.text)

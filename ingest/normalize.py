@@ -41,9 +41,51 @@ _NEXT_WORD = re.compile(r"^([a-z][^\W\d_]*)(.*)$", re.S)
 
 # Left halves that normally form a compound with a hyphen rather than being a split word.
 COMPOUND_HEADS = frozenset(
-    "well self non co cross long short high low full half open third first second multi semi "
-    "anti pre post inter intra all ill one two three four five real so off on end top state "
-    "year month day time decision risk safety".split()
+    [
+        "well",
+        "self",
+        "non",
+        "co",
+        "cross",
+        "long",
+        "short",
+        "high",
+        "low",
+        "full",
+        "half",
+        "open",
+        "third",
+        "first",
+        "second",
+        "multi",
+        "semi",
+        "anti",
+        "pre",
+        "post",
+        "inter",
+        "intra",
+        "all",
+        "ill",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "real",
+        "so",
+        "off",
+        "on",
+        "end",
+        "top",
+        "state",
+        "year",
+        "month",
+        "day",
+        "time",
+        "decision",
+        "risk",
+        "safety",
+    ]
 )
 
 

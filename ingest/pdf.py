@@ -27,9 +27,7 @@ EXTRACTOR_NAME = "policy-archive-pdf"
 EXTRACTOR_VERSION = "1"  # bump on any change in output
 
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi|,b$", re.I)
-_PAGE_NUMBER = re.compile(
-    r"^(?:page\s+)?[-–—]?\s*(?:\d{1,4}|[ivxlc]{1,6})\s*[-–—]?(?:\s+of\s+\d{1,4})?$", re.I
-)
+_PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*(?:\d{1,4}|[ivxlc]{1,6})\s*[-–—]?(?:\s+of\s+\d{1,4})?$", re.I)
 _WORD_GAP = 0.2  # a gap wider than this many ems between glyphs separates words
 _CLOSING = set(".,;:!?)]”’\"'")
 _SUPERSCRIPT_RATIO = 0.85  # glyphs this much smaller than the line, and raised, are markers

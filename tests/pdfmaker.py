@@ -47,9 +47,7 @@ def corpus_versions() -> list[CorpusVersion]:
         base = CORPUS / folder
         manifest = tomllib.loads((base / "manifest.toml").read_text())
         for v in manifest["versions"]:
-            out.append(
-                CorpusVersion(folder, v["version"], v["pages"], base / v["pdf"], base / v["text"])
-            )
+            out.append(CorpusVersion(folder, v["version"], v["pages"], base / v["pdf"], base / v["text"]))
     return out
 
 
@@ -168,9 +166,8 @@ PUBLISHER_HEADER = "Publisher Running Header"
 
 def publisher_pdf(ref: Path, out: Path, *, header: str = PUBLISHER_HEADER) -> None:
     """Draw the reference text like a publisher's PDF (see module docstring)."""
-    from reportlab.pdfgen.canvas import Canvas
-
     from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen.canvas import Canvas
 
     sans, bold, serif = _fonts()
 
@@ -229,9 +226,7 @@ def _notes_start(lines: list[tuple[str, bool]], body_text: str) -> int:
         n = _note_number(text)
         if n and not heading and k > 0:
             before = "\n".join(t for t, _ in lines[:k])
-            if re.search(MARKER.format(n=n), before) and not any(
-                h for _, h in lines[k:]
-            ):
+            if re.search(MARKER.format(n=n), before) and not any(h for _, h in lines[k:]):
                 return k
     return len(lines)
 
@@ -246,7 +241,7 @@ def _draw_justified(c, words, x0, y, width, font, size, markers, body) -> None: 
         if m and m.group(1) in markers:
             markers.discard(m.group(1))
             left, right = w[: m.start()], w[m.end() :]
-            if right and (right[0].isalpha() or right[0] in "“\"‘("):
+            if right and (right[0].isalpha() or right[0] in '“"‘('):
                 pieces += [(left, m.group(1), ""), (right, None, "")]
             else:
                 pieces.append((left, m.group(1), right))
@@ -254,8 +249,7 @@ def _draw_justified(c, words, x0, y, width, font, size, markers, body) -> None: 
             pieces.append((w, None, ""))
     glyphs = [(_ligate(w), mk, tail) for w, mk, tail in pieces]
     widths = [
-        stringWidth(w + tail, font, size) + (stringWidth(mk, font, size * 0.6) if mk else 0)
-        for w, mk, tail in glyphs
+        stringWidth(w + tail, font, size) + (stringWidth(mk, font, size * 0.6) if mk else 0) for w, mk, tail in glyphs
     ]
     natural = sum(widths) + stringWidth(" ", font, size) * (len(glyphs) - 1)
     # Justify lines that are nearly full; short last lines keep a normal space.

@@ -155,3 +155,16 @@ def test_parse_number() -> None:
     assert parse_number("ASL-3 Deployment Standard") == ("", "ASL-3 Deployment Standard")
     assert parse_number("2024 in review") == ("", "2024 in review")
     assert parse_number("3.5x more compute") == ("", "3.5x more compute")
+
+
+def test_merged_headings_stay_a_title_not_a_page():
+    """A run of large lines (the Federal Register's masthead) is not merged into one huge title."""
+    from pathlib import Path
+
+    from archive.clauses import MAX_TITLE
+    from ingest.pdf import extract_pdf
+    from tests.conftest import WILD
+
+    doc = extract_pdf(Path(WILD / "federal-register-2020-17221.pdf"), max_pages=100, max_bytes=10**8)
+    assert doc.clauses
+    assert max(len(c.title) for c in doc.clauses) <= MAX_TITLE

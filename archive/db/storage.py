@@ -472,6 +472,22 @@ def index_fingerprint_rows(session: Session) -> list[tuple]:
     return [tuple(r) for r in rows]
 
 
+def index_probe(session: Session) -> tuple:
+    """A cheap per-request check beside `index_fingerprint_rows` (no clause scan): any version
+    added, replaced or deleted changes it. Lineage-only or policy-title changes do not; the search
+    service catches those by recomputing the full fingerprint at least every few seconds."""
+    row = session.execute(
+        select(
+            func.count(m.Version.id),
+            func.max(m.Version.id),
+            func.max(m.Version.extracted_at),
+            func.sum(m.Version.clause_count),
+            select(func.count(m.Policy.id)).scalar_subquery(),
+        )
+    ).one()
+    return tuple(str(v) for v in row)
+
+
 def counts(session: Session) -> dict[str, int]:
     return {
         "policies": session.scalar(select(func.count()).select_from(m.Policy)) or 0,

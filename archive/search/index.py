@@ -17,6 +17,7 @@ import fcntl
 import json
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -33,6 +34,8 @@ from archive.types import PAGE_SEPARATOR, Clause, PolicyInfo, VersionInfo
 SCHEMA_VERSION = "search-1"
 FINGERPRINT_FILE = "fingerprint.json"
 LOCK_TIMEOUT_S = 600.0
+POOL_SIZE = 16  # idle searchers kept per index (one per concurrent request)
+FILTER_CACHE = 256
 
 
 @dataclass(frozen=True)
@@ -201,28 +204,93 @@ def read_fingerprint(path: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-@dataclass
+@dataclass(eq=False)
 class SearchIndex:
-    """An opened, validated index."""
+    """An opened, validated index, kept open for the life of the process while it stays current.
+
+    Schema and analyzer are read once (Whoosh re-reads and unpickles its TOC on every
+    `ix.schema`). Searchers are pooled: each is used by one thread at a time (a Whoosh reader's
+    files are not safe to share between threads) and reused, so its caches (term statistics, the
+    reader's open files) survive across requests. Stored documents are cached by document number,
+    which is stable for an opened index.
+    """
 
     path: Path
     ix: windex.Index
     fingerprint: str
     doc_count: int
     opened_at: float = field(default_factory=time.monotonic)
+    schema: Schema = field(init=False)
+    analyzer: ArchiveTokenizer = field(init=False)
+    _pool: list = field(default_factory=list, init=False, repr=False)
+    _pool_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _docs: dict[int, IndexedClause] = field(default_factory=dict, init=False, repr=False)
+    _texts: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    _filters: dict = field(default_factory=dict, init=False, repr=False)
+    extras: dict = field(default_factory=dict, init=False, repr=False)  # per-index tables (passages)
 
-    @property
-    def schema(self) -> Schema:
-        return self.ix.schema
-
-    @property
-    def analyzer(self) -> ArchiveTokenizer:
-        return self.ix.schema["text"].analyzer
+    def __post_init__(self) -> None:
+        self.schema = self.ix.schema
+        self.analyzer = self.schema["text"].analyzer
 
     @contextmanager
     def searcher(self) -> Iterator:
-        with self.ix.searcher() as s:
+        with self._pool_lock:
+            s = self._pool.pop() if self._pool else None
+        if s is None:
+            s = self.ix.searcher()
+        try:
             yield s
+        except BaseException:
+            s.close()  # a failed search may leave the reader in any state: do not reuse it
+            raise
+        with self._pool_lock:
+            if len(self._pool) < POOL_SIZE:
+                self._pool.append(s)
+                return
+        s.close()
+
+    def doc(self, searcher, docnum: int) -> IndexedClause:
+        """The stored clause `docnum` (cached; texts shared between identical clauses)."""
+        found = self._docs.get(docnum)
+        if found is None:
+            fields = searcher.stored_fields(docnum)
+            text = fields.get("text", "")
+            fields["text"] = self._texts.setdefault(text, text)
+            found = self._docs[docnum] = from_stored(fields)
+        return found
+
+    def all_docs(self) -> list[IndexedClause]:
+        """Every stored clause in document order (loaded once per process)."""
+        with self.searcher() as s:
+            reader = s.reader()
+            return [self.doc(s, n) for n in reader.all_doc_ids()]
+
+    def cached_filter(self, key: object, make: Callable[[], frozenset[int]]) -> frozenset[int]:
+        """Document numbers a filter allows, computed once per opened index."""
+        found = self._filters.get(key)
+        if found is None:
+            if len(self._filters) >= FILTER_CACHE:
+                self._filters.pop(next(iter(self._filters)), None)
+            found = self._filters[key] = make()
+        return found
+
+    def close(self) -> None:
+        with self._pool_lock:
+            pool, self._pool = self._pool, []
+        for s in pool:
+            s.close()
+
+
+def dir_signature(path: Path) -> tuple | None:
+    """(name, size, mtime, inode) of every file in the index folder: a cheap per-request check that
+    nothing replaced, truncated or damaged the files of an index this process holds open."""
+    try:
+        return tuple(
+            sorted((e.name, st.st_size, st.st_mtime_ns, st.st_ino) for e in os.scandir(path) if (st := e.stat()))
+        )
+    except OSError:
+        return None
 
 
 def open_index(path: Path, fingerprint: str) -> SearchIndex | None:

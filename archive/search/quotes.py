@@ -29,6 +29,9 @@ MAX_GAP = 3000  # compact characters an ellipsis may stand for
 MIN_QUOTE = 8  # compact characters: shorter quotes match everywhere
 CONTEXT = 32  # characters of prefix/suffix in a TextQuoteSelector
 CLOSEST_MIN_SCORE = 0.5
+ANCHOR_PIECES = (12, 6)  # compact characters per piece when lining a quote up with a clause
+FULL_ALIGN_MAX = 200_000  # len(quote) x len(clause) beyond which difflib's full search is skipped
+ANCHOR_HITS = 8  # occurrences of one piece counted (boilerplate repeats)
 
 _RUN = re.compile(r"[^\W_]+")
 _MARKER = re.compile(r"(?<=[a-z]{3})\d{1,2}(?!\d)")
@@ -112,9 +115,16 @@ def _common_suffix(a: str, b: str) -> int:
     return _common_prefix(a[::-1], b[::-1])
 
 
-def find_in(doc: IndexedClause, segments: Sequence[str], prefix: str = "", suffix: str = "") -> list[Match]:
-    """Every exact (compact) occurrence of the quote's segments in one clause."""
-    hay, idx = compact(doc.text)
+def find_in(
+    doc: IndexedClause,
+    segments: Sequence[str],
+    prefix: str = "",
+    suffix: str = "",
+    compacted: tuple[str, tuple[int, ...]] | None = None,
+) -> list[Match]:
+    """Every exact (compact) occurrence of the quote's segments in one clause (`compacted`: its
+    compact form when the caller has it already)."""
+    hay, idx = compacted or compact(doc.text)
     if not hay:
         return []
     found: list[Match] = []
@@ -152,19 +162,46 @@ def locate(
     return out
 
 
+def _anchor(q: str, hay: str) -> int | None:
+    """Where `q` lines up best in `hay` (offset in hay of q[0]), by exact hits of q's pieces (12,
+    then 6 characters): the offset most pieces agree on. None when no piece occurs; the caller then
+    asks difflib for the longest common run, which costs len(q) x len(hay), only for short clauses
+    (a clause sharing no 8-character run with the quote is not a passage like it)."""
+    for size in ANCHOR_PIECES:
+        if len(q) < 2 * size:
+            continue
+        votes: dict[int, int] = {}
+        for a in range(0, len(q) - size + 1, size // 2):
+            piece = q[a : a + size]
+            b = hay.find(piece)
+            for _ in range(ANCHOR_HITS):
+                if b < 0:
+                    break
+                votes[b - a] = votes.get(b - a, 0) + 1
+                b = hay.find(piece, b + 1)
+        if votes:
+            return min(votes, key=lambda d: (-votes[d], d))
+    return None
+
+
 def closest_in(doc: IndexedClause, quote: str) -> Match | None:
     """The passage of `doc` most like `quote`, with its similarity (None if nothing alike)."""
     q = "".join(quote_segments(quote))
     hay, idx = compact(doc.text)
     if not hay:
         return None
-    sm = SequenceMatcher(None, q, hay, autojunk=False)
-    a, b, size = sm.find_longest_match(0, len(q), 0, len(hay))
-    if size == 0:
-        return None
-    # Anchor the quote where its longest common run lines up, then trim to the aligned blocks.
-    lo = max(0, b - a - 20)
-    hi = min(len(hay), b - a + len(q) + 20)
+    diagonal = _anchor(q, hay)
+    if diagonal is None:
+        if len(q) * len(hay) > FULL_ALIGN_MAX:
+            return None
+        sm = SequenceMatcher(None, q, hay, autojunk=False)
+        a, b, size = sm.find_longest_match(0, len(q), 0, len(hay))
+        if size == 0:
+            return None
+        diagonal = b - a
+    # Anchor the quote where it lines up best, then trim to the aligned blocks.
+    lo = max(0, diagonal - 20)
+    hi = min(len(hay), diagonal + len(q) + 20)
     window = hay[lo:hi]
     blocks = [blk for blk in SequenceMatcher(None, q, window, autojunk=False).get_matching_blocks() if blk.size >= 3]
     if not blocks:
@@ -176,7 +213,14 @@ def closest_in(doc: IndexedClause, quote: str) -> Match | None:
 
 def closest(quote: str, docs: Iterable[IndexedClause], limit: int = 3) -> list[Match]:
     """The best passages over `docs`, best first (newest first on ties), one per distinct passage."""
-    found = [m for d in docs if (m := closest_in(d, quote)) and m.score >= CLOSEST_MIN_SCORE]
+    by_text: dict[str, Match | None] = {}  # clauses repeated across versions are scored once
+    found = []
+    for d in docs:
+        if d.text not in by_text:
+            by_text[d.text] = closest_in(d, quote)
+        m = by_text[d.text]
+        if m is not None and m.score >= CLOSEST_MIN_SCORE:
+            found.append(m if m.doc is d else Match(d, m.start, m.end, m.context, m.score))
     found.sort(key=lambda m: (m.score, m.doc.effective), reverse=True)
     seen: set[tuple[str, str]] = set()
     out: list[Match] = []

@@ -1,9 +1,11 @@
 """Search, phrase history, quote resolution and citation checks: SQL in, JSON-ready dicts out.
 
-The Whoosh index is derived from SQL. Every call first checks it against a fingerprint of what SQL
-holds (`ensure_index`); a missing, stale or damaged index is rebuilt (one writer at a time, under a
-lock file) before anything is served, so ingesting a version needs no explicit hook: the next search
-notices and rebuilds.
+The Whoosh index is derived from SQL. Every call first checks it against what SQL holds
+(`ensure_index`: a cheap probe per request, the full fingerprint at least every FINGERPRINT_TTL_S);
+a missing, stale or damaged index is rebuilt (one writer at a time, under a lock file) before
+anything is served, so ingesting a version needs no explicit hook: the next search notices and
+rebuilds. The process keeps the opened index (searchers, stored clauses, quote tables) between
+requests while it stays current.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import datetime as dt
 import hashlib
 import json
 import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -23,6 +27,7 @@ from archive.search import quotes as qt
 from archive.search.index import (
     IndexedClause,
     SearchIndex,
+    dir_signature,
     entry_for,
     open_index,
     read_fingerprint,
@@ -30,25 +35,23 @@ from archive.search.index import (
     write_index,
     writer_lock,
 )
+from archive.search.passages import Keep, passages
 from archive.search.query import check_text, parse, phrase
 from archive.search.searching import (
     SORTS,
     all_docs,
     and_filters,
-    doc_frequency,
     run_search,
-    top_docs,
     version_filter,
 )
 from archive.settings import Settings
 from archive.types import VersionInfo
 
-_cache: dict[Path, SearchIndex] = {}
+_cache: dict[tuple[Path, str], _Held] = {}  # see ensure_index
 _cache_lock = threading.Lock()
-CANDIDATE_TERMS = 6  # rarest terms of a quote that every containing clause must hold
 CLOSEST_CANDIDATES = 12
-LOOSE_TERMS = 10
 MAX_CITATIONS = 1000
+FINGERPRINT_TTL_S = 1.0  # longest a lineage/title-only SQL change can go unnoticed (ensure_index)
 
 # --- the index --------------------------------------------------------------------------------
 
@@ -70,30 +73,67 @@ def _build(session: Session, path: Path, fingerprint: str) -> None:
     replace_index(path, lambda tmp: write_index(tmp, _entries(session), fingerprint))
 
 
+@dataclass
+class _Held:
+    """The index this process holds open for one (index folder, database), and when it was checked."""
+
+    ix: SearchIndex
+    probe: tuple
+    checked_at: float  # monotonic time of the last full SQL fingerprint comparison
+    files: tuple | None  # dir_signature of the folder when opened
+
+
+def _key(settings: Settings, session: Session) -> tuple[Path, str]:
+    bind = session.get_bind()
+    return settings.index_path, bind.url.render_as_string(hide_password=True)
+
+
+def _hold(key: tuple[Path, str], ix: SearchIndex, probe: tuple) -> SearchIndex:
+    held = _Held(ix, probe, time.monotonic(), dir_signature(ix.path))
+    with _cache_lock:
+        old = _cache.get(key)
+        _cache[key] = held
+    if old is not None and old.ix is not ix:
+        old.ix.close()
+    return ix
+
+
 def rebuild_index(settings: Settings, session: Session) -> SearchIndex:
     """Rebuild the index from SQL now (under the writer lock), whatever state it is in."""
     path = settings.index_path
+    probe = storage.index_probe(session)
     fingerprint = sql_fingerprint(session)
     with writer_lock(path):
         _build(session, path, fingerprint)
         ix = open_index(path, fingerprint)
     if ix is None:
         raise ServiceUnavailable("the search index could not be built")
-    with _cache_lock:
-        _cache[path] = ix
-    return ix
+    return _hold(_key(settings, session), ix, probe)
 
 
 def ensure_index(settings: Settings, session: Session) -> SearchIndex:
-    """An index matching what SQL holds now: reused, reopened, or rebuilt if missing/stale/damaged."""
+    """An index matching what SQL holds now: the one held open, reopened, or rebuilt if
+    missing/stale/damaged.
+
+    Per request this costs one small SQL probe (versions added, replaced or deleted) and a stat of
+    the index folder's files (replaced, truncated, damaged). The full SQL fingerprint (which also
+    covers lineage and policy-title changes and reads every clause row) is recomputed only when the
+    probe changes or the last comparison is FINGERPRINT_TTL_S old, so a change the probe misses is
+    served stale by a running process for at most FINGERPRINT_TTL_S seconds (plus the duration of
+    requests already running).
+    """
+    key = _key(settings, session)
     path = settings.index_path
-    fingerprint = sql_fingerprint(session)
+    probe = storage.index_probe(session)
     with _cache_lock:
-        cached = _cache.get(path)
-    if cached is not None and cached.fingerprint == fingerprint:
-        on_disk = read_fingerprint(path)
-        if on_disk and on_disk.get("fingerprint") == fingerprint:
-            return cached
+        held = _cache.get(key)
+    if held is not None and held.probe == probe and dir_signature(path) == held.files:
+        if time.monotonic() - held.checked_at < FINGERPRINT_TTL_S:
+            return held.ix
+        if sql_fingerprint(session) == held.ix.fingerprint:
+            held.checked_at = time.monotonic()
+            return held.ix
+    fingerprint = sql_fingerprint(session)
     ix = open_index(path, fingerprint)
     if ix is None:
         with writer_lock(path):
@@ -103,9 +143,7 @@ def ensure_index(settings: Settings, session: Session) -> SearchIndex:
                 ix = open_index(path, fingerprint)
         if ix is None:
             raise ServiceUnavailable("the search index could not be built")
-    with _cache_lock:
-        _cache[path] = ix
-    return ix
+    return _hold(key, ix, probe)
 
 
 def index_status(settings: Settings, session: Session) -> dict:
@@ -209,6 +247,9 @@ def search(
     if start and end and start > end:
         raise InvalidInput("the effective-date range is empty (from is after to)")
     scope = _scope(session, policy=policy, version=version, as_of=as_of)
+    # Every version of one policy: one term, far cheaper to match than the Or of its versions.
+    whole_policy = policy and not (version or as_of) and scope
+    scope_filter = wq.Term("policy", scope[0].policy) if whole_policy else _scope_filter(scope)
     ix = ensure_index(settings, session)
     query = parse(q, ix.schema, max_length=settings.max_query_length)
     date_range = (
@@ -219,7 +260,7 @@ def search(
     result = run_search(
         ix,
         query,
-        filter=and_filters([_scope_filter(scope), date_range]),
+        filter=and_filters([scope_filter, date_range]),
         sort=sort,
         page=page,
         per_page=per_page,
@@ -299,43 +340,29 @@ def phrase_history(settings: Settings, session: Session, phrase_text: str, *, po
 # --- quotes -----------------------------------------------------------------------------------
 
 
-def _candidates(ix: SearchIndex, quote: str, filter: wq.Query | None) -> list[IndexedClause]:
-    """Clauses that may contain the quote: all holding its rarest terms, plus the best-scoring ones."""
-    terms = list(dict.fromkeys(t for t, _, _ in ix.analyzer.terms(quote)))
-    if not terms:
-        return []
-    df = doc_frequency(ix, terms)
-    rare = sorted(terms, key=lambda t: df.get(t, 0))[:CANDIDATE_TERMS]
-    docs = all_docs(ix, wq.And([wq.Term("text", t) for t in rare]), filter=filter) if all(df[t] for t in rare) else []
-    seen = {(d.policy, d.version, d.position) for d in docs}
-    loose = _loose(ix, quote)
-    if loose is not None:
-        for d in top_docs(ix, loose, filter=filter, limit=CLOSEST_CANDIDATES * 4):
-            if (d.policy, d.version, d.position) not in seen:
-                docs.append(d)
-                seen.add((d.policy, d.version, d.position))
-    return docs
+def _in_policy(slug: str | None) -> Keep:
+    return None if slug is None else (lambda d: d.policy == slug)
 
 
-def _loose(ix: SearchIndex, quote: str) -> wq.Query | None:
-    """Or of the quote's rarest terms: enough to rank the passages most like it."""
-    terms = list(dict.fromkeys(t for t, _, _ in ix.analyzer.terms(quote)))
-    df = doc_frequency(ix, terms)
-    rare = [t for t in sorted(terms, key=lambda t: df.get(t, 0)) if df.get(t)][:LOOSE_TERMS]
-    return wq.Or([wq.Term("text", t) for t in rare]) if rare else None
+def _in_versions(scope: list[VersionInfo] | None) -> Keep:
+    if scope is None:
+        return None
+    allowed = {(v.policy, v.label) for v in scope}
+    return lambda d: (d.policy, d.version) in allowed
 
 
-def _closest(ix: SearchIndex, quote: str, filter: wq.Query | None, limit: int = 3) -> list[qt.Match]:
-    loose = _loose(ix, quote)
-    if loose is None:
-        return []
-    return qt.closest(quote, top_docs(ix, loose, filter=filter, limit=CLOSEST_CANDIDATES), limit=limit)
+def _locate(ix: SearchIndex, quote: str, keep: Keep, **context: str | None) -> list[qt.Match]:
+    """Every exact match of the quote among the clauses `keep` allows (see archive.search.passages)."""
+    return passages(ix).locate(quote, keep=keep, **context)
 
 
-def _describe_closest(ix: SearchIndex, quote: str, matches: list[qt.Match], filter: wq.Query | None) -> list[dict]:
-    loose = _loose(ix, quote)
-    docs = top_docs(ix, loose, filter=filter, limit=CLOSEST_CANDIDATES * 4) if loose is not None else []
-    return [{**qt.describe(m, with_score=True), "also_in": qt.also_in(m, docs)} for m in matches]
+def _closest(ix: SearchIndex, quote: str, keep: Keep, limit: int = 3) -> list[qt.Match]:
+    return qt.closest(quote, passages(ix).near(quote, keep=keep, limit=CLOSEST_CANDIDATES), limit=limit)
+
+
+def _describe_closest(ix: SearchIndex, matches: list[qt.Match], keep: Keep) -> list[dict]:
+    found = passages(ix)
+    return [{**qt.describe(m, with_score=True), "also_in": found.also_in(m, keep=keep)} for m in matches]
 
 
 def _ranges(labels: list[str], present: set[str]) -> list[str]:
@@ -363,7 +390,7 @@ def _history(session: Session, ix: SearchIndex, slug: str, quote: str, matches: 
     parts += [f"removed in {r}" for r in removed]
     closest_latest = None
     if latest and latest not in present:
-        best = _closest(ix, quote, version_filter([(slug, latest)]), limit=1)
+        best = _closest(ix, quote, lambda d: d.policy == slug and d.version == latest, limit=1)
         if best:
             closest_latest = qt.describe(best[0], with_score=True)
             parts.append(
@@ -405,8 +432,7 @@ def resolve(
     qt.quote_segments(quote)  # too short: InvalidInput before any work
     scope = _scope(session, policy=policy, version=version, as_of=as_of)
     ix = ensure_index(settings, session)
-    policy_filter = wq.Term("policy", policy) if policy else None
-    everywhere = qt.locate(quote, _candidates(ix, quote, policy_filter), prefix=prefix, suffix=suffix)
+    everywhere = _locate(ix, quote, _in_policy(policy), prefix=prefix, suffix=suffix)
     allowed = None if scope is None else {(v.policy, v.label) for v in scope}
     matches = _sort_newest([m for m in everywhere if allowed is None or (m.doc.policy, m.doc.version) in allowed])
     per_version: dict[tuple[str, str], int] = {}
@@ -419,7 +445,7 @@ def resolve(
         status = "ambiguous"
     else:
         status = "found"
-    closest = [] if matches else _closest(ix, quote, _scope_filter(scope))
+    closest = [] if matches else _closest(ix, quote, _in_versions(scope))
     history_policies = sorted(
         {m.doc.policy for m in matches} or {m.doc.policy for m in closest} or ({policy} if policy else set())
     )
@@ -429,7 +455,7 @@ def resolve(
         "scope": {"policy": policy, "version": version, "as_of": str(as_of) if as_of else None},
         "matches": [qt.describe(m) for m in matches],
         "versions": sorted({m.doc.version for m in matches}),
-        "closest": _describe_closest(ix, quote, closest, _scope_filter(scope)),
+        "closest": _describe_closest(ix, closest, _in_versions(scope)),
         "history": [_history(session, ix, slug, quote, everywhere) for slug in history_policies],
     }
 
@@ -455,10 +481,8 @@ def _same_clause(a: IndexedClause, b: IndexedClause) -> bool:
 def _successor(session: Session, ix: SearchIndex, doc: IndexedClause, latest: str) -> IndexedClause | None:
     """The clause of `latest` that continues `doc`: same lineage, else same number and title."""
     with ix.searcher() as s:
-        from archive.search.index import from_stored
-
         hits = s.search(wq.And([wq.Term("policy", doc.policy), wq.Term("version", latest)]), limit=None)
-        docs = [from_stored(h.fields()) for h in hits]
+        docs = [ix.doc(s, h.docnum) for h in hits]
     for d in docs:
         if doc.lineage and d.lineage == doc.lineage:
             return d
@@ -528,7 +552,7 @@ def _check_one(session: Session, ix: SearchIndex, item: dict, n: int) -> dict:
         "redline": None,
     }
     latest = storage.latest_version(session, slug).label
-    everywhere = _sort_newest(qt.locate(quote, _candidates(ix, quote, wq.Term("policy", slug))))
+    everywhere = _sort_newest(_locate(ix, quote, _in_policy(slug)))
     try:
         cited = storage.resolve_version(session, slug, cited_label).label if cited_label else None
     except VersionNotFound:
@@ -554,7 +578,7 @@ def _check_one(session: Session, ix: SearchIndex, item: dict, n: int) -> dict:
         if best is not None:
             out["suggested"] = _suggest(best)
         else:
-            near = _closest(ix, quote, wq.Term("policy", slug), limit=1)
+            near = _closest(ix, quote, _in_policy(slug), limit=1)
             out["closest"] = [qt.describe(m, with_score=True) for m in near]
         return out
     cited_doc = at_section[0].doc

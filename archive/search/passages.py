@@ -1,0 +1,138 @@
+"""Quote lookup over every clause, in memory: compact texts prepared once per opened index.
+
+Resolving a quote means finding its compact form (see archive.search.quotes) in the compact form of
+clause texts. Asking Whoosh for candidate clauses first, then loading and compacting each of them,
+cost more per request than the matching itself, and more again as the archive grows (every version
+repeats most clauses). Instead, the first quote lookup on an opened index loads every stored clause
+once, compacts each distinct text once (identical clauses in many versions share it), and joins
+them into one string that `str.find` scans at C speed. Closest passages are ranked the same way
+over distinct texts, by the rarest words they share with the quote, before difflib scores the few
+best. The tables live as long as the opened index, which is replaced whenever SQL changes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
+
+from archive.search import quotes as qt
+from archive.search.index import IndexedClause, SearchIndex
+
+Keep = Callable[[IndexedClause], bool] | None
+_WORD = re.compile(r"[^\W_]+")
+_SEP = "|"  # never in a compact text (letters and digits only)
+_build_lock = threading.Lock()
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+class Passages:
+    """Every clause of one opened index, grouped by identical text (see the module docstring)."""
+
+    def __init__(self, docs: Sequence[IndexedClause]) -> None:
+        self.docs = list(docs)
+        ids: dict[str, int] = {}
+        self.members: list[list[IndexedClause]] = []  # text id -> clauses with that text, doc order
+        self.compacts: list[tuple[str, tuple[int, ...]]] = []
+        for d in self.docs:
+            tid = ids.get(d.text)
+            if tid is None:
+                tid = ids[d.text] = len(self.members)
+                self.members.append([])
+                self.compacts.append(qt.compact.__wrapped__(d.text))
+            self.members[tid].append(d)
+        self.starts: list[int] = []
+        at = 0
+        for c, _ in self.compacts:
+            self.starts.append(at)
+            at += len(c) + len(_SEP)
+        self.hay = _SEP.join(c for c, _ in self.compacts)
+        # word -> {text id: occurrences}, over distinct texts, for ranking near passages
+        self.postings: dict[str, dict[int, int]] = {}
+        for text, tid in ids.items():
+            for w in _words(text):
+                row = self.postings.setdefault(w, {})
+                row[tid] = row.get(tid, 0) + 1
+
+    def _texts_with(self, needle: str) -> Iterable[int]:
+        """Ids of the distinct texts whose compact form contains `needle`, in text order."""
+        last = -1
+        i = self.hay.find(needle)
+        while i >= 0:
+            tid = bisect_right(self.starts, i) - 1
+            if tid != last:
+                yield tid
+                last = tid
+            i = self.hay.find(needle, self.starts[tid + 1] if tid + 1 < len(self.starts) else len(self.hay))
+
+    def locate(self, quote: str, *, keep: Keep = None, prefix: str | None = None, suffix: str | None = None):
+        """Every exact match of `quote` in the clauses `keep` allows; same result as
+        `quotes.locate(quote, all those clauses, prefix=..., suffix=...)`."""
+        segments = qt.quote_segments(quote)
+        cprefix = qt.compact(prefix or "")[0][-qt.CONTEXT * 2 :]
+        csuffix = qt.compact(suffix or "")[0][: qt.CONTEXT * 2]
+        by_version: dict[tuple[str, str], list[qt.Match]] = {}
+        for tid in self._texts_with(segments[0]):
+            docs = [d for d in self.members[tid] if keep is None or keep(d)]
+            if not docs:
+                continue
+            spans = qt.find_in(docs[0], segments, cprefix, csuffix, self.compacts[tid])
+            for d in docs:
+                for m in spans:
+                    by_version.setdefault((d.policy, d.version), []).append(
+                        qt.Match(d, m.start, m.end, m.context) if d is not m.doc else m
+                    )
+        out: list[qt.Match] = []
+        for matches in by_version.values():
+            if (cprefix or csuffix) and len(matches) > 1:
+                best = max(m.context for m in matches)
+                matches = [m for m in matches if m.context == best]
+            out.extend(matches)
+        return out
+
+    def near(self, quote: str, *, keep: Keep = None, limit: int = 12, max_words: int = 10) -> list[IndexedClause]:
+        """Up to `limit` clauses most like `quote`: distinct texts ranked by the idf-weighted count of
+        the quote's rarest words they contain, each text's clauses in document order (newest first)."""
+        n = len(self.members)
+        words = [w for w in dict.fromkeys(_words(quote)) if w in self.postings]
+        words = sorted(words, key=lambda w: len(self.postings[w]))[:max_words]
+        scores: dict[int, float] = {}
+        for w in words:
+            row = self.postings[w]
+            idf = math.log(1 + n / len(row))
+            for tid, tf in row.items():
+                scores[tid] = scores.get(tid, 0.0) + idf * (1 + math.log(tf))
+        out: list[IndexedClause] = []
+        for tid in sorted(scores, key=lambda t: (-scores[t], t)):
+            for d in self.members[tid]:
+                if keep is None or keep(d):
+                    out.append(d)
+                    if len(out) == limit:
+                        return out
+        return out
+
+    def also_in(self, m: qt.Match, *, keep: Keep = None) -> list[str]:
+        """Other versions of the same policy holding the passage of `m` (same compact text)."""
+        passage = qt.compact(m.doc.text[m.start : m.end])[0]
+        found = set()
+        for tid in self._texts_with(passage) if passage else ():
+            for d in self.members[tid]:
+                if d.policy == m.doc.policy and d.version != m.doc.version and (keep is None or keep(d)):
+                    found.add(d.version)
+        return sorted(found)
+
+
+def passages(ix: SearchIndex) -> Passages:
+    """The Passages of an opened index, built on first use (once, even under concurrent requests)."""
+    found = ix.extras.get("passages")
+    if found is None:
+        with _build_lock:
+            found = ix.extras.get("passages")
+            if found is None:
+                found = ix.extras["passages"] = Passages(ix.all_docs())
+    return found
