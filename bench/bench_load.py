@@ -137,15 +137,25 @@ async def _run(base: str, connections: int, duration: float, warmup: float, pid:
         await asyncio.sleep(warmup)
         state["measure"] = True
         rss_warm = _rss_kb(pid)
+        trace: list[str] = []  # RSS every 5 s: a step at the fault is the index rebuild, a climb a leak
+
+        async def sample() -> None:
+            while time.monotonic() < stop_at:
+                trace.append(f"{_rss_kb(pid) / 1024:.0f}")
+                await asyncio.sleep(5)
+
+        sampler = asyncio.create_task(sample())
         await asyncio.sleep(duration / 2)
         shutil.rmtree(index, ignore_errors=True)  # fault: the search index vanishes under load
+        trace.append("|fault|")
         faults = 1
         await asyncio.gather(*tasks)
         rss_end = _rss_kb(pid)
+        sampler.cancel()
         survived = faults if not any(u.startswith("5") for u in errors) else 0
         return {
             "latencies": latencies, "errors": errors, "hostile": hostile, "rss_warm": rss_warm, "rss_end": rss_end,
-            "faults": faults, "survived": survived, "urls": len(urls),
+            "faults": faults, "survived": survived, "urls": len(urls), "trace": trace,
         }  # fmt: skip
 
 
@@ -208,6 +218,7 @@ def main() -> None:
         f"server RSS: start {rss_start / 1024:.0f} MB, after warm-up {res['rss_warm'] / 1024:.0f} MB, "
         f"end {res['rss_end'] / 1024:.0f} MB ({growth:+.1f}%)"
     )
+    print("server RSS every 5 s (MB):", " ".join(res["trace"]))
     print(f"faults injected: {res['faults']} (index folder deleted under load), survived: {res['survived']}")
     print(f"hostile inputs tried: {res['hostile']['tried']}, answered 5xx or dropped: {res['hostile']['bad']}")
     ok = not res["errors"] and abs(growth) <= 20

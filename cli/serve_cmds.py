@@ -10,6 +10,8 @@ from archive.settings import get_settings
 from cli.app import app
 from cli.common import engine, errors_as_exit
 
+KEEP_ALIVE_S = 75  # seconds an idle keep-alive connection stays open (nginx's default)
+
 
 def _prepare() -> None:
     """Migrate and build the search index once, before workers start (one writer, not one per worker)."""
@@ -54,4 +56,7 @@ def serve(
         workers=workers,
         log_level=log_level,
         proxy_headers=True,
+        # Longer than clients' idle expiry (httpx: 5 s, uvicorn's default too): with equal timeouts a
+        # client reuses a connection just as the server closes it, and the request gets a reset.
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
