@@ -67,6 +67,20 @@ def test_3_3_to_3_4_agrees_with_changelog(session) -> None:
     print("3.3 -> 3.4 unmentioned:", [u["clause"] for u in audit["unmentioned"]])
 
 
+def test_audit_across_several_revisions_uses_each_revisions_entry(session) -> None:
+    """3.0 -> 3.4 spans four revisions: the 3.1 entry accounts for the section 1 threshold change,
+    which the 3.4 entry alone never mentions."""
+    audit = redlines.compare(session, RSP, "3.0", "3.4")["audit"]
+    assert [e["title"][-10:] for e in audit["entries"]] == ["(RSP v3.1)", "(RSP v3.2)", "(RSP v3.3)", "(RSP v3.4)"]
+    assert audit["entry"]["title"].endswith("(RSP v3.4)")
+    by = {c["clause"]: c for c in audit["changes"]}
+    from_31 = {i["n"] for i in audit["items"] if i["entry"].endswith("(RSP v3.1)")}
+    assert from_31 & set(by["1"]["items"]), by["1"]
+    consecutive = redlines.compare(session, RSP, "3.3", "3.4")["audit"]
+    assert [e["title"] for e in consecutive["entries"]] == [consecutive["entry"]["title"]]
+    assert audit["counts"]["unmentioned"] < len(audit["changes"]) // 2
+
+
 @pytest.mark.parametrize(("a", "b"), [("2.2", "3.0"), ("1.0", "3.4")])
 def test_rewrites_complete_and_render(session, a: str, b: str) -> None:
     r = redlines.compare(session, RSP, a, b, changed_only=False)

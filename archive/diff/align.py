@@ -50,7 +50,9 @@ class Pair:
     kind: str  # "same" (to be told modified/unchanged by the word diff), renumbered, moved, added, removed
     a: int | None
     b: int | None
-    similarity: float
+    # Added/removed: containment in the clause split from / merged into (else 0). Pairs: None, as the
+    # redline measures a pair on its word diff; shingles are built only where a decision needs them.
+    similarity: float | None
     relation: str | None = None  # "split" / "merged" / "retitled"
     related: int | None = None  # for split: the A clause it came from; for merged: the B clause
 
@@ -276,16 +278,16 @@ def align(a: list[Clause], b: list[Clause]) -> list[Pair]:
     pairs: dict[int, Pair] = {}  # by B position
     for j, i in b_to_a.items():
         ca, cb = a[i], b[j]
-        s = round(sims.sim(i, j), 3)
         pa, pb = _paired_ancestor(a, ca.parent, a_to_b), _paired_ancestor(b, cb.parent, b_to_a)
         parent_ok = (pa is None and pb is None) or (pa is not None and a_to_b.get(pa) == pb)
-        if not parent_ok and s >= MOVE_SIM and min(sims.la[i], sims.lb[j]) >= MOVE_MIN_CHARS:
+        long_enough = min(sims.la[i], sims.lb[j]) >= MOVE_MIN_CHARS
+        if not parent_ok and long_enough and round(sims.sim(i, j), 3) >= MOVE_SIM:
             kind = "moved"
         elif _num(ca.number) != _num(cb.number):
             kind = "renumbered"
         else:
             kind = "same"
-        pairs[j] = Pair(kind, i, j, s, relation.get(i))
+        pairs[j] = Pair(kind, i, j, None, relation.get(i))
 
     # 6-7. Added (maybe split off) and removed (maybe merged in).
     for j in range(len(b)):

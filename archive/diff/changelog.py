@@ -2,7 +2,9 @@
 
 - The changelog is the top-level clause titled "Changelog" / "Version history" / "Revision history";
   its entries are its children. The newest entry is the one whose title names the newer version's
-  label ("(RSP v3.1)"), else the last one.
+  label ("(RSP v3.1)"), else the last one. A redline spanning several revisions (3.0 -> 3.4) is audited
+  against every entry naming a version after the older one up to the newer one (3.1 to 3.4): the
+  newest entry alone would leave the earlier revisions' announced changes looking unannounced.
 - Items: an inline enumeration "(1) ...; (2) ..." or a numbered list ("1." at a line start); without
   either, each sentence is an item. A sentence announcing "minor edits for style or clarity" or
   "typo and formatting corrections" is not an item: it accounts for editorial changes.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from itertools import chain
 
 from diff_match_patch import diff_match_patch
@@ -108,6 +111,27 @@ def _changelog(clauses: list[Clause]) -> tuple[int, list[int]] | None:
         if _CONTAINER.match(c.title.strip()) and not c.number:
             return k, [i for i, d in enumerate(clauses) if d.parent == k]
     return None
+
+
+_ENTRY_VERSION = re.compile(r"\bv(\d+(?:\.\d+)*)\b", re.I)
+
+
+def _version_key(label: str) -> tuple[int, ...] | None:
+    m = re.fullmatch(r"v?(\d+(?:\.\d+)*)", label.strip(), re.I)
+    return tuple(int(x) for x in m.group(1).split(".")) if m else None
+
+
+def _entries_since(clauses: list[Clause], entries: list[int], since: str | None, label: str) -> list[int]:
+    """Entries naming a version after `since` up to `label`, oldest first ([] when they cannot be told)."""
+    lo, hi = _version_key(since or ""), _version_key(label)
+    if lo is None or hi is None:
+        return []
+    out = []
+    for k in entries:
+        m = _ENTRY_VERSION.search(clauses[k].title)
+        if m and lo < tuple(int(x) for x in m.group(1).split(".")) <= hi:
+            out.append(k)
+    return out
 
 
 def _newest(clauses: list[Clause], entries: list[int], label: str) -> int | None:
@@ -207,7 +231,9 @@ def _is_metadata(change: dict) -> bool:
     return all(_META_WORD.match(w.strip(",.;:")) for w in words)
 
 
-def audit(clauses: list[Clause], changes: list[dict], label: str) -> dict | None:
+def audit(clauses: list[Clause], changes: list[dict], label: str, since: str | None = None) -> dict | None:
+    """The audit of `changes` (a redline from version `since` to version `label`, whose clauses these
+    are) against the changelog entries of the revisions in between; None without a changelog."""
     found = _changelog(clauses)
     if found is None:
         return None
@@ -216,7 +242,13 @@ def audit(clauses: list[Clause], changes: list[dict], label: str) -> dict | None
     if newest is None:
         return None
     entry = clauses[newest]
-    items, note = split_items(entry.text)
+    used = [k for k in _entries_since(clauses, entries, since, label) if k != newest] + [newest]
+    items, item_entry, note = [], [], None
+    for k in used:
+        its, n = split_items(clauses[k].text)
+        items += its
+        item_entry += [k] * len(its)
+        note = n or note  # the newest entry's editorial note, else an earlier one's
     skip = {container, *entries}
 
     # Inverse document frequency of terms over the newer version's clauses.
@@ -240,10 +272,11 @@ def audit(clauses: list[Clause], changes: list[dict], label: str) -> dict | None
     stem = _Stemmer(vocab)
     item_terms = [set(stem.stems(_words(it))) for it in items]
     item_bigrams = [stem.bigrams(_words(it)) for it in items]
-    clause_bigrams = [stem.bigrams(xw) for xw in text_words]
+    # In how many clauses each bigram stands (counted once, not per change and item).
+    bigram_df = Counter(chain.from_iterable(stem.bigrams(xw) for xw in text_words))
 
     def rare(bigram: tuple[str, str]) -> bool:
-        return sum(bigram in cb for cb in clause_bigrams) <= RARE_BIGRAM_DF
+        return bigram_df[bigram] <= RARE_BIGRAM_DF
 
     item_refs = [{(k.lower(), v.lower()) for k, v in _REF.findall(it)} for it in items]
 
@@ -296,7 +329,8 @@ def audit(clauses: list[Clause], changes: list[dict], label: str) -> dict | None
             "accounted": accounted,
         })
     item_out = [
-        {"n": k + 1, "text": it, "clauses": [c["clause"] for c in out_changes if k + 1 in c["items"]]}
+        {"n": k + 1, "text": it, "entry": clauses[item_entry[k]].title,
+         "clauses": [c["clause"] for c in out_changes if k + 1 in c["items"]]}
         for k, it in enumerate(items)
     ]
     unmentioned = [
@@ -306,6 +340,7 @@ def audit(clauses: list[Clause], changes: list[dict], label: str) -> dict | None
     ]
     return {
         "entry": {"title": entry.title, "clause_id": newest, "text": " ".join(tokens(entry.text))},
+        "entries": [{"title": clauses[k].title, "clause_id": k} for k in used],
         "items": item_out,
         "editorial_note": note,
         "changes": out_changes,

@@ -19,6 +19,22 @@ del::before{content:"[−";font:700 .75em sans-serif}del::after{content:"−]";f
 """
 
 
+
+def _entries(audit: dict) -> list[dict]:
+    """The changelog entries an audit checked (bodies stored before "entries" existed name only one)."""
+    return audit.get("entries") or [audit["entry"]]
+
+
+def _several(audit: dict) -> bool:
+    return len(_entries(audit)) > 1
+
+
+def _entries_phrase(audit: dict, esc) -> str:
+    titles = [f"<strong>{esc(e['title'])}</strong>" for e in _entries(audit)]
+    if len(titles) == 1:
+        return f"Newest changelog entry: {titles[0]}"
+    return f"Changelog entries of the {len(titles)} revisions in between: " + ", ".join(titles)
+
 def _clause_name(ref: dict | None) -> str:
     if not ref:
         return "—"
@@ -64,7 +80,7 @@ def render_html(redline: dict) -> str:
     audit = redline.get("audit")
     if audit:
         out.append('<section class="audit"><h2>Changelog audit</h2>')
-        out.append(f"<p>Newest changelog entry: <strong>{escape(audit['entry']['title'])}</strong>. "
+        out.append(f"<p>{_entries_phrase(audit, escape)}. "
                    f"{audit['counts']['substantive']} substantive and {audit['counts']['editorial']} editorial "
                    "changes audited.</p>")
         if audit["unmentioned"]:
@@ -76,7 +92,8 @@ def render_html(redline: dict) -> str:
         out.append("<p>Changelog items:</p><ol>")
         for item in audit["items"]:
             where = ", ".join(item["clauses"]) or "no matching change found"
-            out.append(f"<li>{escape(item['text'])} <em>→ {escape(where)}</em></li>")
+            src = f"<span class=\"facts\">({escape(item['entry'])})</span> " if _several(audit) else ""
+            out.append(f"<li>{src}{escape(item['text'])} <em>→ {escape(where)}</em></li>")
         out.append("</ol></section>")
     if not redline["changes"]:
         out.append("<p>No changes.</p>")
@@ -107,8 +124,8 @@ def render_text(redline: dict, context: int = 12) -> str:
     lines.append("summary: " + ", ".join(f"{v} {k}" for k, v in s.items()))
     audit = redline.get("audit")
     if audit:
-        lines.append(f"changelog audit ({audit['entry']['title']}): {audit['counts']['substantive']} substantive, "
-                     f"{audit['counts']['editorial']} editorial")
+        lines.append(f"changelog audit ({'; '.join(e['title'] for e in _entries(audit))}): "
+                     f"{audit['counts']['substantive']} substantive, {audit['counts']['editorial']} editorial")
         for u in audit["unmentioned"]:
             lines.append(f"  not in changelog: {u['clause']} ({u['kind']}, {u['nature']})")
     for ch in redline["changes"]:

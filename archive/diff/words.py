@@ -57,7 +57,9 @@ MIN_EQUAL_CHARS = 4
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "«": '"', "»": '"',
                          "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "`": "'"})
-_DASHES = re.compile(r"[\-‐‑‒–—―−\u00ad]")
+_DASH_CHARS = "-‐‑‒–—―−\u00ad"
+_NO_DASHES = str.maketrans("", "", _DASH_CHARS)
+_QUOTES_NO_DASHES = {**_QUOTES, **_NO_DASHES}
 _MARKER_AFTER_WORD = re.compile(r"(?<=[a-z]{2})\d{1,2}(?!\d)")
 _MARKER_AFTER_PUNCT = re.compile(r"(?<=[a-z][.,;:!?)\"'])\d{1,2}(?=[A-Za-z\"]|$)")
 _MARKER_LEADING = re.compile(r"^\d{1,2}(?=[A-Z\"])")
@@ -80,12 +82,13 @@ def canonical(word: str) -> str:
     repeats a few thousand distinct words, and every pass (alignment, diff, similarity) needs them."""
     if _MARKER_TOKEN.match(word):
         return ""
+    if not _DIGIT.search(word):  # every marker pattern needs a digit: one pass does the rest
+        return word.translate(_QUOTES_NO_DASHES)
     w = word.translate(_QUOTES)
-    if _DIGIT.search(w):  # every marker pattern needs a digit
-        w = _MARKER_LEADING.sub("", w)
-        w = _MARKER_AFTER_WORD.sub("", w)
-        w = _MARKER_AFTER_PUNCT.sub("", w)
-    return _DASHES.sub("", w)
+    w = _MARKER_LEADING.sub("", w)
+    w = _MARKER_AFTER_WORD.sub("", w)
+    w = _MARKER_AFTER_PUNCT.sub("", w)
+    return w.translate(_NO_DASHES)  # after the markers: "covid-19" keeps its 19
 
 
 def tokens(text: str) -> list[str]:
