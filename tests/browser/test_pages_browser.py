@@ -87,3 +87,52 @@ def test_error_page_in_the_browser(page):
     response = page.goto("/p/anthropic-rsp/9.9")
     assert response is not None and response.status == 404
     assert "has no version" in page.get_by_role("alert").inner_text()
+
+
+# WCAG 2.x contrast of every visible text run against the background it is drawn on (the nearest
+# ancestor with an opaque background, else white). Large text (24px, or 18.66px bold) needs 3:1,
+# other text 4.5:1 (success criterion 1.4.3, level AA).
+CONTRAST_JS = """
+() => {
+  const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const c = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * c(r) + 0.7152 * c(g) + 0.0722 * c(b);
+  };
+  const background = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const failures = [];
+  let checked = 0;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!n.textContent.trim() || !el || !el.getClientRects().length) continue;
+    const st = getComputedStyle(el);
+    if (st.visibility === "hidden" || st.display === "none") continue;
+    if (el.closest("[aria-hidden=true], details:not([open]) > :not(summary)")) continue;
+    const fg = lum(rgb(st.color)), bg = lum(background(el));
+    const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+    const size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight) >= 700;
+    const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+    checked++;
+    const where = `${el.tagName.toLowerCase()}.${el.className} "${n.textContent.trim().slice(0, 30)}"`;
+    if (ratio < need) failures.push(`${where} ${ratio.toFixed(2)} < ${need}`);
+  }
+  return {checked, failures: [...new Set(failures)]};
+}
+"""
+
+
+def test_text_contrast_meets_wcag_aa(page):
+    for url in ("/", "/p/anthropic-rsp/3.1", "/p/anthropic-rsp/compare/3.0..3.1?all=1",
+                "/p/search?q=external+review&history=1", "/p/anthropic-rsp/clauses/3.6/history",
+                "/p/anthropic-rsp/9.9"):
+        page.goto(url)
+        result = page.evaluate(CONTRAST_JS)
+        assert result["checked"] > 10, url
+        assert not result["failures"], f"{url}: {result['failures'][:10]}"
