@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.orm import sessionmaker
@@ -35,6 +36,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Handlers are sync and hold the GIL: more threads than this add no throughput, only
+        # requests in flight at once, each with its transient memory (and glibc gives each thread
+        # its own malloc arena, whose freed memory is kept). Extra requests wait in the event loop.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
         yield
         engine.dispose()
 

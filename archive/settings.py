@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=lambda: ["*"], description="Allowed CORS origins.")
     max_query_length: int = Field(1000, ge=10, description="Longest search query or quote accepted.")
     page_size_cap: int = Field(100, ge=1, description="Largest page size an API caller may ask for.")
+    redline_memo_mb: float = Field(
+        32.0, ge=0, description="Memory for redlines computed but not storable (read-only API), by JSON size."
+    )
+    api_threads: int = Field(
+        8, ge=1, le=256, description="Threads running the API's handlers: bounds concurrent work and its memory."
+    )
 
     @field_validator("var_dir", "versions_dir", "index_dir", mode="after")
     @classmethod

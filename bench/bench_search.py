@@ -5,13 +5,16 @@
 Ingests the corpus into a temporary archive (unless --corpus-db names one), builds the Whoosh index,
 then times 50 queries (words, phrases, boolean, prefix, filters) and 50 resolves (quotes drawn from
 the clauses, some with a word changed) three ways in the same run:
-- index: our Whoosh index (archive.search), as the service runs it minus the SQL freshness check
-  (one small probe query per request; see archive.services.search.ensure_index). "cold" is the
-  first pass over the 50 (stored clauses and snippet tokens not cached yet), "warm" a second pass,
-  as a long-running server sees repeated or overlapping queries;
+- index: our Whoosh index (archive.search), as the service runs it (parse, run_search: text/title
+  queries on the distinct-texts index, every match counted, one page with snippets) minus the SQL
+  freshness check (one small probe query per request; see archive.services.search.ensure_index)
+  and the SQL lookup of a version filter's version. "cold" is the first pass over the 50 (stored
+  clauses and snippet tokens not cached yet), "warm" a second pass, as a long-running server sees
+  repeated or overlapping queries;
 - scan: a plain SQL scan of every clause text doing the same work as a search: every match found
   (LIKE per word / phrase), counted (count(*) OVER ()) and ordered (newest first), one page
-  returned; resolves fetch every text and match in Python (what resolving without an index costs;
+  returned (ids only: no texts or snippets, which would cost it a little more); resolves fetch
+  every text and match in Python (what resolving without an index costs;
   at scale > 1 only the first SCAN_RESOLVES quotes, it takes seconds each);
 - fts5: SQLite FTS5 (unicode61) over the same texts, ranked, one page with snippets; "fts5+count"
   also counts every match, as our search does (its `total`).
@@ -220,7 +223,8 @@ def run(label: str, entries: list[IndexedClause], queries, quotes, tmp: Path) ->
         "resolve fts5": timed(lambda s: fts_resolve(db, s), quotes),
     }
     print(
-        f"\n== {label}: {len(entries)} clauses, {sum(len(e.text) for e in entries) / 1e6:.1f} M chars; "
+        f"\n== {label}: {len(entries)} clauses ({len({(e.title, e.text) for e in entries})} distinct texts), "
+        f"{sum(len(e.text) for e in entries) / 1e6:.1f} M chars; "
         f"index build {build_s:.2f} s; quote tables {tables_s:.2f} s"
     )
     print(f"{'':20}{'p50 ms':>9}{'p99 ms':>9}")

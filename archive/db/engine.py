@@ -26,7 +26,11 @@ def make_engine(settings: Settings | None = None, url: str | None = None, *, rea
             from pathlib import Path
 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": settings.db_timeout_s})
+        # One pooled connection per API handler thread: fewer would open and close connections
+        # (each re-running the pragmas below) on every burst of requests.
+        engine = create_engine(
+            url, pool_size=max(5, settings.api_threads), connect_args={"timeout": settings.db_timeout_s}
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - trivial
@@ -43,7 +47,7 @@ def make_engine(settings: Settings | None = None, url: str | None = None, *, rea
     return create_engine(
         url,
         pool_pre_ping=True,  # a restarted server costs one failed ping, not a failed request
-        pool_size=10,
+        pool_size=max(10, settings.api_threads),
         max_overflow=20,
         pool_timeout=settings.db_timeout_s,
         connect_args={

@@ -31,7 +31,8 @@ from archive.errors import ServiceUnavailable
 from archive.search.analysis import ArchiveTokenizer, learn_splits
 from archive.types import PAGE_SEPARATOR, Clause, PolicyInfo, VersionInfo
 
-SCHEMA_VERSION = "search-1"
+SCHEMA_VERSION = "search-2"
+TEXTS_INDEX = "texts"  # second Whoosh index in the folder: one document per distinct (title, text)
 FINGERPRINT_FILE = "fingerprint.json"
 LOCK_TIMEOUT_S = 600.0
 POOL_SIZE = 16  # idle searchers kept per index (one per concurrent request)
@@ -115,6 +116,13 @@ def entry_for(
     )
 
 
+def _text_fields(analyzer: ArchiveTokenizer) -> dict:
+    return {
+        "title": TEXT(analyzer=analyzer, stored=True, field_boost=2.0, multitoken_query="phrase"),
+        "text": TEXT(analyzer=analyzer, stored=True, multitoken_query="phrase"),
+    }
+
+
 def make_schema(splits: dict[str, tuple[str, ...]]) -> Schema:
     analyzer = ArchiveTokenizer(splits)
     return Schema(
@@ -126,10 +134,19 @@ def make_schema(splits: dict[str, tuple[str, ...]]) -> Schema:
         lineage=ID(stored=True),
         group=ID(stored=True, sortable=True),
         position=NUMERIC(stored=True, sortable=True),
-        title=TEXT(analyzer=analyzer, stored=True, field_boost=2.0, multitoken_query="phrase"),
-        text=TEXT(analyzer=analyzer, stored=True, multitoken_query="phrase"),
+        tid=NUMERIC(sortable=True),  # document number of this clause's (title, text) in TEXTS_INDEX
         meta=STORED(),
+        **_text_fields(analyzer),
     )
+
+
+def make_texts_schema(analyzer: ArchiveTokenizer) -> Schema:
+    """The distinct-texts index: the same title and text fields, analyzed the same way, so a
+    text/title-only query matches and scores a distinct text as it would each of its clauses."""
+    fields = _text_fields(analyzer)
+    for f in fields.values():
+        f.stored = False
+    return Schema(**fields)
 
 
 def _meta(e: IndexedClause) -> dict:
@@ -172,10 +189,14 @@ def write_index(path: Path, entries: Iterable[IndexedClause], fingerprint: str) 
     items.sort(key=lambda e: (-dt.date.fromisoformat(e.effective).toordinal(), e.policy, e.version, e.position))
     splits = learn_splits([e.text for e in items] + [e.title for e in items])
     path.mkdir(parents=True, exist_ok=True)
-    ix = windex.create_in(str(path), make_schema(splits))
+    schema = make_schema(splits)
+    ix = windex.create_in(str(path), schema)
     writer = ix.writer(limitmb=256)
+    tids: dict[tuple[str, str], int] = {}
     for e in items:
+        tid = tids.setdefault((e.title, e.text), len(tids))
         writer.add_document(
+            tid=tid,
             id=e.doc_id,
             policy=e.policy,
             version=e.version,
@@ -190,8 +211,16 @@ def write_index(path: Path, entries: Iterable[IndexedClause], fingerprint: str) 
         )
     writer.commit()
     ix.close()
+    texts = windex.create_in(str(path), make_texts_schema(schema["text"].analyzer), indexname=TEXTS_INDEX)
+    writer = texts.writer(limitmb=128)
+    for title, text in tids:  # in tid order: document number == tid
+        writer.add_document(title=title, text=text)
+    writer.commit()
+    texts.close()
     (path / FINGERPRINT_FILE).write_text(
-        json.dumps({"fingerprint": fingerprint, "schema": SCHEMA_VERSION, "doc_count": len(items)})
+        json.dumps(
+            {"fingerprint": fingerprint, "schema": SCHEMA_VERSION, "doc_count": len(items), "texts_count": len(tids)}
+        )
     )
     return len(items)
 
@@ -212,17 +241,20 @@ class SearchIndex:
     `ix.schema`). Searchers are pooled: each is used by one thread at a time (a Whoosh reader's
     files are not safe to share between threads) and reused, so its caches (term statistics, the
     reader's open files) survive across requests. Stored documents are cached by document number,
-    which is stable for an opened index.
+    which is stable for an opened index. `texts` is the distinct-texts index (see
+    archive.search.distinct), with its own pool.
     """
 
     path: Path
     ix: windex.Index
     fingerprint: str
     doc_count: int
+    texts: windex.Index | None = None
     opened_at: float = field(default_factory=time.monotonic)
     schema: Schema = field(init=False)
     analyzer: ArchiveTokenizer = field(init=False)
     _pool: list = field(default_factory=list, init=False, repr=False)
+    _texts_pool: list = field(default_factory=list, init=False, repr=False)
     _pool_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _docs: dict[int, IndexedClause] = field(default_factory=dict, init=False, repr=False)
     _texts: dict[str, str] = field(default_factory=dict, init=False, repr=False)
@@ -235,18 +267,29 @@ class SearchIndex:
 
     @contextmanager
     def searcher(self) -> Iterator:
+        with self._pooled(self._pool, self.ix) as s:
+            yield s
+
+    @contextmanager
+    def texts_searcher(self) -> Iterator:
+        assert self.texts is not None
+        with self._pooled(self._texts_pool, self.texts) as s:
+            yield s
+
+    @contextmanager
+    def _pooled(self, pool: list, ix: windex.Index) -> Iterator:
         with self._pool_lock:
-            s = self._pool.pop() if self._pool else None
+            s = pool.pop() if pool else None
         if s is None:
-            s = self.ix.searcher()
+            s = ix.searcher()
         try:
             yield s
         except BaseException:
             s.close()  # a failed search may leave the reader in any state: do not reuse it
             raise
         with self._pool_lock:
-            if len(self._pool) < POOL_SIZE:
-                self._pool.append(s)
+            if len(pool) < POOL_SIZE:
+                pool.append(s)
                 return
         s.close()
 
@@ -277,7 +320,7 @@ class SearchIndex:
 
     def close(self) -> None:
         with self._pool_lock:
-            pool, self._pool = self._pool, []
+            pool, self._pool, self._texts_pool = self._pool + self._texts_pool, [], []
         for s in pool:
             s.close()
 
@@ -308,9 +351,15 @@ def open_index(path: Path, fingerprint: str) -> SearchIndex | None:
                 s.stored_fields(s.reader().doc_count_all() - 1)
             if not isinstance(ix.schema["text"].analyzer, ArchiveTokenizer):
                 return None
+        texts = windex.open_dir(str(path), indexname=TEXTS_INDEX)
+        with texts.searcher() as s:
+            if s.doc_count() != meta.get("texts_count"):
+                return None
+            if n:  # read the last text's length back: a truncated segment fails here
+                s.reader().doc_field_length(s.doc_count_all() - 1, "text")
     except Exception:  # noqa: BLE001 - any failure to read means damaged: rebuild, never serve
         return None
-    return SearchIndex(path=path, ix=ix, fingerprint=fingerprint, doc_count=n)
+    return SearchIndex(path=path, ix=ix, fingerprint=fingerprint, doc_count=n, texts=texts)
 
 
 @contextmanager

@@ -10,6 +10,7 @@ queries that reduce to nothing are errors here (QuerySyntaxError), as are empty 
 from __future__ import annotations
 
 import re
+import threading
 
 from whoosh import query as wq
 from whoosh.fields import Schema
@@ -22,6 +23,10 @@ _OPERATOR = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
 _FIELD_PREFIX = re.compile(r"(?:^|[\s(])([A-Za-z_]+):(?=\S)")
 _DANGLING = re.compile(r"(^\s*(AND|OR|ANDNOT|ANDMAYBE)\b)|(\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\s*$)")
 _BAD_FUZZY = re.compile(r"~(?![\d\s)\"]|$)|(^|\s)~")
+# The simple queries most searches are (see _simple): words, word*, "phrases", all ANDed or all ORed.
+_SIMPLE = re.compile(r'\s*(?:"([^\W_]+(?:\s+[^\W_]+)+)"|([^\W_]+)(\*?))(?=\s|$)')
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
+_local = threading.local()  # one Whoosh parser per thread and schema (building one costs more than parsing)
 
 
 def check_text(text: str | None, *, what: str, max_length: int) -> str:
@@ -55,7 +60,7 @@ def parse(text: str, schema: Schema, *, max_length: int = 1000) -> wq.Query:
     """A Whoosh query over title and text, or QuerySyntaxError / InvalidInput."""
     text = check_text(text, what="query", max_length=max_length)
     _balanced(text)
-    outside = re.sub(r'"[^"]*"', " ", text)
+    outside = re.sub(r'"[^"]*"', '""', text)  # a phrase still counts as an operand
     if _DANGLING.search(outside):
         raise QuerySyntaxError("an AND/OR/NOT operator is missing a word on one side")
     if _BAD_FUZZY.search(outside):
@@ -63,15 +68,68 @@ def parse(text: str, schema: Schema, *, max_length: int = 1000) -> wq.Query:
     for name in _FIELD_PREFIX.findall(outside):
         if name not in FIELDS:
             raise QuerySyntaxError(f"unknown field '{name}:' (use one of {', '.join(FIELDS)})")
-    parser = MultifieldParser(["title", "text"], schema=schema)
-    parser.add_plugin(FuzzyTermPlugin())
+    q = _simple(text, schema)
+    if q is not None:
+        return q.normalize()
     try:
-        q = parser.parse(text)
+        q = _parser(schema).parse(text)
     except Exception as exc:  # noqa: BLE001 - Whoosh raises assorted errors on odd input
         raise QuerySyntaxError(f"cannot parse the query: {exc}") from None
     if q is wq.NullQuery or not q.all_terms(phrases=True) and not _has_pattern(q):
         raise QuerySyntaxError("the query has no searchable words")
     return q.normalize()
+
+
+def _parser(schema: Schema) -> MultifieldParser:
+    parsers = getattr(_local, "parsers", None)
+    if parsers is None or parsers[0] is not schema:
+        parser = MultifieldParser(["title", "text"], schema=schema)
+        parser.add_plugin(FuzzyTermPlugin())
+        parsers = _local.parsers = (schema, parser)
+    return parsers[1]
+
+
+def _simple(text: str, schema: Schema) -> wq.Query | None:
+    """The query Whoosh's parser builds for `text` (before normalize), built directly when `text` is
+    only words, word* prefixes and "phrases" of plain words, joined all by spaces (AND) or all by
+    OR; None for anything else, which goes to the parser. tests/test_search_analysis.py checks
+    that both give the same query."""
+    items: list[str | tuple[str, str]] = []
+    at = 0
+    while at < len(text):
+        m = _SIMPLE.match(text, at)
+        if m is None:
+            return None
+        phrase_, word, star = m.groups()
+        if word in _OPERATORS:
+            if word != "OR":
+                return None
+            items.append("OR")
+        else:
+            items.append(("*", word) if star else ("", phrase_ or word))
+        at = m.end()
+    ored = "OR" in items
+    operands = items[::2] if ored else items
+    if ored and (len(items) % 2 == 0 or any(i != "OR" for i in items[1::2]) or "OR" in operands):
+        return None
+    analyzer = schema["text"].analyzer
+    if schema["title"].analyzer != analyzer:
+        return None
+    nodes = []
+    for kind, value in operands:
+        if kind == "*":
+            nodes.append(wq.Or([wq.Prefix(f, value.lower()) for f in ("title", "text")]))
+            continue
+        terms = [t for t, _, _ in analyzer.terms(value)]
+        if not terms:
+            return None
+        if len(terms) == 1:
+            nodes.append(wq.Or([wq.Term(f, terms[0]) for f in ("title", "text")]))
+        else:
+            nodes.append(wq.Or([wq.Phrase(f, terms, slop=1) for f in ("title", "text")]))
+    if len(nodes) == 1:
+        return nodes[0]
+    return wq.Or(nodes) if "OR" in items else wq.And(nodes)
 
 
 def _has_pattern(q: wq.Query) -> bool:

@@ -6,9 +6,10 @@ import html
 import math
 from collections.abc import Iterable
 
+from whoosh import matching, sorting
 from whoosh import query as wq
-from whoosh import sorting
 
+from archive.search import distinct
 from archive.search.index import IndexedClause, SearchIndex
 from archive.search.quotes import clause_ref, permalink
 
@@ -36,11 +37,14 @@ def match_spans(ix: SearchIndex, text: str, terms: set[str]) -> list[tuple[int, 
     found = [(t, s, e) for t, s, e in ix.analyzer.terms(text) if t in terms]
     if not found:
         return []
-    best, best_n = 0, 0
-    for i, (_, s, _) in enumerate(found):
-        n = len({t for t, s2, _ in found[i:] if s2 - s <= CLUSTER_CHARS})
-        if n > best_n:
-            best, best_n = i, n
+    best, best_n, n = 0, 0, len(found)
+    for i in range(n):
+        start, seen, j = found[i][1], set(), i
+        while j < n and found[j][1] - start <= CLUSTER_CHARS:  # starts never decrease
+            seen.add(found[j][0])
+            j += 1
+        if len(seen) > best_n:
+            best, best_n = i, len(seen)
     return [(s, e) for _, s, e in found[best:] + found[:best]]
 
 
@@ -69,8 +73,25 @@ def snippet(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CHARS)
     return " ".join("".join(out).split())
 
 
-def hit_dict(ix: SearchIndex, doc: IndexedClause, score: float | None, terms: set[str]) -> dict:
-    spans = match_spans(ix, doc.text, terms)
+def _highlight(ix: SearchIndex, text: str, terms: set[str], memo: dict | None) -> list:
+    """[match spans, snippet or None until asked] of a text, once per request: a page often holds
+    the same clause text in several versions."""
+    found = memo.get(text) if memo is not None else None
+    if found is None:
+        found = [match_spans(ix, text, terms), None]
+        if memo is not None:
+            memo[text] = found
+    return found
+
+
+def hit_dict(
+    ix: SearchIndex, doc: IndexedClause, score: float | None, terms: set[str], memo: dict | None = None
+) -> dict:
+    """One hit; `memo` (one dict per request, same `terms`) shares spans and snippets between hits."""
+    found = _highlight(ix, doc.text, terms, memo)
+    spans = found[0]
+    if found[1] is None:
+        found[1] = snippet(doc.text, spans)
     page = doc.page_at(spans[0][0]) if spans else doc.page_start
     return {
         "id": doc.doc_id,
@@ -83,7 +104,7 @@ def hit_dict(ix: SearchIndex, doc: IndexedClause, score: float | None, terms: se
         "page_start": doc.page_start,
         "page_end": doc.page_end,
         "pages": sorted({doc.page_at(s) for s, _ in spans}) or [doc.page_start],
-        "snippet": snippet(doc.text, spans),
+        "snippet": found[1],
         "score": round(score, 4) if score is not None else None,
         "permalink": permalink(doc),
     }
@@ -95,12 +116,47 @@ def _sortedby(sort: str):
     return None
 
 
+class _ZeroScore(wq.WrappingQuery):
+    """Matches what its child matches, scoring exactly 0. (Whoosh's ConstantScoreQuery(q, 0.0) hands
+    back the child's own scored matcher whenever its parent needs the current match, as an And
+    does, so a policy or date filter used to add its own score, 1.0 or 2.0, to every hit.)"""
+
+    def matcher(self, searcher, context=None):
+        m = self.child.matcher(searcher, context)
+        return m if isinstance(m, matching.NullMatcherClass) else matching.WrappingMatcher(m, boost=0.0)
+
+
 def _restricted(q: wq.Query, filter: wq.Query | None) -> wq.Query:
     """`q` limited to `filter` by intersection rather than Whoosh's filter argument: the matcher then
     skips straight to the few allowed documents (a version filter at 100x the corpus) instead of
     testing every match, and Whoosh 2.7's filter test re-scans a bitset per document. The filter
     scores 0, so scores and ranks are those of `q` alone."""
-    return q if filter is None else wq.And([q, wq.ConstantScoreQuery(filter, 0.0)])
+    return q if filter is None else wq.And([q, _ZeroScore(filter)])
+
+
+def _ranked(
+    ix: SearchIndex,
+    s,
+    q: wq.Query,
+    filter: wq.Query | None,
+    sort: str,
+    limit: int | None,
+    *,
+    use_texts: bool = True,
+) -> tuple[int, list[tuple]]:
+    """(number of matches, the first `limit` (score or sort key, docnum) in order; None: all).
+    Text/title queries run on the distinct-texts index (archive.search.distinct, same results);
+    others on the main index, in one pass that scores and counts every match. By relevance that
+    pass keeps every match: Whoosh's top-N collector, even with optimize=False, prunes union
+    branches that can no longer reach the top N, and then undercounts the total."""
+    sortedby = _sortedby(sort)
+    if use_texts and ix.texts is not None and distinct.eligible(q):
+        return distinct.ranked(ix, s, q, filter=filter, sortedby=sortedby, limit=limit)
+    collector = s.collector(limit=None if sortedby is None else limit, sortedby=sortedby, optimize=False)
+    s.search_with_collector(_restricted(q, filter), collector)
+    results = collector.results()
+    top = list(results.top_n)
+    return len(results), top if limit is None else top[:limit]
 
 
 def run_search(
@@ -114,41 +170,37 @@ def run_search(
     collapse: bool = False,
 ) -> dict:
     """One page of hits (or of collapsed clause groups) with the total count."""
-    full = _restricted(q, filter)
+    memo: dict = {}
     with ix.searcher() as s:
         terms = _terms(q, s)
         if not collapse:
-            # One pass that scores and counts every match (no block skipping, so no second pass
-            # just to count); stored fields and snippets only for the page returned.
-            collector = s.collector(limit=page * per_page, sortedby=_sortedby(sort), optimize=False)
-            s.search_with_collector(full, collector)
-            results = collector.results()
-            total = len(results)
+            # Stored fields and snippets only for the page returned.
+            total, top = _ranked(ix, s, q, filter, sort, page * per_page)
             hits = [
-                hit_dict(ix, ix.doc(s, docnum), score if sort == "relevance" else None, terms)
-                for score, docnum in results.top_n[(page - 1) * per_page : page * per_page]
+                hit_dict(ix, ix.doc(s, docnum), score if sort == "relevance" else None, terms, memo)
+                for score, docnum in top[(page - 1) * per_page : page * per_page]
             ]
             return _page(total, page, per_page, hits)
-        results = s.search(full, limit=None, sortedby=_sortedby(sort))
+        _, top = _ranked(ix, s, q, filter, sort, None)
         reader = s.reader()
         col_group = reader.column_reader("group")
         col_version = reader.column_reader("version")
         col_eff = reader.column_reader("effective")
         groups: dict[str, list[tuple[int, float | None]]] = {}
-        for score, docnum in results.top_n:
+        for score, docnum in top:
             groups.setdefault(col_group[docnum], []).append((docnum, score))
         ordered = list(groups.values())  # first-seen order is rank order
         total = len(ordered)
         hits = []
         for members in ordered[(page - 1) * per_page : page * per_page]:
             best, score = members[0]
-            hit = hit_dict(ix, ix.doc(s, best), score if sort == "relevance" else None, terms)
+            hit = hit_dict(ix, ix.doc(s, best), score if sort == "relevance" else None, terms, memo)
             versions = []
             for docnum, _ in sorted(members, key=lambda m: col_eff[m[0]]):
                 doc = ix.doc(s, docnum) if len(members) <= 50 else None
                 entry = {"version": col_version[docnum], "effective": col_eff[docnum]}
                 if doc is not None:
-                    spans = match_spans(ix, doc.text, terms)
+                    spans = _highlight(ix, doc.text, terms, memo)[0]
                     entry.update(
                         number=doc.number,
                         page=doc.page_at(spans[0][0]) if spans else doc.page_start,
@@ -174,7 +226,7 @@ def _page(total: int, page: int, per_page: int, hits: list[dict]) -> dict:
 def all_docs(ix: SearchIndex, q: wq.Query, *, filter: wq.Query | None = None) -> list[IndexedClause]:
     """Every matching clause, best first."""
     with ix.searcher() as s:
-        return [ix.doc(s, h.docnum) for h in s.search(_restricted(q, filter), limit=None)]
+        return [ix.doc(s, docnum) for _, docnum in _ranked(ix, s, q, filter, "relevance", None)[1]]
 
 
 def top_docs(ix: SearchIndex, q: wq.Query, *, filter: wq.Query | None = None, limit: int = 10) -> list[IndexedClause]:

@@ -24,6 +24,7 @@ from archive.diff import redline as rl
 from archive.diff.align import align
 from archive.diff.render import render_html, render_text
 from archive.errors import ClauseNotFound, InvalidInput
+from archive.settings import get_settings
 
 __all__ = ["assign_lineages", "clause_history", "compare", "redline_key", "render_html", "render_text"]
 
@@ -43,10 +44,27 @@ def redline_key(slug: str, a: t.VersionInfo, b: t.VersionInfo) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-# Redlines computed where the database refuses writes (the API's read-only engine), by content key.
+# Redlines computed where the database refuses writes (the API's read-only engine), by content key,
+# least recently used first. Bounded by total JSON size (settings.redline_memo_mb), not by count:
+# one redline's body ranges from a few KB to megabytes.
 _memo: OrderedDict[str, str] = OrderedDict()  # key -> JSON body (callers get their own copy)
+_memo_bytes = 0  # sum of len() of the bodies held
 _memo_lock = threading.Lock()
-_MEMO_SIZE = 64
+
+
+def _memo_put(key: str, body: str) -> None:
+    global _memo_bytes
+    limit = get_settings().redline_memo_mb * 1024 * 1024
+    if len(body) > limit:
+        return
+    with _memo_lock:
+        if key in _memo:
+            return
+        _memo[key] = body
+        _memo_bytes += len(body)
+        while _memo_bytes > limit:
+            _, dropped = _memo.popitem(last=False)
+            _memo_bytes -= len(dropped)
 
 
 def _full(session: Session, slug: str, va: t.VersionInfo, vb: t.VersionInfo) -> dict:
@@ -66,10 +84,7 @@ def _full(session: Session, slug: str, va: t.VersionInfo, vb: t.VersionInfo) -> 
             storage.put_redline(session, key, slug, va.label, vb.label, json.dumps(result, ensure_ascii=False))
     except SQLAlchemyError as exc:
         log.info("redline %s not stored: %s", key[:12], type(exc).__name__)
-        with _memo_lock:
-            _memo[key] = json.dumps(result, ensure_ascii=False)
-            while len(_memo) > _MEMO_SIZE:
-                _memo.popitem(last=False)
+        _memo_put(key, json.dumps(result, ensure_ascii=False))
     return result
 
 

@@ -49,6 +49,7 @@ from archive.types import VersionInfo
 
 _cache: dict[tuple[Path, str], _Held] = {}  # see ensure_index
 _cache_lock = threading.Lock()
+_reopen_lock = threading.Lock()  # see ensure_index
 CLOSEST_CANDIDATES = 12
 MAX_CITATIONS = 1000
 FINGERPRINT_TTL_S = 1.0  # longest a lineage/title-only SQL change can go unnoticed (ensure_index)
@@ -134,16 +135,28 @@ def ensure_index(settings: Settings, session: Session) -> SearchIndex:
             held.checked_at = time.monotonic()
             return held.ix
     fingerprint = sql_fingerprint(session)
-    ix = open_index(path, fingerprint)
-    if ix is None:
-        with writer_lock(path):
-            ix = open_index(path, fingerprint)  # another writer may have just rebuilt it
-            if ix is None:
-                _build(session, path, fingerprint)
-                ix = open_index(path, fingerprint)
+    # One thread per process reopens or rebuilds; the requests that noticed the change meanwhile
+    # then take the index it holds instead of each opening (and caching into) a copy of their own.
+    with _reopen_lock:
+        with _cache_lock:
+            held = _cache.get(key)
+        if (
+            held is not None
+            and held.probe == probe
+            and held.ix.fingerprint == fingerprint
+            and dir_signature(path) == held.files
+        ):
+            return held.ix
+        ix = open_index(path, fingerprint)
         if ix is None:
-            raise ServiceUnavailable("the search index could not be built")
-    return _hold(key, ix, probe)
+            with writer_lock(path):
+                ix = open_index(path, fingerprint)  # another writer may have just rebuilt it
+                if ix is None:
+                    _build(session, path, fingerprint)
+                    ix = open_index(path, fingerprint)
+            if ix is None:
+                raise ServiceUnavailable("the search index could not be built")
+        return _hold(key, ix, probe)
 
 
 def index_status(settings: Settings, session: Session) -> dict:
