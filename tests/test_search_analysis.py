@@ -212,3 +212,20 @@ def test_page_from_offsets():
     m = qt.find_in(doc, qt.quote_segments("second page text"))[0]
     assert doc.page_at(m.start) == 2
     assert qt.describe(m)["char_start"] == full.index("second")
+
+
+def test_tokenised_text_cache_is_bounded_by_characters(monkeypatch):
+    from archive.search import analysis
+
+    monkeypatch.setattr(analysis, "_TERMS_CACHE", {})
+    monkeypatch.setattr(analysis, "_terms_cache_chars", 0)
+    monkeypatch.setattr(analysis, "_TERMS_CACHE_CHARS", 1000)
+    tok = analysis.ArchiveTokenizer()
+    texts = [f"clause {n} says the developer shall report risks " * 4 for n in range(40)]
+    for text in texts:
+        assert tok.terms(text) == tok._terms(text)
+    assert 0 < analysis._terms_cache_chars <= 1000
+    assert analysis._terms_cache_chars == sum(len(k[1]) for k in analysis._TERMS_CACHE)
+    assert (tok.key, texts[-1]) in analysis._TERMS_CACHE and (tok.key, texts[0]) not in analysis._TERMS_CACHE
+    tok.terms("x" * 2000)  # longer than the whole cache: tokenised, not kept
+    assert analysis._terms_cache_chars <= 1000

@@ -27,6 +27,7 @@ Positions advance one per emitted token, so a phrase typed normally matches its 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -119,8 +120,12 @@ def learn_splits(texts: Iterable[str]) -> dict[str, tuple[str, ...]]:
     return splits
 
 
+# Tokenised texts, oldest dropped first, bounded by the characters they hold (a term list costs about
+# 30 bytes a character): 2M characters is ~60 MB, several times the RSP corpus's distinct text.
 _TERMS_CACHE: dict[tuple[int | None, str], list[tuple[str, int, int]]] = {}
-_TERMS_CACHE_SIZE = 4096
+_TERMS_CACHE_CHARS = 2_000_000
+_terms_cache_chars = 0
+_terms_cache_lock = threading.Lock()
 
 
 @lru_cache(maxsize=65536)
@@ -146,13 +151,19 @@ class ArchiveTokenizer(Tokenizer):
     def terms(self, text: str) -> list[tuple[str, int, int]]:
         """The indexed terms of `text` with their character spans, in order (cached: texts repeat
         across versions and queries, and snippets need the spans of every hit)."""
+        global _terms_cache_chars
         key = (getattr(self, "key", None), text)
         found = _TERMS_CACHE.get(key)
         if found is None:
             found = self._terms(text)
-            if len(_TERMS_CACHE) >= _TERMS_CACHE_SIZE:
-                _TERMS_CACHE.pop(next(iter(_TERMS_CACHE)))
-            _TERMS_CACHE[key] = found
+            with _terms_cache_lock:
+                if key not in _TERMS_CACHE and len(text) <= _TERMS_CACHE_CHARS:
+                    while _terms_cache_chars + len(text) > _TERMS_CACHE_CHARS:
+                        oldest = next(iter(_TERMS_CACHE))
+                        del _TERMS_CACHE[oldest]
+                        _terms_cache_chars -= len(oldest[1])
+                    _TERMS_CACHE[key] = found
+                    _terms_cache_chars += len(text)
         return found
 
     def _terms(self, text: str) -> list[tuple[str, int, int]]:
