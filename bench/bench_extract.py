@@ -2,7 +2,8 @@
 
 Run: .venv/bin/python -m bench.bench_extract [--rounds N]
 Both sides parse every page from scratch (a fresh pdfplumber.open per file), in the same process,
-alternating, best of N rounds. Target: ratio <= 1.5.
+alternating, best of N rounds. Target: ratio <= 1.5. Then the fidelity of each version: word-level F1
+of the extracted text against the corpus's reference text (tests/test_extract.py holds the floor).
 """
 
 from __future__ import annotations
@@ -55,6 +56,18 @@ def main() -> None:
     print(f"bare extract_text: {best_bare:.2f} s  ({pages / best_bare:.1f} pages/s)")
     print(f"extract_pdf:       {best_ours:.2f} s  ({pages / best_ours:.1f} pages/s)")
     print(f"ratio: {best_ours / best_bare:.2f}  (target <= 1.5)")
+    fidelity()
+
+
+def fidelity() -> None:
+    from tests.pdfmaker import corpus_versions, document_text, f1, reference_text, tokens
+
+    scores = []
+    for v in corpus_versions():
+        doc = extract_pdf(v.pdf, max_pages=10_000, max_bytes=1 << 30)
+        scores.append(f1(tokens(document_text(doc)), tokens(reference_text(v.text))))
+        print(f"word F1 {v.policy} {v.version}: {scores[-1]:.4f}")
+    print(f"lowest word F1: {min(scores):.4f}  (floor 0.995)")
 
 
 if __name__ == "__main__":
