@@ -218,6 +218,7 @@ def test_tokenised_text_cache_is_bounded_by_characters(monkeypatch):
     from archive.search import analysis
 
     monkeypatch.setattr(analysis, "_TERMS_CACHE", {})
+    monkeypatch.setattr(analysis, "_POSITIONS", {})
     monkeypatch.setattr(analysis, "_terms_cache_chars", 0)
     monkeypatch.setattr(analysis, "_TERMS_CACHE_CHARS", 1000)
     tok = analysis.ArchiveTokenizer()
@@ -227,5 +228,6 @@ def test_tokenised_text_cache_is_bounded_by_characters(monkeypatch):
     assert 0 < analysis._terms_cache_chars <= 1000
     assert analysis._terms_cache_chars == sum(len(k[1]) for k in analysis._TERMS_CACHE)
     assert (tok.key, texts[-1]) in analysis._TERMS_CACHE and (tok.key, texts[0]) not in analysis._TERMS_CACHE
+    assert set(analysis._POSITIONS) == set(analysis._TERMS_CACHE)  # evicted together
     tok.terms("x" * 2000)  # longer than the whole cache: tokenised, not kept
     assert analysis._terms_cache_chars <= 1000

@@ -123,9 +123,23 @@ def learn_splits(texts: Iterable[str]) -> dict[str, tuple[str, ...]]:
 # Tokenised texts, oldest dropped first, bounded by the characters they hold (a term list costs about
 # 30 bytes a character): 2M characters is ~60 MB, several times the RSP corpus's distinct text.
 _TERMS_CACHE: dict[tuple[int | None, str], list[tuple[str, int, int]]] = {}
+# Beside each cached term list: term -> indexes of its occurrences in it (for snippets: a hit's
+# matched terms are looked up rather than found by scanning every term of the text).
+_POSITIONS: dict[tuple[int | None, str], dict[str, list[int]]] = {}
 _TERMS_CACHE_CHARS = 2_000_000
 _terms_cache_chars = 0
 _terms_cache_lock = threading.Lock()
+
+
+def _positions(terms: list[tuple[str, int, int]]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for i, (t, _, _) in enumerate(terms):
+        row = out.get(t)
+        if row is None:
+            out[t] = [i]
+        else:
+            row.append(i)
+    return out
 
 
 @lru_cache(maxsize=65536)
@@ -156,15 +170,24 @@ class ArchiveTokenizer(Tokenizer):
         found = _TERMS_CACHE.get(key)
         if found is None:
             found = self._terms(text)
+            positions = _positions(found)
             with _terms_cache_lock:
                 if key not in _TERMS_CACHE and len(text) <= _TERMS_CACHE_CHARS:
                     while _terms_cache_chars + len(text) > _TERMS_CACHE_CHARS:
                         oldest = next(iter(_TERMS_CACHE))
                         del _TERMS_CACHE[oldest]
+                        _POSITIONS.pop(oldest, None)
                         _terms_cache_chars -= len(oldest[1])
                     _TERMS_CACHE[key] = found
+                    _POSITIONS[key] = positions
                     _terms_cache_chars += len(text)
         return found
+
+    def positions(self, text: str) -> tuple[list[tuple[str, int, int]], dict[str, list[int]]]:
+        """`terms(text)` and, for each term, the indexes of its occurrences there (cached with it)."""
+        terms = self.terms(text)
+        found = _POSITIONS.get((getattr(self, "key", None), text))
+        return terms, found if found is not None else _positions(terms)
 
     def _terms(self, text: str) -> list[tuple[str, int, int]]:
         out: list[tuple[str, int, int]] = []

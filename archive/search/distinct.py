@@ -43,9 +43,10 @@ def eligible(q: wq.Query) -> bool:
 class MainStats(scoring.BM25F):
     """BM25F scoring texts-index documents with the main index's collection statistics."""
 
-    def __init__(self, main_searcher) -> None:
+    def __init__(self, main_searcher, lengths: dict[str, list] | None = None) -> None:
         super().__init__()
         self.main = main_searcher
+        self.lengths = lengths or {}  # field -> length of that field per texts-index document
 
     def scorer(self, searcher, fieldname, text, qf=1):
         if not searcher.schema[fieldname].scorable:  # pragma: no cover - text and title are scorable
@@ -55,7 +56,25 @@ class MainStats(scoring.BM25F):
         sc.avgfl = self.main.avg_field_length(fieldname) or 1
         sc.B, sc.K1, sc.qf = self._field_B.get(fieldname, self.B), self.K1, qf
         sc.setup(searcher, fieldname, text)  # term frequency and field length: the text's own
+        lengths = self.lengths.get(fieldname)
+        if lengths is not None:  # the same lengths setup's reader gives, read once per opened index
+            sc.dfl = lengths.__getitem__
         return sc
+
+
+def field_lengths(ix: SearchIndex, texts_searcher) -> dict[str, list] | None:
+    """Field -> each texts-index document's length in it, as BM25F reads it per matching document
+    (`searcher.doc_field_length(docnum, field, 1)`), read once per opened index. None when the
+    texts index has several segments (scorers then see per-segment document numbers)."""
+    if not texts_searcher.is_atomic():
+        return None
+    found = ix.extras.get("texts_lengths")
+    if found is None:
+        n = texts_searcher.reader().doc_count_all()
+        found = ix.extras["texts_lengths"] = {
+            f: [texts_searcher.doc_field_length(d, f, 1) for d in range(n)] for f in sorted(TEXT_FIELDS)
+        }
+    return found
 
 
 class Distinct:
@@ -128,6 +147,34 @@ def allowed_docs(ix: SearchIndex, main_searcher, filter: wq.Query | None) -> fro
     return ix.cached_filter(filter, lambda: frozenset(main_searcher.docs_for_query(filter)))
 
 
+def scored(searcher, q: wq.Query) -> list[tuple[float, int]]:
+    """(score, docnum) of every match of `q`, score descending then docnum: what Whoosh's
+    UnlimitedCollector gives (`searcher.collector(limit=None)`), the same matcher walked the same
+    way (replaced every 10 matches, as Whoosh does), without the collector, Results and docset
+    it builds around it."""
+    context = searcher.context()
+    weighting = searcher.weighting
+    final = weighting.final if weighting.use_final else None
+    items: list[tuple[float, int]] = []
+    append = items.append
+    for sub, offset in searcher.leaf_searchers():
+        m = q.matcher(sub, context)
+        countdown = 0
+        while m.is_active():
+            if countdown == 0:
+                m = m.replace(0)
+                if not m.is_active():
+                    break
+                countdown = 10
+            countdown -= 1
+            docnum = offset + m.id()
+            score = m.score()
+            append((final(searcher, docnum, score) if final else score, docnum))
+            m.next()
+    items.sort(key=lambda x: (0 - x[0], x[1]))
+    return items
+
+
 def ranked(
     ix: SearchIndex,
     main_searcher,
@@ -142,15 +189,13 @@ def ranked(
     d = distinct(ix, main_searcher)
     allowed = allowed_docs(ix, main_searcher, filter)
     with ix.texts_searcher() as ts:
-        ts.weighting = MainStats(main_searcher)
+        ts.weighting = MainStats(main_searcher, field_lengths(ix, ts))
         # Whoosh picks how to match an Or by the searcher's document count (over 5,000: a tree of
         # unions, which also scores prefix and fuzzy expansions by BM25; else preloaded arrays,
         # constant scores), so the texts searcher reports the main index's count.
         ts.doc_count_all = main_searcher.doc_count_all
         if sortedby is None:
-            collector = ts.collector(limit=None, optimize=False)
-            ts.search_with_collector(q, collector)
-            items = list(collector.results().top_n)
+            items = scored(ts, q)
             tids = [t for _, t in items]
             hits: Iterator = d.by_score(items, allowed)
         else:

@@ -19,6 +19,7 @@ import os
 import shutil
 import threading
 import time
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -76,7 +77,7 @@ class IndexedClause:
 
     def page_at(self, offset: int) -> int:
         """The page of a character offset in `text`."""
-        return self.body_page + sum(1 for b in self.page_breaks if b <= offset)
+        return self.body_page + bisect_right(self.page_breaks, offset)  # page_breaks ascend
 
 
 def entry_for(

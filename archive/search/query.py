@@ -26,6 +26,9 @@ _BAD_FUZZY = re.compile(r"~(?![\d\s)\"]|$)|(^|\s)~")
 # The simple queries most searches are (see _simple): words, word*, "phrases", all ANDed or all ORed.
 _SIMPLE = re.compile(r'\s*(?:"([^\W_]+(?:\s+[^\W_]+)+)"|([^\W_]+)(\*?))(?=\s|$)')
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
+PARSE_CACHE = 1024
+_parsed: dict[tuple[str, int], tuple[Schema, wq.Query]] = {}
+_parsed_lock = threading.Lock()
 _local = threading.local()  # one Whoosh parser per thread and schema (building one costs more than parsing)
 
 
@@ -57,7 +60,25 @@ def _balanced(text: str) -> None:
 
 
 def parse(text: str, schema: Schema, *, max_length: int = 1000) -> wq.Query:
-    """A Whoosh query over title and text, or QuerySyntaxError / InvalidInput."""
+    """A Whoosh query over title and text, or QuerySyntaxError / InvalidInput. The PARSE_CACHE most
+    recently used queries are kept, per query string and for the schema they were parsed with: a
+    server sees the same queries again (paging, repeated searches), and searching never changes a
+    Whoosh query, so one can serve several requests."""
+    key = (text, max_length)
+    found = _parsed.get(key)
+    if found is not None and found[0] is schema:
+        with _parsed_lock:  # most recently used last
+            _parsed[key] = _parsed.pop(key, found)
+        return found[1]
+    q = _parse(text, schema, max_length=max_length)
+    with _parsed_lock:
+        _parsed[key] = (schema, q)
+        while len(_parsed) > PARSE_CACHE:
+            del _parsed[next(iter(_parsed))]  # least recently used first
+    return q
+
+
+def _parse(text: str, schema: Schema, *, max_length: int) -> wq.Query:
     text = check_text(text, what="query", max_length=max_length)
     _balanced(text)
     outside = re.sub(r'"[^"]*"', '""', text)  # a phrase still counts as an operand

@@ -5,17 +5,20 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Iterable
+from itertools import chain
 
 from whoosh import matching, sorting
 from whoosh import query as wq
 
-from archive.search import distinct
+from archive.search import distinct, whoosh_patch
 from archive.search.index import IndexedClause, SearchIndex
 from archive.search.quotes import clause_ref, permalink
 
 SNIPPET_CHARS = 240
 CLUSTER_CHARS = 120
 SORTS = ("relevance", "date")
+
+whoosh_patch.apply()
 
 
 def _terms(q: wq.Query, searcher) -> set[str]:
@@ -34,17 +37,36 @@ def _terms(q: wq.Query, searcher) -> set[str]:
 
 def match_spans(ix: SearchIndex, text: str, terms: set[str]) -> list[tuple[int, int]]:
     """Spans of matched terms, starting at the densest cluster (where a phrase or all words meet)."""
-    found = [(t, s, e) for t, s, e in ix.analyzer.terms(text) if t in terms]
-    if not found:
+    all_terms, by_term = ix.analyzer.positions(text)
+    if len(terms) <= len(by_term):
+        rows = [by_term[t] for t in terms if t in by_term]
+    else:
+        rows = [row for t, row in by_term.items() if t in terms]
+    if not rows:
         return []
+    found = [all_terms[i] for i in (rows[0] if len(rows) == 1 else sorted(chain.from_iterable(rows)))]
+    # The first i whose window (matches starting within CLUSTER_CHARS of found[i]) holds the most
+    # distinct terms. Starts never decrease, so the window's end only moves forward: one pass,
+    # counting the terms in the window, and none can beat a window holding every matched term.
     best, best_n, n = 0, 0, len(found)
+    everything = len(rows)
+    counts: dict[str, int] = {}
+    j = 0
     for i in range(n):
-        start, seen, j = found[i][1], set(), i
-        while j < n and found[j][1] - start <= CLUSTER_CHARS:  # starts never decrease
-            seen.add(found[j][0])
+        start = found[i][1]
+        while j < n and found[j][1] - start <= CLUSTER_CHARS:
+            t = found[j][0]
+            counts[t] = counts.get(t, 0) + 1
             j += 1
-        if len(seen) > best_n:
-            best, best_n = i, len(seen)
+        if len(counts) > best_n:
+            best, best_n = i, len(counts)
+            if best_n == everything:
+                break
+        t = found[i][0]
+        if counts[t] == 1:
+            del counts[t]
+        else:
+            counts[t] -= 1
     return [(s, e) for _, s, e in found[best:] + found[:best]]
 
 
@@ -84,6 +106,16 @@ def _highlight(ix: SearchIndex, text: str, terms: set[str], memo: dict | None) -
     return found
 
 
+def _static(doc: IndexedClause, cache: dict | None) -> tuple[dict, str]:
+    """(clause reference, permalink) of a stored clause, kept per opened index when `cache` is given."""
+    found = cache.get(doc.doc_id) if cache is not None else None
+    if found is None:
+        found = (clause_ref(doc), permalink(doc))
+        if cache is not None:
+            cache[doc.doc_id] = found
+    return found
+
+
 def hit_dict(
     ix: SearchIndex, doc: IndexedClause, score: float | None, terms: set[str], memo: dict | None = None
 ) -> dict:
@@ -92,6 +124,7 @@ def hit_dict(
     spans = found[0]
     if found[1] is None:
         found[1] = snippet(doc.text, spans)
+    ref, link = _static(doc, ix.extras.setdefault("hit_static", {}))
     page = doc.page_at(spans[0][0]) if spans else doc.page_start
     return {
         "id": doc.doc_id,
@@ -99,14 +132,14 @@ def hit_dict(
         "policy_title": doc.policy_title,
         "version": doc.version,
         "effective": doc.effective,
-        "clause": clause_ref(doc),
+        "clause": dict(ref),
         "page": page,
         "page_start": doc.page_start,
         "page_end": doc.page_end,
         "pages": sorted({doc.page_at(s) for s, _ in spans}) or [doc.page_start],
         "snippet": found[1],
         "score": round(score, 4) if score is not None else None,
-        "permalink": permalink(doc),
+        "permalink": link,
     }
 
 

@@ -1,0 +1,107 @@
+"""The per-query shortcuts of archive.search give what the plain Whoosh/Python code they replace
+gives: the collector-free scoring walk, field lengths read once, the term-position table behind
+snippets, the patched ArrayUnionMatcher and the parsed-query cache."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+from whoosh import query as wq
+from whoosh.matching import combo
+
+from archive.db.engine import read_session
+from archive.search import distinct, searching, whoosh_patch
+from archive.search import query as qp
+from archive.search.index import make_schema
+from archive.services import search as svc
+
+
+@pytest.fixture(scope="module")
+def ix(corpus_settings, corpus_engine):
+    with read_session(corpus_engine) as session:
+        return svc.ensure_index(corpus_settings, session)
+
+
+@pytest.fixture(scope="module")
+def queries(ix):
+    words = sorted({w for d in ix.all_docs() for w in re.findall(r"[A-Za-z]{3,}", d.text)})
+    rng = random.Random(11)
+    out = ["risk", "capab*", "risk OR safety OR capability", '"risk report"', "mod* OR eval*", "report NOT risk"]
+    for i in range(60):
+        w = rng.sample(words, 3)
+        out.append([f"{w[0]} {w[1]}", f"{w[0]} OR {w[1]} OR {w[2]}", f"{w[0][:3]}*", f"{w[0]}~"][i % 4])
+    return [qp.parse(q, ix.schema) for q in out]
+
+
+def _whoosh_collected(ts, q):
+    collector = ts.collector(limit=None, optimize=False)
+    ts.search_with_collector(q, collector)
+    return list(collector.results().top_n)
+
+
+def test_scored_walk_equals_whoosh_collector(ix, queries):
+    with ix.searcher() as ms, ix.texts_searcher() as ts:
+        ts.doc_count_all = ms.doc_count_all
+        lengths = distinct.field_lengths(ix, ts)
+        assert lengths is not None
+        for q in queries:
+            ts.weighting = distinct.MainStats(ms)  # lengths read through the reader, per match
+            expected = _whoosh_collected(ts, q)
+            ts.weighting = distinct.MainStats(ms, lengths)
+            assert distinct.scored(ts, q) == expected, q
+
+
+def test_array_union_patch_gives_whoosh_scores(ix, queries, monkeypatch):
+    # An OR of three or more parts in a small index is where Whoosh uses ArrayUnionMatcher.
+    ors = [q for q in queries if isinstance(q, wq.Or) and len(q.subqueries) >= 3] + [
+        wq.Or([wq.Term("text", t) for t in ("risk", "model", "safeti", "capabl")])
+    ]
+    with ix.searcher() as s:
+        assert s.doc_count_all() < 5000
+        patched = [list(s.search(q, limit=None).items()) for q in ors]
+        monkeypatch.setattr(combo.ArrayUnionMatcher, "__init__", whoosh_patch.ORIGINAL[0])
+        monkeypatch.setattr(combo.ArrayUnionMatcher, "_read_part", whoosh_patch.ORIGINAL[1])
+        assert combo.ArrayUnionMatcher._read_part is not whoosh_patch._read_part
+        plain = [list(s.search(q, limit=None).items()) for q in ors]
+    assert patched == plain
+    assert any(patched)
+
+
+def _naive_spans(ix, text, terms):
+    found = [(t, s, e) for t, s, e in ix.analyzer.terms(text) if t in terms]
+    if not found:
+        return []
+    best, best_n, n = 0, 0, len(found)
+    for i in range(n):
+        start, seen, j = found[i][1], set(), i
+        while j < n and found[j][1] - start <= searching.CLUSTER_CHARS:
+            seen.add(found[j][0])
+            j += 1
+        if len(seen) > best_n:
+            best, best_n = i, len(seen)
+    return [(s, e) for _, s, e in found[best:] + found[:best]]
+
+
+def test_match_spans_equal_a_scan_of_every_term(ix):
+    texts = sorted({d.text for d in ix.all_docs()})
+    vocab = sorted({t for text in texts for t, _, _ in ix.analyzer.terms(text)})
+    rng = random.Random(5)
+    for text in texts:
+        for k in (1, 2, 3, 40):
+            own = ix.analyzer.terms(text)
+            terms = set(rng.sample(vocab, k)) | ({rng.choice(own)[0]} if own else set())
+            assert searching.match_spans(ix, text, terms) == _naive_spans(ix, text, terms)
+
+
+def test_parse_cache_is_per_schema_and_bounded(ix, monkeypatch):
+    q = qp.parse("risk report", ix.schema)
+    assert qp.parse("risk report", ix.schema) is q
+    assert qp._parse("risk report", ix.schema, max_length=1000) == q
+    other = make_schema({})
+    assert qp.parse("risk report", other) is not q
+    monkeypatch.setattr(qp, "PARSE_CACHE", 3)
+    for w in ("alpha", "beta", "gamma", "delta"):
+        qp.parse(w, ix.schema)
+    assert len(qp._parsed) <= 3
