@@ -49,6 +49,9 @@ def test_same_diffs_as_the_library(seed):
     ours, theirs = _library()
     for a, b in _pairs(seed, 500):
         _same(ours, theirs, a, b)
+        expected = theirs.diff_main(a, b, False)
+        theirs.diff_cleanupSemantic(expected)
+        assert ours.diff_semantic(a, b) == expected, (a, b)
 
 
 def test_same_word_diffs_on_every_aligned_clause_pair_of_the_corpus(corpus_engine):
@@ -65,7 +68,11 @@ def test_same_word_diffs_on_every_aligned_clause_pair_of_the_corpus(corpus_engin
                 continue
             ka = analyse(clause_content(texts[a][pair.a])).keys
             kb = analyse(clause_content(texts[b][pair.b])).keys
-            _same(ours, theirs, *_encode(ka, kb))
+            ca, cb = _encode(ka, kb)
+            _same(ours, theirs, ca, cb)
+            expected = theirs.diff_main(ca, cb, False)
+            theirs.diff_cleanupSemantic(expected)
+            assert ours.diff_semantic(ca, cb) == expected
             compared += 1
     assert compared > 100
 

@@ -181,10 +181,16 @@ def _anchors(ca: str, cb: str) -> list[tuple[int, int]]:
 
 
 def _anchored_diff(ca: str, cb: str) -> list[tuple[int, str]]:
-    """diff_main on long texts split at unique common words, so each search covers a short gap."""
+    """diff_main then diff_cleanupSemantic; long texts are split at unique common words first, so
+    each search covers a short gap."""
     if len(ca) + len(cb) < ANCHOR_MIN_SYMBOLS:
-        return _dmp.diff_main(ca, cb, False)
-    return _diff_between(_anchors(ca, cb), ca, cb, ca, cb)
+        return _dmp.diff_semantic(ca, cb)
+    return _semantic(_diff_between(_anchors(ca, cb), ca, cb, ca, cb))
+
+
+def _semantic(diffs: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    _dmp.diff_cleanupSemantic(diffs)
+    return diffs
 
 
 def _diff_between(
@@ -212,10 +218,9 @@ def _word_diff(ka: Sequence[str], kb: Sequence[str]) -> list[tuple[int, int, int
         p = _dmp.diff_commonPrefix(ca, cb)
         q = _dmp.diff_commonSuffix(ca[p:], cb[p:])
         diffs = [(0, ca[:p]), (-1, ca[p : len(ca) - q]), (1, cb[p : len(cb) - q]), (0, ca[len(ca) - q :])]
-        diffs = [d for d in diffs if d[1]]
+        diffs = _semantic([d for d in diffs if d[1]])
     else:
         diffs = _anchored_diff(ca, cb)
-    _dmp.diff_cleanupSemantic(diffs)
     out = []
     i = j = 0
     for op, s in diffs:
@@ -238,14 +243,14 @@ def _boundaries(keys: Sequence[str]) -> dict[int, int]:
 
 
 def _anchored_letters_diff(ka: Sequence[str], kb: Sequence[str]) -> list[tuple[int, str]]:
-    """Character diff of two hunks' letters, split at words found once on each side (see
-    _anchored_diff): the letters between two such words are searched separately."""
+    """Character diff of two hunks' letters, semantically cleaned up; split at words found once on
+    each side (see _anchored_diff): the letters between two such words are searched separately."""
     sa, sb = "".join(ka), "".join(kb)
     if min(len(sa), len(sb)) < ANCHOR_REFINE_MIN_CHARS:
-        return _dmp.diff_main(sa, sb, False)
+        return _dmp.diff_semantic(sa, sb)
     ca, cb = _encode(ka, kb)
     anchors = [(i, j) for i, j in _anchors(ca, cb) if ka[i]]  # a word with no letters anchors nothing
-    return _diff_between(anchors, ka, kb, ka, kb)
+    return _semantic(_diff_between(anchors, ka, kb, ka, kb))
 
 
 def _refine(ka: Sequence[str], kb: Sequence[str]) -> list[tuple[str, int, int, int, int]]:
@@ -257,7 +262,6 @@ def _refine(ka: Sequence[str], kb: Sequence[str]) -> list[tuple[str, int, int, i
     equal_spans: list[tuple[int, int, int, int]] = []  # canonical (a_start, a_end, b_start, b_end)
     if len(sa) <= REFINE_MAX_CHARS and len(sb) <= REFINE_MAX_CHARS and sa and sb:
         diffs = _anchored_letters_diff(ka, kb)
-        _dmp.diff_cleanupSemantic(diffs)
         x = y = 0
         for op, s in diffs:
             if op == 0:
