@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-from archive.db.engine import make_engine, upgrade
+from archive.db.engine import make_engine, read_session, upgrade
 from archive.settings import PROJECT_ROOT, Settings, get_settings
 
 CORPUS = Path(os.environ.get("POLICY_ARCHIVE_CORPUS", PROJECT_ROOT.parent / "shared" / "corpus")).resolve()
@@ -126,6 +126,15 @@ def corpus_engine(corpus_settings):
     engine = make_engine(corpus_settings)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def corpus_index(corpus_settings, corpus_engine):
+    """The search index of the shared corpus archive (built once, read-only)."""
+    from archive.services import search as search_service
+
+    with read_session(corpus_engine) as session:
+        return search_service.ensure_index(corpus_settings, session)
 
 
 @pytest.fixture

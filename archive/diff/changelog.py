@@ -129,7 +129,8 @@ def _entries_since(clauses: list[Clause], entries: list[int], since: str | None,
     out = []
     for k in entries:
         m = _ENTRY_VERSION.search(clauses[k].title)
-        if m and lo < tuple(int(x) for x in m.group(1).split(".")) <= hi:
+        named = _version_key(m.group(1)) if m else None
+        if named is not None and lo < named <= hi:
             out.append(k)
     return out
 

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from archive.db import storage
 from archive.db.engine import read_session
 from archive.settings import PROJECT_ROOT, Settings
+from ingest import service
 from tests.live import PYTHON, Server, env_for, free_port  # noqa: F401  (shared with other tests)
 
 
@@ -46,3 +47,10 @@ def tree_files(folder: Path) -> set[str]:
     return {p.relative_to(folder).as_posix() for p in folder.rglob("*")} if folder.exists() else set()
 
 
+def ingest_file(engine: Engine, path: Path, slug: str, label: str) -> None:
+    """Ingest one PDF as version `label` of policy `slug` (effective 2025-01-01), in this process."""
+    req = service.single_file_request(
+        path, slug=slug, label=label, effective="2025-01-01", title=None, policy_title=None
+    )
+    [outcome] = service.ingest(engine, [req])
+    assert not outcome.failed, outcome

@@ -13,9 +13,8 @@ import httpx
 import pytest
 
 from archive.db.engine import make_engine
-from ingest import service
 from tests.conftest import NONCOMPLIANCE_PDFS, PG_SERVER
-from tests.reliability.helpers import Server
+from tests.reliability.helpers import Server, ingest_file
 from tests.reliability.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.skipif(not PG_SERVER, reason="needs PostgreSQL (POLICY_ARCHIVE_TEST_POSTGRES)")
@@ -28,11 +27,7 @@ BOUND_S = 3 * DB_TIMEOUT_S + 2  # connect + pool wait + slack: "quickly", not "e
 @pytest.fixture
 def api_through_proxy(fresh_env):
     engine = make_engine(fresh_env)
-    req = service.single_file_request(
-        NONCOMPLIANCE_PDFS / "noncompliance-2025-12-04.pdf", slug="p", label="1", effective="2025-01-01",
-        title=None, policy_title=None,
-    )  # fmt: skip
-    assert not service.ingest(engine, [req])[0].failed
+    ingest_file(engine, NONCOMPLIANCE_PDFS / "noncompliance-2025-12-04.pdf", "p", "1")
     engine.dispose()
     url = urlsplit(fresh_env.sqlalchemy_url)
     proxy = TcpProxy((url.hostname or "127.0.0.1", url.port or 5432))

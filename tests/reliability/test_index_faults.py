@@ -11,18 +11,10 @@ import pytest
 from archive.db.engine import make_engine, read_session
 from archive.services import search as search_service
 from archive.settings import Settings
-from ingest import service
 from tests.conftest import NONCOMPLIANCE_PDFS, RSP_PDFS, WILD
+from tests.reliability.helpers import ingest_file
 
 TERMS = ["retaliation", "policy", "report"]
-
-
-def _ingest(engine, path: Path, slug: str, label: str) -> None:
-    req = service.single_file_request(
-        path, slug=slug, label=label, effective="2025-01-01", title=None, policy_title=None
-    )
-    [outcome] = service.ingest(engine, [req])
-    assert not outcome.failed, outcome
 
 
 def _results(settings: Settings, engine) -> dict[str, tuple[int, list[str]]]:
@@ -42,7 +34,7 @@ def _new_process() -> None:
 @pytest.fixture
 def archive(fresh_env):
     engine = make_engine(fresh_env)
-    _ingest(engine, NONCOMPLIANCE_PDFS / "noncompliance-2025-12-04.pdf", "p", "1")
+    ingest_file(engine, NONCOMPLIANCE_PDFS / "noncompliance-2025-12-04.pdf", "p", "1")
     _new_process()
     baseline = _results(fresh_env, engine)
     assert baseline["retaliation"][0] > 0 and all(i.startswith("p@1#") for i in baseline["retaliation"][1])
@@ -92,7 +84,7 @@ def test_index_from_another_archive_is_not_served(archive, databases, tmp_path):
     )  # fmt: skip
     other_engine = make_engine(other)
     try:
-        _ingest(other_engine, RSP_PDFS / "rsp-v3.1_2026-04-02.pdf", "q", "9")
+        ingest_file(other_engine, RSP_PDFS / "rsp-v3.1_2026-04-02.pdf", "q", "9")
         other_results = _results(other, other_engine)
         assert other_results != baseline
         shutil.rmtree(settings.index_path)
@@ -107,7 +99,7 @@ def test_index_from_another_archive_is_not_served(archive, databases, tmp_path):
 
 def test_sql_changing_behind_a_cached_index_is_noticed(archive):
     settings, engine, baseline = archive
-    _ingest(engine, WILD / "simple1.pdf", "hello", "1")  # no hook rebuilds the index: search must notice
+    ingest_file(engine, WILD / "simple1.pdf", "hello", "1")  # no hook rebuilds the index: search must notice
     with read_session(engine) as session:
         hits = search_service.search(settings, session, q="hello")["hits"]
     assert [h["id"].split("#")[0] for h in hits] == ["hello@1"]

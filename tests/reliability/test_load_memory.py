@@ -14,8 +14,8 @@ from archive.db.engine import make_engine, read_session
 from archive.services import redlines
 from archive.services import search as search_service
 from archive.settings import Settings
-from ingest import service
 from tests.conftest import NONCOMPLIANCE_PDFS
+from tests.reliability.helpers import ingest_file
 
 
 def test_handler_threads_are_bounded_by_settings(corpus_settings):
@@ -40,12 +40,7 @@ def test_redline_memo_is_bounded_by_bytes(monkeypatch):
 
 def test_index_deleted_under_concurrent_requests_is_reopened_once(fresh_env):
     engine = make_engine(fresh_env)
-    req = service.single_file_request(
-        NONCOMPLIANCE_PDFS / "noncompliance-2025-12-04.pdf", slug="p", label="1", effective="2025-01-01",
-        title=None, policy_title=None,
-    )  # fmt: skip
-    [outcome] = service.ingest(engine, [req])
-    assert not outcome.failed, outcome
+    ingest_file(engine, NONCOMPLIANCE_PDFS / "noncompliance-2025-12-04.pdf", "p", "1")
     search_service._cache.clear()
     try:
         with read_session(engine) as session:
