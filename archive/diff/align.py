@@ -26,9 +26,11 @@ Passes, each over the clauses not yet paired, in this order:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from archive.diff.shingles import ShingleTable
 from archive.diff.words import analyse
 from archive.types import Clause
 
@@ -41,6 +43,8 @@ MOVE_MIN_CHARS = 200
 SPLIT_CONTAINMENT = 0.8
 SPLIT_MIN_CHARS = 150
 GHOST_MAX_CHARS = 300
+# Passes comparing at least this many unscored pairs count them in bulk (see _Sims.bulk).
+BULK_MIN_PAIRS = 8
 
 
 @dataclass(frozen=True)
@@ -95,8 +99,10 @@ def clear_caches() -> None:
 
 class _Sims:
     """Similarities, computed only when asked: most clauses of consecutive versions pair by number and
-    title and have the same letters, whose similarity is known without building shingle sets. Shingle
-    sets live as long as one alignment (they are large; the letters they come from are cached)."""
+    title and have the same letters, whose similarity is known without building shingle sets. A pass
+    that compares many pairs asks for them in bulk first (`bulk`, exact counts from numpy: see
+    `archive.diff.shingles`); a lone pair is counted with Python sets. Either way the counts live as
+    long as one alignment (the letters they come from are cached)."""
 
     def __init__(self, a: list[Clause], b: list[Clause]) -> None:
         self.ta = [_letters(clause_content(c)) for c in a]
@@ -104,6 +110,8 @@ class _Sims:
         self.la = [len(c.text) for c in a]
         self.lb = [len(c.text) for c in b]
         self._cache: dict[tuple[int, int], int] = {}
+        self._na: dict[int, int] = {}  # shingle-set sizes
+        self._nb: dict[int, int] = {}
         self._sa: dict[int, frozenset[str]] = {}
         self._sb: dict[int, frozenset[str]] = {}
 
@@ -117,6 +125,38 @@ class _Sims:
             self._sb[j] = _shingle_set(self.tb[j])
         return self._sb[j]
 
+    def size_a(self, i: int) -> int:
+        n = self._na.get(i)
+        if n is None:
+            n = self._na[i] = len(self.sa(i))
+        return n
+
+    def size_b(self, j: int) -> int:
+        n = self._nb.get(j)
+        if n is None:
+            n = self._nb[j] = len(self.sb(j))
+        return n
+
+    def bulk(self, rows: Iterable[int], cols: Iterable[int]) -> None:
+        """Count the shared shingles of every (row, col) pair not yet counted, in one numpy pass over
+        the texts involved."""
+        cols = list(cols)
+        cache = self._cache
+        need = [(i, j) for i in rows for j in cols if (i, j) not in cache]
+        if len(need) < BULK_MIN_PAIRS:
+            return  # a handful: Python sets, one at a time, cost less than the numpy set-up
+        rs, cs = sorted({i for i, _ in need}), sorted({j for _, j in need})
+        if 2 * len(rs) > len(self.ta) and 2 * len(cs) > len(self.tb):
+            # Most of both versions (a rewrite): later passes will ask for the rest, so count it now.
+            rs, cs = list(range(len(self.ta))), list(range(len(self.tb)))
+        table = ShingleTable.of([self.ta[i] for i in rs], [self.tb[j] for j in cs], SHINGLE)
+        if table is None:
+            return  # an alphabet too large for 64-bit ids: Python sets
+        self._na.update(zip(rs, table.sizes_a, strict=True))
+        self._nb.update(zip(cs, table.sizes_b, strict=True))
+        for i, row in zip(rs, table.shared(range(len(rs)), range(len(cs))), strict=True):
+            cache.update(zip(((i, j) for j in cs), row, strict=True))
+
     def common(self, i: int, j: int) -> int:
         key = (i, j)
         if key not in self._cache:
@@ -127,35 +167,35 @@ class _Sims:
     def sim(self, i: int, j: int) -> float:
         if self.ta[i] == self.tb[j]:  # same shingles: 2|S| / 2|S|
             return 1.0 if self.ta[i] else 0.0
-        total = len(self.sa(i)) + len(self.sb(j))
+        total = self.size_a(i) + self.size_b(j)
         if total == 0:
             return 0.0  # two empty headings share no evidence; only pass 1 pairs them
         return 2 * self.common(i, j) / total
 
     def sim_bound(self, i: int, j: int) -> float:
         """An upper bound of sim(i, j) from the set sizes alone (no intersection)."""
-        na, nb = len(self.sa(i)), len(self.sb(j))
+        na, nb = self.size_a(i), self.size_b(j)
         return 2 * min(na, nb) / (na + nb) if na + nb else 0.0
 
     def a_in_b(self, i: int, j: int) -> float:
         if self.ta[i] == self.tb[j]:
             return 1.0 if self.ta[i] else 0.0
-        return self.common(i, j) / len(self.sa(i)) if self.ta[i] else 0.0
+        return self.common(i, j) / self.size_a(i) if self.ta[i] else 0.0
 
     def b_in_a(self, i: int, j: int) -> float:
         if self.ta[i] == self.tb[j]:
             return 1.0 if self.tb[j] else 0.0
-        return self.common(i, j) / len(self.sb(j)) if self.tb[j] else 0.0
+        return self.common(i, j) / self.size_b(j) if self.tb[j] else 0.0
 
     def best_container(self, j: int) -> tuple[int, float] | None:
         """The first A clause containing most of B clause j, if one contains at least SPLIT_CONTAINMENT
         (what max(..., key=b_in_a) gives; clauses too short to reach the threshold are skipped)."""
-        nb = len(self.sb(j))
+        nb = self.size_b(j)
         if not nb:
             return None
         best: tuple[int, float] | None = None
         for i in range(len(self.ta)):
-            na = len(self._sa[i]) if i in self._sa else _max_shingles(self.ta[i])
+            na = self._na[i] if i in self._na else _max_shingles(self.ta[i])
             if min(na, nb) / nb < SPLIT_CONTAINMENT:
                 continue
             v = self.b_in_a(i, j)
@@ -165,12 +205,12 @@ class _Sims:
 
     def best_container_of_a(self, i: int) -> tuple[int, float] | None:
         """Likewise for A clause i in the B clauses."""
-        na = len(self.sa(i))
+        na = self.size_a(i)
         if not na:
             return None
         best: tuple[int, float] | None = None
         for j in range(len(self.tb)):
-            nb = len(self._sb[j]) if j in self._sb else _max_shingles(self.tb[j])
+            nb = self._nb[j] if j in self._nb else _max_shingles(self.tb[j])
             if min(nb, na) / na < SPLIT_CONTAINMENT:
                 continue
             v = self.a_in_b(i, j)
@@ -236,6 +276,9 @@ def align(a: list[Clause], b: list[Clause]) -> list[Pair]:
                 pair(i, j)
                 taken.add(j)
 
+    # Passes 2-4 compare the clauses left unpaired: across a rewrite that is most of them.
+    sims.bulk([i for i in range(len(a)) if i not in a_to_b], free_b())
+
     # 2. Same title, new number.
     titles_b = [_key(c.title) for c in b]
     for i, c in enumerate(a):
@@ -256,6 +299,7 @@ def align(a: list[Clause], b: list[Clause]) -> list[Pair]:
 
     # 4. By content, best first (pairs below CONTENT_SIM are never taken, so the set sizes rule most out).
     fb = free_b()
+    sims.bulk((i for i in range(len(a)) if i not in a_to_b), fb)
     scored = sorted(
         (
             (s, i, j)
@@ -289,7 +333,12 @@ def align(a: list[Clause], b: list[Clause]) -> list[Pair]:
             kind = "same"
         pairs[j] = Pair(kind, i, j, None, relation.get(i))
 
-    # 6-7. Added (maybe split off) and removed (maybe merged in).
+    # 6-7. Added (maybe split off) and removed (maybe merged in). Each looks for a container among all
+    # clauses of the other version, so the pairs are counted in bulk first.
+    lone_b = [j for j in range(len(b)) if j not in pairs and j not in ghosts_b and sims.lb[j] >= SPLIT_MIN_CHARS]
+    lone_a = [i for i in range(len(a)) if i not in a_to_b and i not in ghosts_a and sims.la[i] >= SPLIT_MIN_CHARS]
+    sims.bulk(range(len(a)), lone_b)
+    sims.bulk(lone_a, range(len(b)))
     for j in range(len(b)):
         if j in pairs:
             continue

@@ -80,9 +80,11 @@ class _Stemmer:
     """Words to terms (re-split with `vocab` when given, stop words dropped, cut to STEM letters),
     memoised per word: one audit turns the same few thousand words into terms many times."""
 
-    def __init__(self, vocab: set[str] | None) -> None:
+    def __init__(self, vocab: set[str] | None, known: _Stemmer | None = None) -> None:
         self.vocab = vocab
-        self._memo: dict[str, tuple[str, ...]] = {}
+        # A word of the vocabulary is never re-split, nor is one too short to be in it: for the words
+        # of the text that gave the vocabulary, the plain stemmer's terms are already the answer.
+        self._memo: dict[str, tuple[str, ...]] = dict(known._memo) if known else {}
 
     def stems(self, words: list[str]) -> list[str]:
         memo, vocab = self._memo, self.vocab
@@ -258,26 +260,18 @@ def audit(clauses: list[Clause], changes: list[dict], label: str, since: str | N
     text_words = [_words(c.text) for c in clauses]
     plain = _Stemmer(None)
     docs = [set(plain.stems(tw + xw)) for tw, xw in zip(title_words, text_words, strict=True)]
-    df: dict[str, int] = {}
-    for d in docs:
-        for term in d:
-            df[term] = df.get(term, 0) + 1
+    df = Counter(chain.from_iterable(docs))
     n = len(docs)
 
-    def idf(term: str) -> float:
-        return math.log((n + 1) / (df.get(term, 0) + 0.5))
-
-    vocab = {w for ws in (*title_words, *text_words) for w in ws}
     # Only words that also stand alone somewhere count as vocabulary for re-splitting.
-    vocab = {w for w in vocab if len(w) >= 3}
-    stem = _Stemmer(vocab)
+    vocab = {w for w in chain.from_iterable((*title_words, *text_words)) if len(w) >= 3}
+    stem = _Stemmer(vocab, known=plain)
     item_terms = [set(stem.stems(_words(it))) for it in items]
+    # A change scores only on terms it shares with an item, so only items' terms need a weight.
+    idf = {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in set().union(*item_terms)}
     item_bigrams = [stem.bigrams(_words(it)) for it in items]
     # In how many clauses each bigram stands (counted once, not per change and item).
     bigram_df = Counter(chain.from_iterable(stem.bigrams(xw) for xw in text_words))
-
-    def rare(bigram: tuple[str, str]) -> bool:
-        return bigram_df[bigram] <= RARE_BIGRAM_DF
 
     item_refs = [{(k.lower(), v.lower()) for k, v in _REF.findall(it)} for it in items]
 
@@ -299,11 +293,11 @@ def audit(clauses: list[Clause], changes: list[dict], label: str, since: str | N
         ch_bigrams = stem.bigrams([], changed_stems)
         for terms, irefs, ibig in zip(item_terms, item_refs, item_bigrams, strict=True):
             shared = terms & evidence
-            score = sum(idf(t) for t in shared)
+            score = sum(map(idf.__getitem__, shared))
             if any(_ref_names(kind, val, r) for kind, val in irefs for r in refs):
                 score += REF_BONUS
                 shared = shared | {"<ref>"}
-            phrase = any(rare(bg) for bg in ibig & ch_bigrams)
+            phrase = any(bigram_df[bg] <= RARE_BIGRAM_DF for bg in ibig & ch_bigrams)
             scores.append((score, len(shared), phrase))
         audited.append({"change": ch, "nature": nature(ch), "scores": scores})
         if _DEBUG:
