@@ -93,9 +93,11 @@ class _Stemmer:
             memo[w] = tuple(p[:STEM] for p in parts if len(p) >= 3 and p not in _STOP)
         return list(chain.from_iterable(map(memo.__getitem__, words)))
 
-    def bigrams(self, words: list[str], seq: list[str] | None = None) -> set[tuple[str, str]]:
+    def bigrams(self, words: list[str], seq: list[str] | None = None, among: set | None = None) -> set[tuple[str, str]]:
+        """Adjacent term pairs of `words` (or of the terms `seq`); only those in `among` when given."""
         seq = self.stems(words) if seq is None else seq
-        return set(zip(seq, seq[1:], strict=False))
+        pairs = zip(seq, seq[1:], strict=False)
+        return set(pairs) if among is None else among.intersection(pairs)
 
 
 def _resplit(word: str, vocab: set[str]) -> tuple[str, ...]:
@@ -270,8 +272,10 @@ def audit(clauses: list[Clause], changes: list[dict], label: str, since: str | N
     # A change scores only on terms it shares with an item, so only items' terms need a weight.
     idf = {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in set().union(*item_terms)}
     item_bigrams = [stem.bigrams(_words(it)) for it in items]
+    # Only bigrams of items are ever looked up: count and collect just those.
+    item_bigram_set = set().union(*item_bigrams)
     # In how many clauses each bigram stands (counted once, not per change and item).
-    bigram_df = Counter(chain.from_iterable(stem.bigrams(xw) for xw in text_words))
+    bigram_df = Counter(chain.from_iterable(stem.bigrams(xw, among=item_bigram_set) for xw in text_words))
 
     item_refs = [{(k.lower(), v.lower()) for k, v in _REF.findall(it)} for it in items]
 
@@ -290,7 +294,7 @@ def audit(clauses: list[Clause], changes: list[dict], label: str, since: str | N
         changed_stems = stem.stems(_words(changed))
         evidence = set(changed_stems) | {t for r in refs for t in plain.stems(_words(r["title"]))}
         scores = []
-        ch_bigrams = stem.bigrams([], changed_stems)
+        ch_bigrams = stem.bigrams([], changed_stems, among=item_bigram_set)
         for terms, irefs, ibig in zip(item_terms, item_refs, item_bigrams, strict=True):
             shared = terms & evidence
             score = sum(map(idf.__getitem__, shared))

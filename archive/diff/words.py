@@ -6,9 +6,8 @@ How it works:
 2. Every word gets a *canonical key*: quote styles unified, dashes and hyphens dropped, footnote markers
    glued to a word removed ("risks5beyond" -> "risksbeyond", "face.1Where", "4“Double", "[^4]").
 3. Words are mapped to single characters (one per distinct key) and diffed with diff-match-patch,
-   then `diff_cleanupSemantic`; a change therefore never splits a word. Long texts are first split at
-   unique common words (ANCHOR_MIN_SYMBOLS), and a long clause sharing almost no words with its
-   counterpart (REWRITE_JACCARD) is one delete and one insert.
+   then `diff_cleanupSemantic`; a change therefore never splits a word. A long clause sharing almost
+   no words with its counterpart (REWRITE_JACCARD) is one delete and one insert.
 4. Each changed hunk (the deletes and inserts between two equal runs) is compared on its canonical
    form with all spaces removed: if the letters are the same ("containssufficient" vs "contains
    sufficient", a moved page break, a quote style) the hunk is noise and becomes equal. Otherwise the
@@ -22,8 +21,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -43,14 +40,6 @@ REFINE_MAX_CHARS = 600
 # clause pair of that length in the corpus overlaps by 0.65 or more.
 REWRITE_MIN_WORDS = 100
 REWRITE_JACCARD = 0.2
-# Patience-style anchors (words occurring exactly once on each side, longest run in the same order)
-# split a long diff into short Myers searches between them. Not the minimal diff in general, so they
-# are used only where it has been checked to give the same redlines on the corpus: word diffs of at
-# least ANCHOR_MIN_SYMBOLS words (both sides together), and character refinements whose two sides
-# both have at least ANCHOR_REFINE_MIN_CHARS letters (on smaller hunks anchors changed one redline,
-# 2.0 -> 2.2 section 5, into more fragments).
-ANCHOR_MIN_SYMBOLS = 1000
-ANCHOR_REFINE_MIN_CHARS = 150
 # A refined equal stretch shorter than this (canonical characters) is folded into the change, so a
 # rewritten sentence does not come out as confetti around shared little words.
 MIN_EQUAL_CHARS = 4
@@ -154,63 +143,6 @@ def _is_rewrite(ka: Sequence[str], kb: Sequence[str]) -> bool:
     return len(sa & sb) < REWRITE_JACCARD * len(sa | sb)
 
 
-def _anchors(ca: str, cb: str) -> list[tuple[int, int]]:
-    """Patience-diff anchors: symbols occurring once in each text, longest run in the same order."""
-    na, nb = Counter(ca), Counter(cb)
-    pos_a = {c: i for i, c in enumerate(ca) if na[c] == 1 and nb[c] == 1}
-    pairs = [(pos_a[c], j) for j, c in enumerate(cb) if c in pos_a]
-    # Longest increasing subsequence of A positions (pairs are in B order): patience sorting.
-    tails: list[int] = []  # A position ending the best run of each length
-    tail_k: list[int] = []
-    prev: list[int] = [-1] * len(pairs)
-    for k, (i, _j) in enumerate(pairs):
-        lo = bisect_left(tails, i)
-        prev[k] = tail_k[lo - 1] if lo else -1
-        if lo == len(tails):
-            tails.append(i)
-            tail_k.append(k)
-        else:
-            tails[lo] = i
-            tail_k[lo] = k
-    out = []
-    k = tail_k[-1] if tail_k else -1
-    while k >= 0:
-        out.append(pairs[k])
-        k = prev[k]
-    return out[::-1]
-
-
-def _anchored_diff(ca: str, cb: str) -> list[tuple[int, str]]:
-    """diff_main then diff_cleanupSemantic; long texts are split at unique common words first, so
-    each search covers a short gap."""
-    if len(ca) + len(cb) < ANCHOR_MIN_SYMBOLS:
-        return _dmp.diff_semantic(ca, cb)
-    return _semantic(_diff_between(_anchors(ca, cb), ca, cb, ca, cb))
-
-
-def _semantic(diffs: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    _dmp.diff_cleanupSemantic(diffs)
-    return diffs
-
-
-def _diff_between(
-    anchors: list[tuple[int, int]], ua: Sequence[str], ub: Sequence[str], ta: Sequence[str], tb: Sequence[str]
-) -> list[tuple[int, str]]:
-    """Diffs of the texts between anchors (unit positions in ua/ub), anchors equal. ta/tb hold what
-    each unit is in the text diffed (the unit itself, or a word's letters)."""
-    diffs: list[tuple[int, str]] = []
-    i0 = j0 = 0
-    for i, j in [*anchors, (len(ua), len(ub))]:
-        if i > i0 or j > j0:  # most anchors follow one another: no call for an empty gap
-            ga, gb = "".join(ta[i0:i]), "".join(tb[j0:j])
-            diffs += [(-1, ga)] if not gb else [(1, gb)] if not ga else _dmp.diff_main(ga, gb, False)
-        if i < len(ua):
-            diffs.append((0, ta[i]))
-        i0, j0 = i + 1, j + 1
-    _dmp.diff_cleanupMerge(diffs)
-    return diffs
-
-
 def _word_diff(ka: Sequence[str], kb: Sequence[str]) -> list[tuple[int, int, int, int]]:
     """Segments (op, count) over the two key lists as (op, i, j, n): op -1/0/1 at A index i, B index j."""
     ca, cb = _encode(ka, kb)
@@ -218,9 +150,10 @@ def _word_diff(ka: Sequence[str], kb: Sequence[str]) -> list[tuple[int, int, int
         p = _dmp.diff_commonPrefix(ca, cb)
         q = _dmp.diff_commonSuffix(ca[p:], cb[p:])
         diffs = [(0, ca[:p]), (-1, ca[p : len(ca) - q]), (1, cb[p : len(cb) - q]), (0, ca[len(ca) - q :])]
-        diffs = _semantic([d for d in diffs if d[1]])
+        diffs = [d for d in diffs if d[1]]
+        _dmp.diff_cleanupSemantic(diffs)
     else:
-        diffs = _anchored_diff(ca, cb)
+        diffs = _dmp.diff_semantic(ca, cb)
     out = []
     i = j = 0
     for op, s in diffs:
@@ -242,17 +175,6 @@ def _boundaries(keys: Sequence[str]) -> dict[int, int]:
     return pos
 
 
-def _anchored_letters_diff(ka: Sequence[str], kb: Sequence[str]) -> list[tuple[int, str]]:
-    """Character diff of two hunks' letters, semantically cleaned up; split at words found once on
-    each side (see _anchored_diff): the letters between two such words are searched separately."""
-    sa, sb = "".join(ka), "".join(kb)
-    if min(len(sa), len(sb)) < ANCHOR_REFINE_MIN_CHARS:
-        return _dmp.diff_semantic(sa, sb)
-    ca, cb = _encode(ka, kb)
-    anchors = [(i, j) for i, j in _anchors(ca, cb) if ka[i]]  # a word with no letters anchors nothing
-    return _semantic(_diff_between(anchors, ka, kb, ka, kb))
-
-
 def _refine(ka: Sequence[str], kb: Sequence[str]) -> list[tuple[str, int, int, int, int]]:
     """Split one changed hunk into (op, a0, a1, b0, b1) pieces, equal only where letters agree."""
     sa, sb = "".join(ka), "".join(kb)
@@ -261,7 +183,7 @@ def _refine(ka: Sequence[str], kb: Sequence[str]) -> list[tuple[str, int, int, i
     ba, bb = _boundaries(ka), _boundaries(kb)
     equal_spans: list[tuple[int, int, int, int]] = []  # canonical (a_start, a_end, b_start, b_end)
     if len(sa) <= REFINE_MAX_CHARS and len(sb) <= REFINE_MAX_CHARS and sa and sb:
-        diffs = _anchored_letters_diff(ka, kb)
+        diffs = _dmp.diff_semantic(sa, sb)
         x = y = 0
         for op, s in diffs:
             if op == 0:
@@ -379,7 +301,7 @@ def is_unchanged(ops: list[Op]) -> bool:
 
 def equal_length(ops: list[Op]) -> int:
     """Content characters the ops keep equal."""
-    return sum(len(canonical(w)) for o in ops if o.op == "equal" for w in o.text.split())
+    return sum(map(len, map(canonical, chain.from_iterable(o.text.split() for o in ops if o.op == "equal"))))
 
 
 def similarity(a: str, b: str, ops: list[Op] | None = None) -> float:
