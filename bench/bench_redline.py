@@ -1,16 +1,19 @@
 """Redline timing: every consecutive pair of anthropic-rsp and 1.0 -> 3.4, cold (computed) and warm
 (served from the store), next to Python's difflib word diff of the same clause pairs, in the same run.
 
-    .venv/bin/python bench/bench_redline.py [--db sqlite:////path/archive.db] [--repeat 5]
+    .venv/bin/python -m bench.bench_redline [--db sqlite:////path/archive.db] [--repeat 5]
 
 Without --db it ingests the corpus into a temporary SQLite archive first (not timed).
 Targets (issue 3): cold within 2x of difflib, warm under 5 ms.
 
-Cold runs start with empty memo caches (archive.diff.redline.clear_caches), so they compute everything.
-The difflib baseline diffs only the clause pairs the alignment matched (column "pairs"), untimed
-alignment excluded. Across a rewrite (1.0->2.0, 1.0->3.4) it matches a handful of clauses, so its time
-is well under a millisecond while the redline still aligns, diffs and audits every clause: the
-"consecutive" line gives the ratio without the 1.0->3.4 jump, the "all" line with it.
+Cold runs start with empty memo caches (archive.diff.redline.clear_caches), so they compute everything:
+tokenising, alignment, word diffs, changelog audit. Two difflib baselines, each word-diffing clause
+pairs with the redline's own tokeniser (alignment not timed for either):
+- "aligned": only the pairs the alignment matched (column "pairs"), as the issue's bench first read it;
+- "every": every pair the redline reports, an added or removed clause diffed against nothing, so the
+  baseline reads every clause of both versions, as the redline must.
+Across a rewrite (1.0->2.0, 2.2->3.0, 1.0->3.4) the two differ most: "aligned" diffs a handful of
+clauses in about a millisecond while the redline still reads, aligns and audits all of them.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from archive.diff import redline as rl  # noqa: E402
 from archive.diff.align import align, clause_content  # noqa: E402
 from archive.diff.words import tokens  # noqa: E402
 from archive.services import redlines  # noqa: E402
+from archive.types import Clause  # noqa: E402
 
 SLUG = "anthropic-rsp"
 
@@ -63,11 +67,23 @@ def ms(x: float) -> str:
     return f"{x * 1000:8.2f}"
 
 
-def row(name: str, cold: list[float], warm: list[float], dl: list[float], pairs: str) -> float:
-    ratio = statistics.median(cold) / statistics.median(dl)
-    print(f"{name:<12}{ms(statistics.median(cold)):>10}{ms(p95(cold)):>10}{ms(statistics.median(warm)):>10}"
-          f"{ms(p95(warm)):>10}{ms(statistics.median(dl)):>12}{ms(p95(dl)):>10}{pairs:>7}  {ratio:5.2f}x")
-    return ratio
+def med(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+def row(name: str, cold: list[float], warm: list[float], dl: list[float], dl_every: list[float], pairs: str):
+    """Print one line; return (cold/aligned, cold/every)."""
+    r1, r2 = med(cold) / med(dl), med(cold) / med(dl_every)
+    print(f"{name:<12}{ms(med(cold)):>9}{ms(p95(cold)):>9}{ms(med(warm)):>8}{ms(p95(warm)):>8}"
+          f"{ms(med(dl)):>9}{pairs:>6}{ms(med(dl_every)):>9}   {r1:7.2f}x {r2:6.2f}x")
+    return r1, r2
+
+
+def word_diff(x: Clause | None, y: Clause | None) -> None:
+    """difflib's word diff of one clause pair (a missing side is an empty text)."""
+    wa = tokens(clause_content(x)) if x is not None else []
+    wb = tokens(clause_content(y)) if y is not None else []
+    difflib.SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes()
 
 
 def main() -> None:
@@ -81,27 +97,28 @@ def main() -> None:
     with read_session(engine) as s:
         labels = [v.label for v in storage.list_versions(s, SLUG)]
     pairs = list(zip(labels, labels[1:], strict=False)) + [(labels[0], labels[-1])]
-    head = f"{'pair':<12}{'cold ms':>10}{'p95':>10}{'warm ms':>10}{'p95':>10}{'difflib ms':>12}{'p95':>10}"
-    print(head + f"{'pairs':>7}  cold/difflib")
-    all_cold, all_warm, all_dl = [], [], []
+    print(f"{'':<12}{'cold ms':>9}{'p95':>9}{'warm ms':>8}{'p95':>8}{'difflib ms':>15}{'':>9}   cold/difflib")
+    print(f"{'pair':<12}{'median':>9}{'':>9}{'median':>8}{'':>8}{'aligned':>9}{'pairs':>6}{'every':>9}"
+          f"   {'aligned':>8} {'every':>7}")
     rows = []
     for a, b in pairs:
         with read_session(engine) as s:
-            _va, _vb = storage.get_version(s, SLUG, a), storage.get_version(s, SLUG, b)
             ca, cb = storage.clauses(s, SLUG, a), storage.clauses(s, SLUG, b)
-        cold, dl = [], []
+        shown = [p for p in align(ca, cb) if p.kind != "ghost"]
+        every = [(ca[p.a] if p.a is not None else None, cb[p.b] if p.b is not None else None) for p in shown]
+        matched = [(x, y) for x, y in every if x is not None and y is not None]
+        cold, dl, dl_every = [], [], []
         for _ in range(args.repeat):
             rl.clear_caches()  # cold: no word or text memoised by an earlier run
             t0 = time.perf_counter()
             rl.compute(SLUG, {"label": a}, {"label": b}, ca, cb)
             cold.append(time.perf_counter() - t0)
-            # difflib word diff of the same aligned clause pairs (alignment not timed for it).
-            matched = [(ca[p.a], cb[p.b]) for p in align(ca, cb) if p.a is not None and p.b is not None]
-            t0 = time.perf_counter()
-            for x, y in matched:
-                difflib.SequenceMatcher(None, tokens(clause_content(x)), tokens(clause_content(y)),
-                                        autojunk=False).get_opcodes()
-            dl.append(time.perf_counter() - t0)
+            for pairs_, out in ((matched, dl), (every, dl_every)):
+                rl.clear_caches()  # the baselines tokenise from scratch too
+                t0 = time.perf_counter()
+                for x, y in pairs_:
+                    word_diff(x, y)
+                out.append(time.perf_counter() - t0)
         with transaction(engine) as s:
             redlines.compare(s, SLUG, a, b)  # store it
         warm = []
@@ -110,16 +127,22 @@ def main() -> None:
                 t0 = time.perf_counter()
                 redlines.compare(s, SLUG, a, b)
                 warm.append(time.perf_counter() - t0)
-        all_cold += cold
-        all_warm += warm
-        all_dl += dl
-        rows.append((cold, warm, dl))
-        row(f"{a}->{b}", cold, warm, dl, str(len(matched)))
-    consecutive = rows[:-1]
-    row("consecutive", *(sum((r[k] for r in consecutive), []) for k in range(3)), "")
-    ratio = row("all", all_cold, all_warm, all_dl, "")
-    print(f"targets: cold within 2x of difflib -> {'met' if ratio <= 2 else 'NOT met'} ({ratio:.2f}x); "
-          f"warm median under 5 ms -> {'met' if statistics.median(all_warm) < 0.005 else 'NOT met'}")
+        name = f"{a}->{b}"
+        rows.append((name, cold, warm, dl, dl_every, row(name, cold, warm, dl, dl_every, str(len(matched)))))
+    print()
+
+    def pooled(name: str, chosen: list) -> tuple[float, float]:
+        return row(name, *(sum((r[k] for r in chosen), []) for k in range(1, 5)), "")
+
+    consecutive = pooled("consecutive", rows[:-1])
+    everything = pooled("all", rows)
+    warm_all = med(sum((r[2] for r in rows), []))
+    for k, reading in enumerate(("aligned pairs", "every reported pair")):
+        over = [f"{r[0]} {r[5][k]:.2f}x" for r in rows if r[5][k] > 2]
+        print(f"cold within 2x of difflib ({reading}): "
+              f"pooled consecutive {consecutive[k]:.2f}x, pooled all {everything[k]:.2f}x; "
+              + (f"per pair NOT met for {', '.join(over)}" if over else "met for every pair"))
+    print(f"warm median under 5 ms: {'met' if warm_all < 0.005 else 'NOT met'} ({warm_all * 1000:.2f} ms)")
 
 
 if __name__ == "__main__":
