@@ -16,6 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.orm import sessionmaker
 
 from api import feed, problems
+from api.head import HeadAsGet
 from api.pages import router as pages
 from api.routes import health, policies, redlines, search, versions
 from archive.db.engine import make_engine
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=EXPOSED_HEADERS,
         max_age=3600,
     )
+    app.add_middleware(HeadAsGet)  # outermost: everything inside sees the GET it stands for
 
     app.include_router(health.router)
     app.include_router(policies.router)

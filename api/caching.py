@@ -12,6 +12,8 @@ from archive import types as t
 # Archived versions do not change; a re-extraction changes their text_sha256 and so every ETag.
 CACHE_CONTROL = "public, max-age=3600"
 SOURCE_CACHE_CONTROL = "public, max-age=86400"
+# Pages show what the archive holds now (a new version changes the home page): always revalidated.
+PAGE_CACHE_CONTROL = "no-cache"
 
 
 def etag_of(*parts: object) -> str:

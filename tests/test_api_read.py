@@ -165,6 +165,23 @@ def test_cors_origins_from_settings(corpus_settings):
         assert "access-control-allow-origin" not in other.headers
 
 
+def test_head_is_get_without_the_body(client):
+    for path in ("/healthz", f"{RSP}/versions/3.1", f"{RSP}/versions/3.1/text", f"{RSP}/versions/3.1/source",
+                 "/p/anthropic-rsp/3.1", f"{RSP}/feed.atom"):
+        get, head = client.get(path), client.head(path)
+        assert head.status_code == get.status_code == 200, path
+        assert head.content == b"", path
+        for name in ("content-type", "content-length", "etag", "cache-control"):
+            assert head.headers.get(name) == get.headers.get(name), (path, name)
+    etag = client.get(f"{RSP}/versions/3.1").headers["etag"]
+    again = client.head(f"{RSP}/versions/3.1", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    missing = client.head(f"{RSP}/versions/9.9")
+    assert missing.status_code == 404 and missing.content == b""
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert client.head("/citations/check").status_code == 405  # POST-only routes stay POST-only
+
+
 def test_nothing_writes_over_http(client):
     for path in ("/policies", f"{RSP}/versions", f"{RSP}/versions/3.1", f"{RSP}/versions/3.1/source"):
         for method in ("POST", "PUT", "PATCH", "DELETE"):

@@ -164,6 +164,18 @@ def test_everything_is_escaped(client):
         assert "<script>alert" not in r.text and r.headers["content-type"].startswith("text/html"), r.url
 
 
+def test_pages_are_revalidated_by_etag(client):
+    for url in ("/", f"{RSP}/3.1", f"{RSP}/compare/3.0..3.1", "/p/search?q=risk"):
+        r = client.get(url)
+        etag = r.headers["etag"]
+        assert r.status_code == 200 and r.headers["cache-control"] == "no-cache", url
+        again = client.get(url, headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag, url
+        assert client.get(url, headers={"If-None-Match": '"stale"'}).status_code == 200, url
+    assert client.get(f"{RSP}/3.0").headers["etag"] != client.get(f"{RSP}/3.1").headers["etag"]
+    assert "etag" not in client.get("/p/anthropic-rsp/a/b/c").headers  # error pages are not validated
+
+
 def test_pages_stay_out_of_the_api_schema(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert not any(p == "/" or p.startswith("/p/") for p in paths)

@@ -18,6 +18,7 @@ date...) is an HTML page with the right status, not problem+json: people read th
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -32,6 +33,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.caching import PAGE_CACHE_CONTROL, cacheable, not_modified
 from api.deps import SessionDep, SettingsDep
 from api.pages import views
 from archive.db import storage
@@ -77,7 +79,7 @@ class PageRoute(APIRoute):
 
         async def page_handler(request: Request) -> Response:
             try:
-                return await handler(request)
+                return _validated(request, await handler(request))
             except ArchiveError as exc:
                 return error_page(exc.status, exc.title, exc.message, request)
             except RequestValidationError:
@@ -87,6 +89,15 @@ class PageRoute(APIRoute):
                 return error_page(503, "Service unavailable", "The archive's database is not answering.", request)
 
         return page_handler
+
+
+def _validated(request: Request, response: Response) -> Response:
+    """A rendered page gets an ETag of its bytes, revalidated on every use ("no-cache": a new
+    version or a re-extraction changes the home and version pages), and a 304 when it still matches."""
+    if response.status_code != 200 or not isinstance(response, HTMLResponse):
+        return response
+    etag = f'"{hashlib.sha256(response.body).hexdigest()[:32]}"'
+    return not_modified(request, etag, PAGE_CACHE_CONTROL) or cacheable(response, etag, PAGE_CACHE_CONTROL)
 
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute, default_response_class=HTMLResponse)
