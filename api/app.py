@@ -41,6 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # requests in flight at once, each with its transient memory (and glibc gives each thread
         # its own malloc arena, whose freed memory is kept). Extra requests wait in the event loop.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
+        # /healthz pings the database on threads of its own, so busy handlers never delay the answer.
+        app.state.ping_limiter = anyio.CapacityLimiter(2)
         yield
         engine.dispose()
 

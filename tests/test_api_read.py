@@ -194,3 +194,30 @@ def test_healthz_and_docs(client):
     spec = client.get("/openapi.json").json()
     assert "/policies/{slug}/compare/{a}..{b}" in spec["paths"]
     assert spec["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status", "detail", "instance"]
+
+
+def test_healthz_answers_while_every_handler_thread_is_busy(corpus_settings):
+    """Handlers run on API_THREADS threads; /healthz pings on threads of its own, so a server whose
+    handlers are all busy still says it is healthy, at once."""
+    import threading
+    import time
+
+    app = create_app(corpus_settings.model_copy(update={"api_threads": 1}))
+    release = threading.Event()
+
+    @app.get("/_busy")
+    def busy() -> dict:
+        release.wait(10)
+        return {}
+
+    with TestClient(app) as c:
+        holder = threading.Thread(target=c.get, args=("/_busy",))
+        holder.start()
+        time.sleep(0.3)  # the one handler thread is now taken
+        started = time.perf_counter()
+        r = c.get("/healthz")
+        waited = time.perf_counter() - started
+        release.set()
+        holder.join()
+    assert r.json() == {"status": "ok", "database": "ok"}
+    assert waited < 2, waited
