@@ -162,7 +162,7 @@ def _continues(head: _Heading, line: Line) -> bool:
     number, title = parse_number(head.text)
     if number and not title:
         return True  # "3.1." alone: its title is on the next line
-    if len(head.text) + len(line.text) > MAX_TITLE:
+    if len(head.text) + 1 + len(line.text) > MAX_TITLE:  # joined by a space
         return False  # a run of large lines (a cover page, a pull quote) is not one title
     return 0 <= line.top - last.top <= 1.6 * max(last.font_size, 1.0)
 

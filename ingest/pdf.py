@@ -21,10 +21,11 @@ from archive.clauses import Line, build_clauses
 from archive.errors import ExtractionFailed, LimitExceeded, PasswordRequired
 from archive.types import PAGE_SEPARATOR, ExtractedDocument, Footnote, Page
 from ingest import footnotes as fn
+from ingest.columns import reading_order
 from ingest.normalize import join_hyphenated, normalize_line, vocabulary
 
 EXTRACTOR_NAME = "policy-archive-pdf"
-EXTRACTOR_VERSION = "1"  # bump on any change in output
+EXTRACTOR_VERSION = "2"  # bump on any change in output (2: columns, sideways text apart)
 
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi|,b$", re.I)
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*(?:\d{1,4}|[ivxlc]{1,6})\s*[-–—]?(?:\s+of\s+\d{1,4})?$", re.I)
@@ -123,12 +124,30 @@ def _open_error(name: str, e: BaseException, password: str | None) -> Extraction
 
 
 def page_lines(chars: list[dict]) -> list[RawLine]:
-    """Group a page's glyphs into lines (by baseline) and words (by gaps), top to bottom."""
+    """Group a page's glyphs into lines (by baseline) and words (by gaps), in reading order."""
     glyphs = [c for c in chars if c.get("text")]
     if not glyphs:
         return []
+    upright = [c for c in glyphs if c.get("upright", True)]
+    if upright and len(upright) < len(glyphs):
+        # Text set sideways on a page of upright text (a margin note, a production slug) reads on
+        # its own after the page's lines, not mixed into whichever line shares its coordinate.
+        sideways = [c for c in glyphs if not c.get("upright", True)]
+        clusters = reading_order(_baseline_groups(upright)) + _baseline_groups(sideways)
+    else:
+        clusters = reading_order(_baseline_groups(glyphs))
+    lines = [_make_line(cl) for cl in _merge_superscripts(clusters)]
+    lines = [ln for ln in lines if ln.words or ln.markers]
+    for prev, ln in zip(lines, lines[1:], strict=False):
+        # A gap of more than ~0.6 em between lines is a paragraph break.
+        ln.blank_before = ln.top - prev.bottom > 0.6 * max(ln.size, prev.size)
+    return lines
+
+
+def _baseline_groups(glyphs: list[dict]) -> list[list[dict]]:
+    """Glyphs grouped by baseline, top to bottom (left to right for sideways text)."""
     # Baseline from the text matrix: robust to mixed fonts on one line.
-    glyphs.sort(key=lambda c: -c["matrix"][5] if c.get("upright", True) else c["x0"])
+    glyphs = sorted(glyphs, key=_base)
     clusters: list[list[dict]] = []
     for c in glyphs:
         key = _base(c)
@@ -138,13 +157,7 @@ def page_lines(chars: list[dict]) -> list[RawLine]:
                 clusters[-1].append(c)
                 continue
         clusters.append([c])
-    clusters = _merge_superscripts(clusters)
-    lines = [_make_line(cl) for cl in clusters]
-    lines = [ln for ln in lines if ln.words or ln.markers]
-    for prev, ln in zip(lines, lines[1:], strict=False):
-        # A gap of more than ~0.6 em between lines is a paragraph break.
-        ln.blank_before = ln.top - prev.bottom > 0.6 * max(ln.size, prev.size)
-    return lines
+    return clusters
 
 
 def _base(c: dict) -> float:

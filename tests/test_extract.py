@@ -77,8 +77,8 @@ def test_footnotes_split_and_markers_removed() -> None:
 
 def test_extractor_identity() -> None:
     doc = extracted("3.4")
-    assert (EXTRACTOR_NAME, EXTRACTOR_VERSION) == ("policy-archive-pdf", "1")
-    assert doc.extractor == "policy-archive-pdf/1" and doc.engine_version
+    assert (EXTRACTOR_NAME, EXTRACTOR_VERSION) == ("policy-archive-pdf", "2")
+    assert doc.extractor == "policy-archive-pdf/2" and doc.engine_version
     assert doc.full_text == PAGE_SEPARATOR.join(p.text for p in doc.pages)
 
 
@@ -145,6 +145,41 @@ def test_wild_extracts_or_fails_cleanly(path: Path) -> None:
     else:
         assert doc.page_count > 0 and doc.full_text.strip()
     assert time.monotonic() - start < 30
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_two_columns_read_down_each_column() -> None:
+    """LaTeX twocolumn (justified, hyphenated): the left column's sentences come whole, then the right's."""
+    page = extract_pdf(WILD / "multicolumn.pdf", **LIMITS).pages[0]
+    text = _flat(page.text)
+    assert text.startswith("Two-Column Document with Lorem Ipsum")
+    assert ("Lorem ipsum dolor sit amet, consectetuer adipiscing elit. Ut purus elit, vestibulum ut, "
+            "placerat ac, adipiscing vitae, felis. Curabitur dictum gravida mauris.") in text
+    # The right column follows the left one instead of being woven into it, line by line.
+    assert "Maecenas lacinia" in text and text.index("Curabitur dictum") < text.index("Maecenas lacinia")
+
+
+def test_three_columns_and_sideways_margin_text() -> None:
+    """The Federal Register: three columns, and a production slug set sideways in the margin, which
+    must not be mixed into the lines that share its coordinates."""
+    doc = extract_pdf(WILD / "federal-register-2020-17221.pdf", **LIMITS)
+    text = _flat(doc.pages[1].text)
+    assert ("Hatta International Airport in Jakarta, Indonesia, resulting in 189 fatalities. Investigation "
+            "of the accident has been completed by the Indonesian authorities") in text
+    # The sideways slug (its letters reversed) stands on a line of its own (on most pages the footer).
+    slug = "SLASOPORP htiw DORP2X7WSLJKSD no llebj"
+    assert sum(p.footer == slug for p in doc.pages) >= len(doc.pages) // 2
+    assert all(ln == slug for ln in doc.full_text.splitlines() if "SLASOPORP" in ln)
+    assert "Docket No. FAA–2020–0686" in _flat(doc.pages[0].text)
+
+
+def test_tables_keep_their_rows() -> None:
+    """A wide gap between table columns is no gutter: each row still reads across."""
+    text = _flat(extract_pdf(WILD / "nics-background-checks-2015-11.pdf", **LIMITS).pages[0].text)
+    assert "Alabama 18,870 23,022 22,650" in text
 
 
 def test_password() -> None:
