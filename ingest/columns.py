@@ -4,8 +4,9 @@
 puts the left and right columns' lines side by side into one line ("...consectetuer adip- nec,
 suscipit a, ipsum...") and the text reads across the gutter. Here the baseline groups are re-cut:
 
-1. Each group is split into *segments* at gaps wider than GAP_EM ems (word spaces, even in
-   justified text, stay well under that; a gutter is wider).
+1. Each group is split into *segments* at gaps wider than GAP_EM ems. Word spaces mostly stay
+   under that; the stretched spaces of a justified line may not, but they open at random places,
+   where a gutter stays open at one x line after line.
 2. A gutter is a vertical line x, in the middle part of the text area (not within EDGE of either
    side), that no segment of a run of consecutive groups crosses. The x crossed by no segment of the
    most groups (and splitting the most into two sides) is tried.
@@ -36,12 +37,12 @@ MIN_SIDE = 0.25
 FULL = 0.6
 PROSE = 0.8
 MIN_WORDS = 3
-_MAX_DEPTH = 2  # at most three columns: one cut, then one more on either side
+_MAX_DEPTH = 2  # cuts nested at most this deep: a page in two, each half in two at most
 
 
 def reading_order(groups: list[list[dict]], depth: int = 0) -> list[list[dict]]:
     """Baseline groups of glyphs (top to bottom) in reading order; see the module docstring."""
-    if depth > _MAX_DEPTH or len(groups) < 2 * MIN_LINES:
+    if depth >= _MAX_DEPTH or len(groups) < 2 * MIN_LINES:
         return groups
     if not all(c.get("upright", True) for g in groups for c in g):
         return groups  # vertical text: leave it to the line builder
