@@ -41,11 +41,9 @@ _MAX_DEPTH = 2  # cuts nested at most this deep: a page in two, each half in two
 
 
 def reading_order(groups: list[list[dict]], depth: int = 0) -> list[list[dict]]:
-    """Baseline groups of glyphs (top to bottom) in reading order; see the module docstring."""
+    """Baseline groups of upright glyphs (top to bottom) in reading order; see the module docstring."""
     if depth >= _MAX_DEPTH or len(groups) < 2 * MIN_LINES:
         return groups
-    if not all(c.get("upright", True) for g in groups for c in g):
-        return groups  # vertical text: leave it to the line builder
     segs = [_segments(g) for g in groups]
     x0 = min(s[0] for ss in segs for s in ss)
     x1 = max(s[1] for ss in segs for s in ss)

@@ -128,14 +128,12 @@ def page_lines(chars: list[dict]) -> list[RawLine]:
     glyphs = [c for c in chars if c.get("text")]
     if not glyphs:
         return []
+    # Text set sideways (a rotated page, a margin note, a production slug) is grouped on its own,
+    # after the upright lines, not mixed into whichever line shares its coordinate; only upright
+    # text has columns.
     upright = [c for c in glyphs if c.get("upright", True)]
-    if upright and len(upright) < len(glyphs):
-        # Text set sideways on a page of upright text (a margin note, a production slug) reads on
-        # its own after the page's lines, not mixed into whichever line shares its coordinate.
-        sideways = [c for c in glyphs if not c.get("upright", True)]
-        clusters = reading_order(_baseline_groups(upright)) + _baseline_groups(sideways)
-    else:
-        clusters = reading_order(_baseline_groups(glyphs))
+    sideways = [c for c in glyphs if not c.get("upright", True)]
+    clusters = reading_order(_baseline_groups(upright)) + _baseline_groups(sideways)
     lines = [_make_line(cl) for cl in _merge_superscripts(clusters)]
     lines = [ln for ln in lines if ln.words or ln.markers]
     for prev, ln in zip(lines, lines[1:], strict=False):

@@ -276,7 +276,7 @@ def align(a: list[Clause], b: list[Clause]) -> list[Pair]:
                 pair(i, j)
                 taken.add(j)
 
-    # Passes 2-4 compare the clauses left unpaired: across a rewrite that is most of them.
+    # Passes 2-4 compare the clauses left unpaired (across a rewrite, most of them): count them now.
     sims.bulk([i for i in range(len(a)) if i not in a_to_b], free_b())
 
     # 2. Same title, new number.
@@ -299,7 +299,6 @@ def align(a: list[Clause], b: list[Clause]) -> list[Pair]:
 
     # 4. By content, best first (pairs below CONTENT_SIM are never taken, so the set sizes rule most out).
     fb = free_b()
-    sims.bulk((i for i in range(len(a)) if i not in a_to_b), fb)
     scored = sorted(
         (
             (s, i, j)
