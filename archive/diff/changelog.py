@@ -86,12 +86,29 @@ class _Stemmer:
         # of the text that gave the vocabulary, the plain stemmer's terms are already the answer.
         self._memo: dict[str, tuple[str, ...]] = dict(known._memo) if known else {}
 
+    def _learn(self, words: list[str]) -> set[str]:
+        """Memoise the terms of every new word; return the distinct words."""
+        distinct = set(words)
+        new = distinct.difference(self._memo)
+        if new:
+            memo, vocab = self._memo, self.vocab
+            if vocab:
+                for w in [w for w in new if len(w) >= 6 and w not in vocab]:
+                    parts = _resplit(w, vocab)
+                    memo[w] = tuple(p[:STEM] for p in parts if len(p) >= 3 and p not in _STOP)
+                    new.discard(w)
+            # One part: the word itself (what the loop above gives a word it does not split).
+            memo.update({w: (w[:STEM],) if len(w) >= 3 and w not in _STOP else () for w in new})
+        return distinct
+
     def stems(self, words: list[str]) -> list[str]:
-        memo, vocab = self._memo, self.vocab
-        for w in set(words).difference(memo):
-            parts = _resplit(w, vocab) if vocab else (w,)
-            memo[w] = tuple(p[:STEM] for p in parts if len(p) >= 3 and p not in _STOP)
-        return list(chain.from_iterable(map(memo.__getitem__, words)))
+        """The terms of `words`, in order."""
+        self._learn(words)
+        return list(chain.from_iterable(map(self._memo.__getitem__, words)))
+
+    def term_set(self, words: list[str]) -> set[str]:
+        """set(self.stems(words)), without listing every occurrence."""
+        return set(chain.from_iterable(map(self._memo.__getitem__, self._learn(words))))
 
     def bigrams(self, words: list[str], seq: list[str] | None = None, among: set | None = None) -> set[tuple[str, str]]:
         """Adjacent term pairs of `words` (or of the terms `seq`); only those in `among` when given."""
@@ -261,14 +278,14 @@ def audit(clauses: list[Clause], changes: list[dict], label: str, since: str | N
     title_words = [_words(c.title) for c in clauses]
     text_words = [_words(c.text) for c in clauses]
     plain = _Stemmer(None)
-    docs = [set(plain.stems(tw + xw)) for tw, xw in zip(title_words, text_words, strict=True)]
+    docs = [plain.term_set(tw + xw) for tw, xw in zip(title_words, text_words, strict=True)]
     df = Counter(chain.from_iterable(docs))
     n = len(docs)
 
     # Only words that also stand alone somewhere count as vocabulary for re-splitting.
     vocab = {w for w in chain.from_iterable((*title_words, *text_words)) if len(w) >= 3}
     stem = _Stemmer(vocab, known=plain)
-    item_terms = [set(stem.stems(_words(it))) for it in items]
+    item_terms = [stem.term_set(_words(it)) for it in items]
     # A change scores only on terms it shares with an item, so only items' terms need a weight.
     idf = {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in set().union(*item_terms)}
     item_bigrams = [stem.bigrams(_words(it)) for it in items]
@@ -278,7 +295,8 @@ def audit(clauses: list[Clause], changes: list[dict], label: str, since: str | N
     bigram_df = Counter(chain.from_iterable(stem.bigrams(xw, among=item_bigram_set) for xw in text_words))
 
     item_refs = [{(k.lower(), v.lower()) for k, v in _REF.findall(it)} for it in items]
-
+    # The bigrams of each item rare enough (in at most RARE_BIGRAM_DF clauses) to count as its phrase.
+    rare_bigrams = [{bg for bg in ibig if bigram_df[bg] <= RARE_BIGRAM_DF} for ibig in item_bigrams]
     audited = []
     for ch in changes:
         if ch["kind"] == "unchanged":
@@ -293,16 +311,16 @@ def audit(clauses: list[Clause], changes: list[dict], label: str, since: str | N
         refs = [r for r in (ch["to_clause"], ch["from_clause"]) if r]
         changed_stems = stem.stems(_words(changed))
         evidence = set(changed_stems) | {t for r in refs for t in plain.stems(_words(r["title"]))}
-        scores = []
         ch_bigrams = stem.bigrams([], changed_stems, among=item_bigram_set)
-        for terms, irefs, ibig in zip(item_terms, item_refs, item_bigrams, strict=True):
+        names = _names(refs)
+        scores = []
+        for terms, irefs, rare in zip(item_terms, item_refs, rare_bigrams, strict=True):
             shared = terms & evidence
             score = sum(map(idf.__getitem__, shared))
-            if any(_ref_names(kind, val, r) for kind, val in irefs for r in refs):
+            if not irefs.isdisjoint(names):
                 score += REF_BONUS
                 shared = shared | {"<ref>"}
-            phrase = any(bigram_df[bg] <= RARE_BIGRAM_DF for bg in ibig & ch_bigrams)
-            scores.append((score, len(shared), phrase))
+            scores.append((score, len(shared), not rare.isdisjoint(ch_bigrams)))
         audited.append({"change": ch, "nature": nature(ch), "scores": scores})
         if _DEBUG:
             print(_clause_label(ch), scores, sorted(evidence)[:40])
@@ -355,8 +373,13 @@ def audit(clauses: list[Clause], changes: list[dict], label: str, since: str | N
     }
 
 
-def _ref_names(kind: str, value: str, ref: dict) -> bool:
-    number = ref["number"].rstrip(".").lower()
-    if kind == "appendix":
-        return number == f"appendix {value}"
-    return number == value
+def _names(refs: list[dict]) -> set[tuple[str, str]]:
+    """The (kind, value) references that name these clauses: "Section 3.4" names clause 3.4 (its
+    number without a final dot, any case) and "Appendix A" the clause numbered "Appendix A"."""
+    out = set()
+    for ref in refs:
+        number = ref["number"].rstrip(".").lower()
+        out.add(("section", number))
+        if number.startswith("appendix "):
+            out.add(("appendix", number[len("appendix "):]))
+    return out
