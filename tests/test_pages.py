@@ -203,3 +203,10 @@ def test_fold_ops_keeps_changes_and_context():
     assert "".join(o["text"] for o in out).split() == "".join(o["text"] for o in ops).split()  # nothing lost
     assert fold_ops([{"op": "equal", "text": long}]) == [{"op": "equal", "text": long}]
     assert paragraphs("One line\nwrapped.\n\n● a bullet\n● another") == ["One line wrapped.", "● a bullet", "● another"]
+
+
+def test_compare_marks_text_moved_within_a_clause(client):
+    """3.2 -> 3.3: the §1 table's rows broke across pages differently; moved rows are unchanged text."""
+    body = html_ok(client.get(f"{RSP}/compare/3.2..3.3"))
+    assert 'class="moved"' in body or 'class="fold moved"' in body
+    assert not re.search(r"<del>[^<]*tractable to assess than capabilities in other domains", body)

@@ -70,9 +70,13 @@ def _num(s: str) -> str:
 
 
 def clause_content(c: Clause) -> str:
-    """The text compared for a clause: its body, then its footnotes (markers in brackets)."""
-    notes = "".join(f"\n[^{f.marker}] {f.text}" for f in c.footnotes)
-    return c.text + notes
+    """The text compared for a clause: its body, then its footnotes (markers in brackets) in the order
+    of their numbers. Notes are stored in the order of the page foot they were set on, and a note that
+    went to another page in the next version must not read as moved text."""
+    notes = c.footnotes
+    if all(f.marker.isdigit() for f in notes):
+        notes = sorted(notes, key=lambda f: int(f.marker))
+    return c.text + "".join(f"\n[^{f.marker}] {f.text}" for f in notes)
 
 
 @lru_cache(maxsize=4096)

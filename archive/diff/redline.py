@@ -9,6 +9,8 @@ audit}. `changes` holds unchanged pairs too (kind "unchanged", no ops) so one st
 
 from __future__ import annotations
 
+import re
+
 from archive.diff import align as _align
 from archive.diff import changelog, words
 from archive.diff.align import Pair, align, clause_content
@@ -16,7 +18,7 @@ from archive.diff.words import Op, analyse, canonical_length, diff_words, equal_
 from archive.types import Clause
 
 # Bump whenever the output for the same inputs would change: it is part of the cache key.
-ALGORITHM_VERSION = "redline/5"
+ALGORITHM_VERSION = "redline/6"
 
 KINDS = ("added", "removed", "modified", "moved", "renumbered")
 
@@ -55,11 +57,9 @@ def pair_change(p: Pair, a: list[Clause], b: list[Clause]) -> dict:
         base["related"] = clause_ref(p.related, a[p.related])
     if p.relation == "merged" and p.related is not None:
         base["related"] = clause_ref(p.related, b[p.related])
-    if ca is None and cb is not None:
-        base["ops"] = [{"op": "insert", "text": " ".join(analyse(clause_content(cb)).words)}]
-        return base
-    if cb is None and ca is not None:
-        base["ops"] = [{"op": "delete", "text": " ".join(analyse(clause_content(ca)).words)}]
+    if ca is None or cb is None:  # added or removed: its whole text, if it has any (a bare heading has none)
+        text = " ".join(analyse(clause_content(cb if ca is None else ca)).words)  # type: ignore[arg-type]
+        base["ops"] = [{"op": "insert" if ca is None else "delete", "text": text}] if text else []
         return base
     assert ca is not None and cb is not None
     ta, tb = clause_content(ca), clause_content(cb)
@@ -74,6 +74,23 @@ def pair_change(p: Pair, a: list[Clause], b: list[Clause]) -> dict:
     return base
 
 
+def _forward(from_meta: dict, to_meta: dict) -> bool:
+    """Whether the comparison runs from an older version to a newer one (by effective date, else by
+    version number; True when neither tells)."""
+    fa, fb = from_meta.get("effective"), to_meta.get("effective")
+    if fa and fb and fa != fb:
+        return fa < fb
+    ka, kb = _number(from_meta.get("label", "")), _number(to_meta.get("label", ""))
+    if ka is not None and kb is not None:
+        return ka < kb
+    return from_meta.get("label") != to_meta.get("label")
+
+
+def _number(label: str) -> tuple[int, ...] | None:
+    m = re.fullmatch(r"v?(\d+(?:\.\d+)*)", label.strip(), re.I)
+    return tuple(int(x) for x in m.group(1).split(".")) if m else None
+
+
 def compute(policy: str, from_meta: dict, to_meta: dict, a: list[Clause], b: list[Clause]) -> dict:
     changes = [pair_change(p, a, b) for p in align(a, b) if p.kind != "ghost"]
     summary = {k: 0 for k in (*KINDS, "unchanged")}
@@ -86,7 +103,8 @@ def compute(policy: str, from_meta: dict, to_meta: dict, a: list[Clause], b: lis
         "algorithm": ALGORITHM_VERSION,
         "summary": summary,
         "changes": changes,
-        "audit": changelog.audit(b, changes, to_meta.get("label", ""), from_meta.get("label")),
+        # A changelog tells what a revision changed: it says nothing of a comparison backwards.
+        "audit": changelog.audit(b, changes, to_meta, from_meta) if _forward(from_meta, to_meta) else None,
     }
 
 
@@ -98,13 +116,41 @@ def select(redline: dict, *, changed_only: bool = True, positions: tuple[set[int
         changes = [c for c in changes if c["kind"] != "unchanged"]
     if positions is not None:
         pa, pb = positions
-        changes = [
-            c for c in changes
-            if (c["from_clause"] and c["from_clause"]["id"] in pa) or (c["to_clause"] and c["to_clause"]["id"] in pb)
-        ]
+        changes = [c for c in changes if _within(c, pa, pb)]
         summary = {k: 0 for k in (*KINDS, "unchanged")}
         for c in changes:
             summary[c["kind"]] += 1
         out["summary"] = summary
+        out["audit"] = _select_audit(redline.get("audit"), pa, pb)
     out["changes"] = changes
     return out
+
+
+def _within(c: dict, pa: set[int], pb: set[int]) -> bool:
+    return bool((c["from_clause"] and c["from_clause"]["id"] in pa) or (c["to_clause"] and c["to_clause"]["id"] in pb))
+
+
+def _select_audit(audit: dict | None, pa: set[int], pb: set[int]) -> dict | None:
+    """The audit of the selected clauses' changes only, with the items that account for them (numbered
+    as in the whole audit)."""
+    if not audit:
+        return audit
+    changes = [c for c in audit["changes"] if _within(c, pa, pb)]
+    kept = {n for c in changes for n in c["items"]}
+    clauses = {c["clause"] for c in changes}
+    unmentioned = [u for u in audit["unmentioned"] if _within(u, pa, pb)]
+    return {
+        **audit,
+        "changes": changes,
+        "unmentioned": unmentioned,
+        "items": [{**i, "clauses": [x for x in i["clauses"] if x in clauses]}
+                  for i in audit["items"] if i["n"] in kept],
+        "items_without_change": [],
+        "counts": {
+            "audited": len(changes),
+            "substantive": sum(c["nature"] == "substantive" for c in changes),
+            "editorial": sum(c["nature"] == "editorial" for c in changes),
+            "accounted": sum(c["accounted"] for c in changes),
+            "unmentioned": len(unmentioned),
+        },
+    }

@@ -14,6 +14,7 @@ del{background:#fbdcdc;text-decoration:line-through}
 ins::before{content:"[+";font:700 .75em sans-serif}ins::after{content:"+]";font:700 .75em sans-serif}
 del::before{content:"[−";font:700 .75em sans-serif}del::after{content:"−]";font:700 .75em sans-serif}
 .audit{border:2px solid #333;padding:.6rem 1rem;margin:1rem 0}.audit li{margin:.2rem 0}
+.moved{border-bottom:2px dotted #777}
 .body{white-space:pre-wrap}.summary td,.summary th{padding:.1rem .6rem;text-align:right}
 @media print{ins,del{background:none}}
 """
@@ -73,7 +74,8 @@ def render_html(redline: dict) -> str:
         f"<h1>{escape(title)}</h1>",
         f'<p class="meta">From version {escape(f["label"])} (effective {escape(str(f.get("effective", "")))}) '
         f'to version {escape(t["label"])} (effective {escape(str(t.get("effective", "")))}). '
-        "Insertions are shown <ins>like this</ins>, deletions <del>like this</del>.</p>",
+        "Insertions are shown <ins>like this</ins>, deletions <del>like this</del>, unchanged text that moved "
+        'within its clause <span class="moved">like this</span>.</p>',
         '<table class="summary"><tr>' + "".join(f"<th>{k}</th>" for k in redline["summary"]) + "</tr><tr>"
         + "".join(f"<td>{v}</td>" for v in redline["summary"].values()) + "</tr></table>",
     ]
@@ -108,6 +110,8 @@ def render_html(redline: dict) -> str:
                 body.append(f"<ins>{text}</ins>")
             elif op["op"] == "delete":
                 body.append(f"<del>{text}</del>")
+            elif op.get("moved"):
+                body.append(f'<span class="moved" title="unchanged, moved within this clause">{text}</span>')
             else:
                 body.append(text)
         out.append(f'<div class="body">{"".join(body) or "<em>(unchanged)</em>"}</div></section>')
@@ -144,7 +148,7 @@ def render_text(redline: dict, context: int = 12) -> str:
                 elif len(words) > 2 * context:
                     words = words[:context] + ["…"] + words[-context:]
                 if words:
-                    lines.append("  " + " ".join(words))
+                    lines.append(("~ (moved) " if op.get("moved") else "  ") + " ".join(words))
             else:
                 lines.append(("- " if op["op"] == "delete" else "+ ") + " ".join(words))
     return "\n".join(lines) + "\n"

@@ -3,8 +3,9 @@
 How it works:
 1. Both texts are normalised (NFKC for ligatures, soft hyphens and form feeds dropped, a hyphen at a
    line end between lowercase letters joined) and split into words at whitespace.
-2. Every word gets a *canonical key*: quote styles unified, dashes and hyphens dropped, footnote markers
-   glued to a word removed ("risks5beyond" -> "risksbeyond", "face.1Where", "4“Double", "[^4]").
+2. Every word gets a *canonical key*: quote styles (and × / x) unified, dashes and hyphens dropped,
+   footnote markers glued to a word removed ("risks5beyond" -> "risksbeyond", "face.1Where",
+   "4“Double", "[^4]"; not "and7.2.2", a run-together section number).
 3. Words are mapped to single characters (one per distinct key) and diffed with diff-match-patch,
    then `diff_cleanupSemantic`; a change therefore never splits a word. A long clause sharing almost
    no words with its counterpart (REWRITE_JACCARD) is one delete and one insert.
@@ -13,18 +14,22 @@ How it works:
    sufficient", a moved page break, a quote style) the hunk is noise and becomes equal. Otherwise the
    hunk is refined with a character diff of those space-free strings, and only equal stretches that
    start and end on a word boundary on *both* sides are kept as equal, so words are still whole.
+5. A run of at least MOVE_MIN_CHARS content characters deleted in one place of the clause and inserted
+   in another (table rows that broke across pages differently, a sentence moved) becomes equal text at
+   its new place, marked moved, and is no longer deleted at its old one.
 
 Equal text is shown as the newer version prints it. Whitespace in op texts is collapsed to one space.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
+from itertools import accumulate, chain
 
 from archive.diff.fastdmp import FastDiffMatchPatch
 
@@ -40,17 +45,23 @@ REFINE_MAX_CHARS = 600
 # clause pair of that length in the corpus overlaps by 0.65 or more.
 REWRITE_MIN_WORDS = 100
 REWRITE_JACCARD = 0.2
+# Text deleted in one place of a clause and inserted in another counts as moved (equal, at its new
+# place) from this many content characters (about ten words): less could be a coincidence of phrasing.
+MOVE_MIN_CHARS = 60
 # A refined equal stretch shorter than this (canonical characters) is folded into the change, so a
 # rewritten sentence does not come out as confetti around shared little words.
 MIN_EQUAL_CHARS = 4
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "«": '"', "»": '"',
-                         "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "`": "'"})
+                         "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "`": "'",
+                         "×": "x"})  # "3×" and "3x" are one multiplier, typeset two ways
 _DASH_CHARS = "-‐‑‒–—―−\u00ad"
 _NO_DASHES = str.maketrans("", "", _DASH_CHARS)
 _QUOTES_NO_DASHES = {**_QUOTES, **_NO_DASHES}
-_MARKER_AFTER_WORD = re.compile(r"(?<=[a-z]{2})\d{1,2}(?!\d)")
-_MARKER_AFTER_PUNCT = re.compile(r"(?<=[a-z][.,;:!?)\"'])\d{1,2}(?=[A-Za-z\"]|$)")
+# Not before ".2" or ",2": "and7.2.2" is a run-together section number, not a marker.
+_MARKER_AFTER_WORD = re.compile(r"(?<=[a-z]{2})\d{1,2}(?!\d|[.,]\d)")
+# After punctuation that follows a word or a closing parenthesis ("face.1", "(see Section 3).1").
+_MARKER_AFTER_PUNCT = re.compile(r"(?:(?<=[a-z][.,;:!?)\"'])|(?<=\)[.,;:]))\d{1,2}(?=[A-Za-z\"]|$)")
 _MARKER_LEADING = re.compile(r"^\d{1,2}(?=[A-Z\"])")
 _DIGIT = re.compile(r"\d")
 _MARKER_TOKEN = re.compile(r"^\[\^?\w{1,3}\]$")
@@ -116,9 +127,10 @@ def clear_caches() -> None:
 class Op:
     op: str  # "equal" | "insert" | "delete"
     text: str
+    moved: bool = False  # equal text that stands elsewhere in the older version's clause
 
     def as_dict(self) -> dict:
-        return {"op": self.op, "text": self.text}
+        return {"op": self.op, "text": self.text, "moved": True} if self.moved else {"op": self.op, "text": self.text}
 
 
 _dmp = FastDiffMatchPatch()  # the library's diffs, found faster
@@ -272,6 +284,17 @@ def diff_words(a: str, b: str) -> list[Op]:
 
 
 def _coalesce(raw: list[tuple[str, Sequence[str]]]) -> list[Op]:
+    merged = _moves(_merge(raw))
+    ops: list[Op] = []
+    for n, (op, words) in enumerate(merged):
+        # Words keep the space that followed them; only the very last op ends without one.
+        text = _join(words) + (" " if n + 1 < len(merged) else "")
+        ops.append(Op("equal", text, moved=True) if op == "moved" else Op(op, text))
+    return ops
+
+
+def _merge(raw: Sequence[tuple[str, Sequence[str]]]) -> list[tuple[str, list[str]]]:
+    """Adjacent pieces of one kind joined; inside a change, deletes before inserts."""
     merged: list[tuple[str, list[str]]] = []
     for op, words in raw:
         if not words:
@@ -288,11 +311,82 @@ def _coalesce(raw: list[tuple[str, Sequence[str]]]) -> list[Op]:
             merged.append(ins)
         else:
             merged.append((op, list(words)))
-    ops: list[Op] = []
-    for n, (op, words) in enumerate(merged):
-        # Words keep the space that followed them; only the very last op ends without one.
-        ops.append(Op(op, _join(words) + (" " if n + 1 < len(merged) else "")))
-    return ops
+    return merged
+
+
+def _moves(merged: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+    """Text deleted in one place of a clause and inserted unchanged in another (a table whose rows
+    broke across pages differently, a sentence moved) becomes equal text at its new place, marked
+    "moved", and leaves its old place: a run of at least MOVE_MIN_CHARS content characters, its letters
+    the same (spacing, quotes and markers aside), whole words on both sides. Biggest runs first."""
+    n_del = sum(op == "delete" for op, _ in merged)
+    if not n_del or n_del == len(merged) or not any(op == "insert" for op, _ in merged):
+        return merged
+    segs = [[op, words, k] for k, (op, words) in enumerate(merged)]  # k: a segment id for the memo
+    next_id = len(segs)
+    memo: dict[tuple[int, int], tuple[int, int, int, int, int] | None] = {}
+    grams: dict[int, set[tuple[str, ...]]] = {}
+
+    def gram_set(seg: list) -> set[tuple[str, ...]]:
+        if seg[2] not in grams:
+            keys = [k for k in map(canonical, seg[1]) if k]
+            grams[seg[2]] = set(zip(keys, keys[1:], keys[2:], strict=False))
+        return grams[seg[2]]
+
+    while True:
+        best = None
+        for d in (s for s in segs if s[0] == "delete"):
+            for i in (s for s in segs if s[0] == "insert"):
+                key = (d[2], i[2])
+                if key not in memo:
+                    # Only pairs sharing some three-word run can share MOVE_MIN_CHARS of letters.
+                    memo[key] = _common_run(d[1], i[1]) if not gram_set(d).isdisjoint(gram_set(i)) else None
+                run = memo[key]
+                if run is not None and (best is None or run[4] > best[2][4]):
+                    best = (d, i, run)
+        if best is None:
+            return [(op, words) for op, words, _ in segs]
+        d, i, (a0, a1, b0, b1, _n) = best
+        at = segs.index(i)
+        pieces = [["insert", i[1][:b0]], ["moved", i[1][b0:b1]], ["insert", i[1][b1:]]]
+        for piece in pieces:
+            piece.append(next_id)
+            next_id += 1
+        segs[at : at + 1] = [p for p in pieces if p[1]]
+        rest = d[1][:a0] + d[1][a1:]  # what stays deleted: the run now stands at its new place
+        at = segs.index(d)
+        segs[at : at + 1] = [["delete", rest, next_id]] if rest else []
+        next_id += 1
+
+
+def _common_run(wa: Sequence[str], wb: Sequence[str]) -> tuple[int, int, int, int, int] | None:
+    """The longest run of whole words of `wa` whose content letters are those of a run of `wb`, as
+    (a0, a1, b0, b1, content characters), if it reaches MOVE_MIN_CHARS: the longest run of equal word
+    keys, then grown letter by letter at both ends over run-together words ("capablemodels" against
+    "capable models") and cut back to the last word boundary the two sides share."""
+    ka, kb = [canonical(w) for w in wa], [canonical(w) for w in wb]
+    i, j, n = difflib.SequenceMatcher(None, ka, kb, autojunk=False).find_longest_match(0, len(ka), 0, len(kb))
+    if not n:
+        return None
+    sa, sb = "".join(ka), "".join(kb)
+    ba, bb = _boundaries(ka), _boundaries(kb)
+    oa, ob = _offsets(ka), _offsets(kb)
+    x0, x1, y0 = oa[i], oa[i + n], ob[j]
+    # Grow to the right, then to the left, on letters; keep the farthest boundary both sides share.
+    grow = _dmp.diff_commonPrefix(sa[x1:], sb[y0 + x1 - x0 :])
+    right = max(k for k in range(grow + 1) if x1 + k in ba and y0 + x1 - x0 + k in bb)
+    grow = _dmp.diff_commonSuffix(sa[:x0], sb[:y0])
+    left = max(k for k in range(grow + 1) if x0 - k in ba and y0 - k in bb)
+    x0, y0, x1 = x0 - left, y0 - left, x1 + right
+    size = x1 - x0
+    if size < MOVE_MIN_CHARS:
+        return None
+    return ba[x0], ba[x1], bb[y0], bb[y0 + size], size
+
+
+def _offsets(keys: Sequence[str]) -> list[int]:
+    """Content character offset of each word start, and of the end."""
+    return [0, *accumulate(map(len, keys))]
 
 
 def is_unchanged(ops: list[Op]) -> bool:

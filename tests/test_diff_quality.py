@@ -1,0 +1,187 @@
+"""Redline quality on the ingested corpus: text moved inside a clause, footnote order, run-together
+section numbers, and the changelog audit's direction, table changelogs, list sentences and rewrites."""
+
+from __future__ import annotations
+
+import pytest
+
+from archive.db.engine import read_session
+from archive.diff import changelog
+from archive.diff.words import canonical, diff_words
+from archive.services import redlines
+
+RSP = "anthropic-rsp"
+NONCOMPLIANCE = "anthropic-rsp-noncompliance"
+
+
+@pytest.fixture(scope="module")
+def session(corpus_engine):
+    with read_session(corpus_engine) as s:
+        yield s
+
+
+def by_clause(redline: dict) -> dict[str, dict]:
+    return {(c["to_clause"] or c["from_clause"])["number"] or (c["to_clause"] or c["from_clause"])["title"]: c
+            for c in redline["changes"]}
+
+
+def ops_text(change: dict, op: str) -> str:
+    return " ".join(o["text"] for o in change["ops"] if o["op"] == op and not o.get("moved"))
+
+
+# -- text moved inside a clause ------------------------------------------------------------------
+
+LONG = "the quick brown fox jumps over the lazy dog while the cat watches from the warm windowsill"
+# Longer than LONG, so the word diff keeps it in place and LONG is what moves.
+MIDDLE = ("Middle words stay where they are for this test because they outnumber the words of the passage "
+          "that moves from before them to after them in the newer text of the clause.")
+
+
+def test_a_long_passage_moved_inside_a_clause_is_equal_at_its_new_place() -> None:
+    a = f"Opening words stay here. {LONG} {MIDDLE} Closing words end it."
+    b = f"Opening words stay here. {MIDDLE} {LONG} Closing words end it."
+    ops = diff_words(a, b)
+    assert all(o.op == "equal" for o in ops), ops
+    moved = [o for o in ops if o.moved]
+    assert len(moved) == 1 and moved[0].text.strip() == LONG
+    # Read in order, the equal text is the newer text.
+    assert " ".join(o.text.strip() for o in ops) == b
+    assert moved[0].as_dict() == {"op": "equal", "text": moved[0].text, "moved": True}
+    assert "moved" not in ops[0].as_dict()
+
+
+def test_a_moved_passage_matches_across_run_together_words() -> None:
+    a = f"Start here. {LONG} {MIDDLE} End."
+    b = f"Start here. {MIDDLE} " + LONG.replace("brown fox", "brownfox").replace("the warm", "thewarm") + " End."
+    ops = diff_words(a, b)
+    assert all(o.op == "equal" for o in ops), ops
+
+
+def test_a_short_phrase_in_two_places_is_not_a_move() -> None:
+    ops = diff_words("alpha beta gamma delta. risk report. epsilon zeta.", "alpha beta risk report. gamma delta. zeta.")
+    assert not any(o.moved for o in ops)
+    assert any(o.op == "delete" for o in ops)
+
+
+def test_table_rows_that_broke_across_pages_differently_are_no_change(session) -> None:
+    """3.3 sets the section 1 table across its pages differently: 3.2's rows come in another order."""
+    sec1 = by_clause(redlines.compare(session, RSP, "3.2", "3.3"))["1"]
+    deleted, inserted = ops_text(sec1, "delete"), ops_text(sec1, "insert")
+    for unchanged in ("tractable to assess than capabilities in other domains",
+                      "Even malicious employees and other insiders with maximal levels of access"):
+        assert unchanged not in deleted and unchanged not in inserted, unchanged
+    assert any(o.get("moved") for o in sec1["ops"])
+    # The real change, the new CBRN threshold wording, is still there.
+    assert "functionally substitute for the scarce human expertise" in inserted
+    assert "significantly help threat actors" in deleted
+    assert sec1["similarity"] >= 0.9, sec1["similarity"]
+
+
+def test_the_v3_0_to_v3_1_threshold_change_is_untouched_by_moves(session) -> None:
+    sec1 = by_clause(redlines.compare(session, RSP, "3.0", "3.1"))["1"]
+    assert "compress two years of 2018" in ops_text(sec1, "delete")
+    assert "double the rate of" in ops_text(sec1, "insert")
+
+
+# -- noise the extraction adds ---------------------------------------------------------------------
+
+def test_run_together_section_numbers_keep_their_digits() -> None:
+    assert canonical("and7.2.2,we") == "and7.2.2,we"
+    assert canonical("risks5beyond") == "risksbeyond"  # a glued footnote marker still goes
+    assert canonical("3).1") == canonical("3).2") == "3)."  # a marker after "(see Section 3)."
+
+
+def test_v2_2_spacing_of_section_references_is_no_change(session) -> None:
+    ch = by_clause(redlines.compare(session, RSP, "2.0", "2.2", changed_only=False))
+    for number in ("3.3", "4.3"):
+        changed = ops_text(ch[number], "delete") + ops_text(ch[number], "insert")
+        assert "7.1.4" not in changed, (number, changed)
+
+
+def test_footnotes_compare_in_number_order(session) -> None:
+    """2.0 stores §7.1's notes in page-foot order ([15], [17], [16]); 2.2 in number order."""
+    assert by_clause(redlines.compare(session, RSP, "2.0", "2.2", changed_only=False))["7.1"]["kind"] == "unchanged"
+
+
+def test_a_heading_without_text_adds_no_empty_op(session) -> None:
+    appendices = by_clause(redlines.compare(session, RSP, "3.0", "3.1"))["Appendices"]
+    assert appendices["kind"] == "added" and appendices["ops"] == []
+
+
+# -- the changelog audit ---------------------------------------------------------------------------
+
+def test_backwards_or_same_version_comparisons_have_no_audit(session) -> None:
+    assert redlines.compare(session, RSP, "3.0", "3.1")["audit"] is not None
+    assert redlines.compare(session, RSP, "3.1", "3.0")["audit"] is None
+    assert redlines.compare(session, RSP, "3.1", "3.1")["audit"] is None
+    assert redlines.compare(session, NONCOMPLIANCE, "2026-02", "2025-12")["audit"] is None
+
+
+def test_a_changelog_table_of_dated_rows_is_audited(session) -> None:
+    audit = redlines.compare(session, NONCOMPLIANCE, "2025-12", "2026-02")["audit"]
+    assert audit is not None
+    assert [e["title"] for e in audit["entries"]] == ["February 2026"]
+    assert [i["text"] for i in audit["items"]] == [
+        "Updated to expand reporting channels",
+        "introduce a pathway for employees to make informal inquiries about potential RSP violations",
+        "align with RSP Version 3.0.",
+    ]
+    assert audit["counts"]["accounted"] >= 2
+
+
+def test_3_3_to_3_4_coverage_date_change_is_announced(session) -> None:
+    """3.4's item 3 prints "givencoverage dateup": the changelog's own run-togethers are re-split."""
+    audit = redlines.compare(session, RSP, "3.3", "3.4")["audit"]
+    changes = {c["clause"]: c for c in audit["changes"]}
+    assert 3 in changes["3.3"]["items"]
+    assert not audit["unmentioned"]
+
+
+def test_one_sentence_announcing_three_changes_is_three_items(session) -> None:
+    audit = redlines.compare(session, RSP, "3.1", "3.2")["audit"]
+    texts = [i["text"] for i in audit["items"]]
+    assert len(texts) == 3 and texts[2].startswith("formalizes a requirement that we provide the LTBT")
+    changes = {c["clause"]: c for c in audit["changes"]}
+    assert 3 in changes["4"]["items"]  # "We will regularly brief the LTBT" (briefings / brief)
+
+
+def test_a_comprehensive_rewrite_accounts_for_every_change(session) -> None:
+    audit = redlines.compare(session, RSP, "2.2", "3.0")["audit"]
+    assert [i["rewrite"] for i in audit["items"]] == [True]
+    assert audit["changes"] and all(c["accounted"] for c in audit["changes"])
+    assert not audit["unmentioned"]
+
+
+def test_pointer_sentences_are_not_items(session) -> None:
+    audit = redlines.compare(session, RSP, "1.0", "3.4")["audit"]
+    texts = " | ".join(i["text"] for i in audit["items"])
+    assert "seehere" not in texts and "see here" not in texts
+    assert "most notable changes below" not in texts
+
+
+@pytest.mark.parametrize(("sentence", "parts"), [
+    ("Updated to expand reporting channels, introduce a pathway for staff, and align with RSP 3.0.", 3),
+    ("This update authorizes A to do x, gives B the power to do y, and formalizes a rule for z.", 3),
+    ("Such capabilities could lead to rapid, unpredictable advances in AI, potentially outpacing us, and may "
+     "also serve as a warning.", 1),
+    ("We disaggregated thresholds, separating them into levels (the ability to do x, and the ability to do y) "
+     "and provided detail.", 1),
+    ("It now requires reports be shared with 200 employees, rather than with all staff.", 1),
+])
+def test_series_split(sentence: str, parts: int) -> None:
+    assert len(changelog._series(sentence)) == parts
+
+
+@pytest.mark.parametrize(("line", "date"), [
+    ("February 2026", (2026, 2, None)), ("Feb 2026", None), ("March 3, 2026", (2026, 3, 3)),
+    ("3 March 2026", (2026, 3, 3)), ("2026-02-12", (2026, 2, 12)), ("2026-02", (2026, 2, None)),
+    ("Updated in February 2026", None),
+])
+def test_row_dates(line: str, date) -> None:
+    assert changelog._row_date(line) == date
+
+
+def test_terms_meet_across_plural_and_ing() -> None:
+    assert changelog._term("briefings") == changelog._term("brief") == "brief"
+    assert changelog._term("risks") == changelog._term("risk")
+    assert changelog._term("process") == "proces" and changelog._term("during") == "during"
