@@ -12,10 +12,11 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.orm import sessionmaker
 
 from api import feed, problems
+from api.body_limit import BodyLimit
+from api.cors import ProblemCORSMiddleware
 from api.head import HeadAsGet
 from api.pages import router as pages
 from api.routes import health, policies, redlines, search, versions
@@ -52,10 +53,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
 
     problems.install(app)
+    app.add_middleware(BodyLimit)  # inside CORS, so a browser can read its 413
     # Wiki pages call us from the browser: GETs, and POSTs for resolve (and the bulk citation check),
     # which read only. No credentials: the API has no sessions or cookies.
     app.add_middleware(
-        CORSMiddleware,
+        ProblemCORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "HEAD", "POST"],
         allow_headers=["Content-Type", "If-None-Match", "If-Modified-Since", "Accept"],

@@ -22,7 +22,8 @@ def etag_of(*parts: object) -> str:
 
 
 def version_etag(v: t.VersionInfo, *parts: object) -> str:
-    return etag_of(v.policy, v.label, v.sha256, v.text_sha256, v.extractor_version, *parts)
+    # The effective date is part of what is served (a version can be re-dated with --replace).
+    return etag_of(v.policy, v.label, v.effective, v.sha256, v.text_sha256, v.extractor_version, *parts)
 
 
 def _tags(header: str) -> Iterable[str]:
@@ -32,7 +33,11 @@ def _tags(header: str) -> Iterable[str]:
 
 
 def not_modified(request: Request, etag: str, cache_control: str = CACHE_CONTROL) -> Response | None:
-    """A 304 when the client already holds this representation, else None."""
+    """A 304 when the client already holds this representation, else None.
+
+    Call it only once the resource is known to exist: `If-None-Match: *` matches any current
+    representation, so asked about a missing one it must still get the 404.
+    """
     header = request.headers.get("if-none-match")
     if header and (header.strip() == "*" or etag in _tags(header)):
         return Response(status_code=304, headers={"ETag": etag, "Cache-Control": cache_control})
@@ -44,3 +49,13 @@ def cacheable(response: Response, etag: str, cache_control: str = CACHE_CONTROL)
     response.headers["Cache-Control"] = cache_control
     response.headers.setdefault("Vary", "Accept")
     return response
+
+
+def validated(request: Request, response: Response, cache_control: str = CACHE_CONTROL) -> Response:
+    """An ETag of the bytes about to be sent, and a 304 when the client holds them.
+
+    For small bodies built from more than the version itself (its neighbours, lineage ids assigned
+    when other versions arrive): a tag of the body changes exactly when the body does.
+    """
+    etag = f'"{hashlib.sha256(bytes(response.body)).hexdigest()[:32]}"'
+    return not_modified(request, etag, cache_control) or cacheable(response, etag, cache_control)

@@ -49,9 +49,8 @@ class Pagination:
 def get_pagination(
     settings: SettingsDep,
     page: Annotated[int, Query(ge=1, le=100_000, description="1-based page number.")] = 1,
-    per_page: Annotated[
-        int, Query(ge=1, le=10_000, description="Items per page (at most the server's page_size_cap).")
-    ] = 20,
+    # No static upper bound: the cap is the setting alone, so any size over it gets the same 400.
+    per_page: Annotated[int, Query(ge=1, description="Items per page (at most the server's page_size_cap).")] = 20,
 ) -> Pagination:
     if per_page > settings.page_size_cap:
         raise InvalidInput(f"per_page must be at most {settings.page_size_cap}")

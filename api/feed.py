@@ -13,6 +13,7 @@ from xml.etree import ElementTree as ET
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
+from api import urls
 from api.caching import cacheable, etag_of, not_modified, version_etag
 from api.deps import SessionDep
 from api.routes.params import Slug
@@ -61,8 +62,12 @@ def build_feed(base: str, policy: t.PolicyInfo, versions: list[t.VersionInfo], s
     updated = max((v.effective for v in versions), default=dt.date(2000, 1, 1))
     _sub(feed, "updated", _midnight(updated).isoformat())
     _sub(_sub(feed, "author"), "name", policy.publisher or "policy-archive")
-    _sub(feed, "link", rel="self", href=f"{base}/policies/{policy.slug}/feed.atom", type="application/atom+xml")
-    _sub(feed, "link", rel="alternate", href=f"{base}/policies/{policy.slug}/versions")
+    api = base + urls.path("policies", policy.slug)
+    pages = base + urls.path("p", policy.slug)
+    _sub(feed, "link", rel="self", href=f"{api}/feed.atom", type="application/atom+xml")
+    # Feed readers open the alternate link: the pages for people first, the JSON for programs beside it.
+    _sub(feed, "link", rel="alternate", href=f"{base}/#policy-{urls.segment(policy.slug)}", type="text/html")
+    _sub(feed, "link", rel="alternate", href=f"{api}/versions", type="application/json")
     # Newest first, as feed readers expect.
     for i in reversed(range(len(versions))):
         v = versions[i]
@@ -71,10 +76,11 @@ def build_feed(base: str, policy: t.PolicyInfo, versions: list[t.VersionInfo], s
         _sub(entry, "title", f"{policy.title} {v.label}" + (f": {v.title}" if v.title else ""))
         _sub(entry, "updated", _midnight(v.effective).isoformat())
         _sub(entry, "published", _midnight(v.effective).isoformat())
-        _sub(entry, "link", rel="alternate", href=f"{base}/policies/{policy.slug}/versions/{v.label}")
+        _sub(entry, "link", rel="alternate", href=f"{pages}/{urls.segment(v.label)}", type="text/html")
+        _sub(entry, "link", rel="alternate", href=f"{api}/versions/{urls.segment(v.label)}", type="application/json")
         if i > 0:
             prev = versions[i - 1].label
-            redline = f"{base}/policies/{policy.slug}/compare/{prev}..{v.label}?format=html"
+            redline = f"{api}/compare/{urls.segment(prev)}..{urls.segment(v.label)}?format=html"
             _sub(entry, "link", rel="related", href=redline, type="text/html", title=f"Changes since {prev}")
             text = f"Version {v.label}, effective {v.effective.isoformat()}. Since {prev}: {summaries[i]}."
         else:

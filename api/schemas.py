@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.dates import IsoDate
 from archive import types as t
 
 
@@ -208,13 +209,15 @@ class TextQuoteSelector(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    # exact, prefix and suffix are bounded by the route (settings.max_query_length, one 400 at any
+    # length) and the request body by its size limit (413).
     type: Literal["TextQuoteSelector"] = "TextQuoteSelector"
-    exact: str = Field(min_length=1, max_length=10_000)
-    prefix: str | None = Field(None, max_length=10_000)
-    suffix: str | None = Field(None, max_length=10_000)
+    exact: str
+    prefix: str | None = None
+    suffix: str | None = None
     policy: str | None = Field(None, min_length=1, max_length=100)
     version: str | None = Field(None, min_length=1, max_length=100)
-    as_of: dt.date | None = None
+    as_of: IsoDate | None = Field(None, description="YYYY-MM-DD")
 
 
 class Citation(BaseModel):
@@ -223,7 +226,7 @@ class Citation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str | None = Field(None, max_length=200, description="Caller's id, echoed back.")
-    quote: str = Field(min_length=1, max_length=10_000)
+    quote: str = Field(description="Bounded by the route: settings.max_query_length.")
     policy: str | None = Field(None, min_length=1, max_length=100)
     version: str | None = Field(None, min_length=1, max_length=100)
     section: str | None = Field(None, min_length=1, max_length=200, description="Clause number or title cited.")

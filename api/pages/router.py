@@ -32,6 +32,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.routing import Match
 
 from api.caching import PAGE_CACHE_CONTROL, cacheable, not_modified
 from api.deps import SessionDep, SettingsDep
@@ -238,8 +239,33 @@ def version_page(slug: str, label: str, session: SessionDep) -> HTMLResponse:
     return render("version.html", title=f"{ctx['policy'].title} {label}", **ctx)
 
 
+@router.get("/p")
+def pages_root() -> RedirectResponse:
+    return RedirectResponse("/", status_code=308)  # the pages start at the home page
+
+
+def _without_trailing_slash(request: Request) -> str | None:
+    """The canonical URL of a page asked for with trailing slashes, if a page is there without them.
+
+    API routes get this from the router (redirect_slashes); the catch-all below would swallow it here.
+    """
+    raw = (request.scope.get("raw_path") or request.url.path.encode()).decode("latin-1")
+    location = raw.rstrip("/")  # the path as sent, still percent-encoded
+    slashes = len(raw) - len(location)
+    if not slashes:
+        return None  # an encoded slash (%2F) is part of a name, not a trailing slash
+    if location == "/p":
+        return "/"
+    probe = {**request.scope, "path": request.url.path[:-slashes]}
+    if not any(r.matches(probe)[0] is Match.FULL for r in router.routes if r.name != "not_found"):
+        return None
+    return location + (f"?{request.url.query}" if request.url.query else "")
+
+
 @router.get("/p/{rest:path}")
-def not_found(rest: str, request: Request) -> HTMLResponse:
+def not_found(rest: str, request: Request) -> Response:
+    if request.url.path.endswith("/") and (canonical := _without_trailing_slash(request)):
+        return RedirectResponse(canonical, status_code=308)
     return error_page(404, "Page not found", "There is no page at this address.", request)
 
 

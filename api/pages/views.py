@@ -8,10 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
+from api import dates, urls
 from archive import types as t
 from archive.db import storage
 from archive.diff.redline import KINDS
@@ -30,7 +31,7 @@ def anchor(number: str, title: str = "") -> str:
 
 def q(value: str) -> str:
     """A URL path segment."""
-    return quote(value, safe="")
+    return urls.segment(value)
 
 
 def version_url(slug: str, label: str, number: str = "", title: str = "") -> str:
@@ -71,9 +72,9 @@ def parse_date(value: str | None, what: str) -> dt.date | None:
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidInput(f"{what} '{value[:40]}' is not a date (YYYY-MM-DD)") from None
+        return dates.parse_date(value.strip())  # YYYY-MM-DD only, as the API takes
+    except ValueError as exc:
+        raise InvalidInput(f"{what} {exc}") from None
 
 
 def changed(summary: dict) -> int:
@@ -161,7 +162,7 @@ def compare_view(
 ) -> dict:
     from archive.services import redlines
 
-    va, vb = storage.resolve_version(session, slug, a), storage.resolve_version(session, slug, b)
+    va, vb = dates.resolve_ref(session, slug, a), dates.resolve_ref(session, slug, b)
     red = redlines.compare(session, slug, va.label, vb.label, clause=clause, changed_only=not show_all)
     total = sum(red["summary"].values())
     return {
@@ -185,26 +186,32 @@ FOLD_CONTEXT = 30  # words of unchanged text kept on each side of a change
 
 def fold_ops(ops: list[dict], context: int = FOLD_CONTEXT) -> list[dict]:
     """Redline pieces for a page: long unchanged runs keep `context` words around each change and fold
-    the rest (shown on demand with <details>, so the change is easy to find and nothing is lost)."""
+    the rest (shown on demand with <details>, so the change is easy to find and nothing is lost).
+    Unchanged text that moved within its clause keeps its "moved" mark, folded or not."""
     if not any(o["op"] != "equal" for o in ops):
-        return [{"op": o["op"], "text": o["text"]} for o in ops]
+        return [_piece(o["op"], o["text"], o.get("moved", False)) for o in ops]
     out: list[dict] = []
     last = len(ops) - 1
     for i, o in enumerate(ops):
+        moved = o.get("moved", False)
         words = o["text"].split(" ")
         keep_head = context if i > 0 else 0  # text after a change
         keep_tail = context if i < last else 0  # text before a change
         if o["op"] != "equal" or len(words) <= keep_head + keep_tail + context:
-            out.append({"op": o["op"], "text": o["text"]})
+            out.append(_piece(o["op"], o["text"], moved))
             continue
         cut = len(words) - keep_tail
         head, middle, tail = words[:keep_head], words[keep_head:cut], words[cut:]
         if head:
-            out.append({"op": "equal", "text": " ".join(head) + " "})
-        out.append({"op": "fold", "text": " ".join(middle) + " ", "words": len(middle)})
+            out.append(_piece("equal", " ".join(head) + " ", moved))
+        out.append({**_piece("fold", " ".join(middle) + " ", moved), "words": len(middle)})
         if tail:
-            out.append({"op": "equal", "text": " ".join(tail)})
+            out.append(_piece("equal", " ".join(tail), moved))
     return out
+
+
+def _piece(op: str, text: str, moved: bool) -> dict:
+    return {"op": op, "text": text, "moved": True} if moved else {"op": op, "text": text}
 
 
 _BULLET = re.compile(r"^\s*(?:[●•◦▪○■–-]|\(?[a-z0-9]{1,3}[.)])\s")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path
 from fastapi.responses import RedirectResponse
 
 from api import schemas as s
+from api.dates import IsoDate
 from api.deps import PaginationDep, SessionDep
 from api.routes.params import Slug
 from archive.db import storage
@@ -48,7 +48,7 @@ def list_versions(slug: Slug, session: SessionDep, pagination: PaginationDep) ->
     responses={302: {"description": "The canonical URL of the version in force that day (Location)."}},
 )
 def as_of(
-    slug: Slug, date: Annotated[dt.date, Path(description="YYYY-MM-DD")], session: SessionDep
+    slug: Slug, date: Annotated[IsoDate, Path(description="YYYY-MM-DD")], session: SessionDep
 ) -> RedirectResponse:
     version = storage.version_in_force(session, slug, date)
     return RedirectResponse(f"/policies/{slug}/versions/{version.label}", status_code=302)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from api import schemas as s
+from api.dates import IsoDate
 from api.deps import PaginationDep, SessionDep, SettingsDep
 from api.routes.params import OptPolicy, OptVersion
 from archive.errors import InvalidInput
@@ -18,15 +18,20 @@ from archive.settings import Settings
 router = APIRouter(tags=["search"])
 
 
-def _check_length(settings: Settings, name: str, value: str | None) -> None:
-    if value is not None and len(value) > settings.max_query_length:
+def _check_length(settings: Settings, name: str, value: str | None, *, required: bool = False) -> None:
+    if value is None:
+        return
+    if len(value) > settings.max_query_length:
         raise InvalidInput(f"{name} is longer than {settings.max_query_length} characters")
-    if value is not None and not value.strip() and name in ("q", "quote", "exact"):
+    if required and not value.strip():
         raise InvalidInput(f"{name} is empty")
 
 
-Text = Annotated[str, Query(min_length=1, max_length=10_000)]
-OptText = Annotated[str | None, Query(max_length=10_000)]
+# No length bounds here: _check_length applies the one limit (settings.max_query_length), so a
+# too-long or empty text gets the same 400 and detail whatever its length.
+Text = Annotated[str, Query()]
+OptText = Annotated[str | None, Query()]
+OptDate = Annotated[IsoDate | None, Query(description="Only the version in force on this date (YYYY-MM-DD).")]
 
 
 @router.get("/search", response_model=s.ServiceResult, summary="Full-text search across versions")
@@ -34,16 +39,16 @@ def search(
     settings: SettingsDep,
     session: SessionDep,
     pagination: PaginationDep,
-    q: Annotated[str, Query(min_length=1, max_length=10_000, description='Words, "phrases", AND/OR/NOT.')],
+    q: Annotated[str, Query(description='Words, "phrases", AND/OR/NOT.')],
     policy: OptPolicy = None,
     version: OptVersion = None,
-    as_of: Annotated[dt.date | None, Query(description="Only the version in force on this date.")] = None,
-    effective_from: Annotated[dt.date | None, Query(description="Versions effective on or after.")] = None,
-    effective_to: Annotated[dt.date | None, Query(description="Versions effective on or before.")] = None,
+    as_of: OptDate = None,
+    effective_from: Annotated[IsoDate | None, Query(description="Versions effective on or after.")] = None,
+    effective_to: Annotated[IsoDate | None, Query(description="Versions effective on or before.")] = None,
     sort: Annotated[Literal["relevance", "date"], Query(description="Order of hits.")] = "relevance",
     collapse: Annotated[bool, Query(description="One hit per clause lineage (latest version).")] = False,
 ) -> JSONResponse:
-    _check_length(settings, "q", q)
+    _check_length(settings, "q", q, required=True)
     if effective_from and effective_to and effective_from > effective_to:
         raise InvalidInput("effective_from is after effective_to")
     result = search_service.search(
@@ -65,12 +70,13 @@ def search(
 
 @router.get("/phrases/history", response_model=s.ServiceResult, summary="When a phrase appeared and disappeared")
 def phrase_history(settings: SettingsDep, session: SessionDep, q: Text, policy: OptPolicy = None) -> JSONResponse:
-    _check_length(settings, "q", q)
+    _check_length(settings, "q", q, required=True)
     return JSONResponse(s.plain(search_service.phrase_history(settings, session, q, policy=policy)))
 
 
-def _resolve(settings: Settings, session, sel: s.TextQuoteSelector) -> JSONResponse:
-    for name in ("exact", "prefix", "suffix"):
+def _resolve(settings: Settings, session, sel: s.TextQuoteSelector, quote_name: str = "exact") -> JSONResponse:
+    _check_length(settings, quote_name, sel.exact, required=True)
+    for name in ("prefix", "suffix"):
         _check_length(settings, name, getattr(sel, name))
     result = search_service.resolve(
         settings,
@@ -89,15 +95,15 @@ def _resolve(settings: Settings, session, sel: s.TextQuoteSelector) -> JSONRespo
 def resolve_get(
     settings: SettingsDep,
     session: SessionDep,
-    q: Annotated[str, Query(min_length=1, max_length=10_000, description="The exact quote.")],
+    q: Annotated[str, Query(description="The exact quote.")],
     prefix: OptText = None,
     suffix: OptText = None,
     policy: OptPolicy = None,
     version: OptVersion = None,
-    as_of: dt.date | None = None,
+    as_of: OptDate = None,
 ) -> JSONResponse:
     sel = s.TextQuoteSelector(exact=q, prefix=prefix, suffix=suffix, policy=policy, version=version, as_of=as_of)
-    return _resolve(settings, session, sel)
+    return _resolve(settings, session, sel, quote_name="q")
 
 
 @router.post("/resolve", response_model=s.ServiceResult, summary="Resolve a W3C TextQuoteSelector")
@@ -107,7 +113,7 @@ def resolve_post(selector: s.TextQuoteSelector, settings: SettingsDep, session: 
 
 @router.post("/citations/check", response_model=s.ServiceResult, summary="Check many citations at once")
 def check_citations(body: s.CitationCheck, settings: SettingsDep, session: SessionDep) -> JSONResponse:
-    for c in body.citations:
-        _check_length(settings, "quote", c.quote)
+    for i, c in enumerate(body.citations):
+        _check_length(settings, f"citations.{i}.quote", c.quote, required=True)
     citations = [c.model_dump(exclude_none=True) for c in body.citations]
     return JSONResponse(s.plain(search_service.check_citations(settings, session, citations)))

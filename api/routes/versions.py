@@ -10,8 +10,10 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from api import schemas as s
-from api.caching import SOURCE_CACHE_CONTROL, cacheable, not_modified, version_etag
+from api import urls
+from api.caching import SOURCE_CACHE_CONTROL, cacheable, not_modified, validated, version_etag
 from api.deps import SessionDep
+from api.negotiation import preferred
 from api.routes.params import ClauseNumber, Label, Slug
 from archive import types as t
 from archive.db import storage
@@ -31,9 +33,6 @@ NOT_MODIFIED = {304: {"description": "Not modified (If-None-Match matched the ET
 )
 def get_version(slug: Slug, label: Label, request: Request, session: SessionDep) -> Response:
     info = storage.get_version(session, slug, label)
-    etag = version_etag(info, "meta")
-    if (cached := not_modified(request, etag)) is not None:
-        return cached
     labels = [v.label for v in storage.list_versions(session, slug)]
     at = labels.index(label)
     detail = s.VersionDetail(
@@ -55,14 +54,15 @@ def get_version(slug: Slug, label: Label, request: Request, session: SessionDep)
             extraction_log=storage.extraction_log(session, slug, label),
         ),
     )
-    return cacheable(JSONResponse(s.plain(detail)), etag)
+    # previous/next change when a version arrives, which no tag of this version alone would show.
+    return validated(request, JSONResponse(s.plain(detail)))
 
 
 def _wants_json(request: Request, fmt: str | None) -> bool:
     if fmt is not None:
         return fmt == "json"
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/plain" not in accept
+    # Plain text first: it wins ties and is the answer when the header rules out both.
+    return preferred(request.headers.get("accept"), ("text/plain", "application/json")) == "application/json"
 
 
 @router.get(
@@ -84,11 +84,11 @@ def get_text(
 ) -> Response:
     info = storage.get_version(session, slug, label)
     as_json = _wants_json(request, format)
+    if page is not None and page > info.page_count:
+        raise NotFound(f"version {label} of '{slug}' has {info.page_count} pages, not {page}")
     etag = version_etag(info, "text", page, as_json)
     if (cached := not_modified(request, etag)) is not None:
         return cached
-    if page is not None and page > info.page_count:
-        raise NotFound(f"version {label} of '{slug}' has {info.page_count} pages, not {page}")
     if as_json or page is not None:
         rows = storage.pages(session, slug, label)
         if page is not None:
@@ -133,13 +133,10 @@ def _tree(nodes: list[t.Clause]) -> list[s.ClauseNode]:
     responses=NOT_MODIFIED,
 )
 def get_clauses(slug: Slug, label: Label, request: Request, session: SessionDep) -> Response:
-    info = storage.get_version(session, slug, label)
-    etag = version_etag(info, "clauses")
-    if (cached := not_modified(request, etag)) is not None:
-        return cached
+    storage.get_version(session, slug, label)
     nodes = storage.clauses(session, slug, label)
     body = s.ClauseTree(policy=slug, version=label, count=len(nodes), clauses=_tree(nodes))
-    return cacheable(JSONResponse(s.plain(body)), etag)
+    return validated(request, JSONResponse(s.plain(body)))  # lineage ids can change as versions arrive
 
 
 def _ref(i: int, c: t.Clause) -> s.ClauseRef:
@@ -153,10 +150,7 @@ def _ref(i: int, c: t.Clause) -> s.ClauseRef:
     responses=NOT_MODIFIED,
 )
 def get_clause(slug: Slug, label: Label, number: ClauseNumber, request: Request, session: SessionDep) -> Response:
-    info = storage.get_version(session, slug, label)
-    etag = version_etag(info, "clause", number)
-    if (cached := not_modified(request, etag)) is not None:
-        return cached
+    storage.get_version(session, slug, label)
     position, c = storage.find_clause(session, slug, label, number)
     nodes = storage.clauses(session, slug, label)
     body = s.ClauseDetail(
@@ -176,12 +170,12 @@ def get_clause(slug: Slug, label: Label, number: ClauseNumber, request: Request,
         parent=_ref(c.parent, nodes[c.parent]) if c.parent is not None else None,
         children=[_ref(i, n) for i, n in enumerate(nodes) if n.parent == position],
         links={
-            "self": f"/policies/{slug}/versions/{label}/clauses/{c.label}",
-            "version": f"/policies/{slug}/versions/{label}",
-            "history": f"/policies/{slug}/clauses/{c.label}/history",
+            "self": urls.path("policies", slug, "versions", label, "clauses", c.label),
+            "version": urls.path("policies", slug, "versions", label),
+            "history": urls.path("policies", slug, "clauses", c.label, "history"),
         },
     )
-    return cacheable(JSONResponse(s.plain(body)), etag)
+    return validated(request, JSONResponse(s.plain(body)))
 
 
 @router.get(
