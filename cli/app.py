@@ -2,11 +2,50 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
+
+
+def _one_line(exc: TyperException) -> typer.Exit:
+    """A usage error as one line on stderr (Typer's default is a usage line, a hint and a boxed message)."""
+    message = " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    typer.echo(f"error: {message}{hint}", err=True)
+    return typer.Exit(exc.exit_code)
+
+
+class OneLineErrors(TyperGroup):
+    """The root group: bad arguments or options anywhere below it end in one line, not a box.
+
+    Parsing happens in make_context (the root's own options) and invoke (the subcommand and its
+    parameters), so catching there covers every command without leaving standalone mode.
+    """
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except TyperException as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # bare `policy-archive`: the help, as before
+                raise
+            raise _one_line(exc) from None
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TyperException as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group (`db`, `index`): its help
+                raise
+            raise _one_line(exc) from None
+
 
 app = typer.Typer(
     name="policy-archive",
     help="Every version of a frontier-AI safety policy: ingest, read, redline, search, cite.",
+    cls=OneLineErrors,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

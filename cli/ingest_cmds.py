@@ -97,7 +97,11 @@ def ingest(
     effective: Annotated[str | None, typer.Option("--effective", help="Effective date YYYY-MM-DD (with FILE).")] = None,
     title: Annotated[str | None, typer.Option("--title", help="Policy title, when FILE starts a new policy.")] = None,
     replace: Annotated[
-        bool, typer.Option("--replace", help="Store new bytes under an archived label (old snapshot kept).")
+        bool,
+        typer.Option(
+            "--replace",
+            help="Store new bytes under an archived label (old snapshot kept), or change its effective date.",
+        ),
     ] = False,
     password: Annotated[
         str | None,

@@ -48,27 +48,58 @@ def clause_json(position: int, c: Clause) -> dict:
 
 
 def _outline_lines(tree: list[Clause]) -> list[str]:
+    top = min((c.level for c in tree), default=1)  # a subtree starts at the margin
     return [
-        f"{'  ' * (c.level - 1)}{(c.number + ' ') if c.number else ''}{c.title}  (p. {c.page_start}"
+        f"{'  ' * (c.level - top)}{(c.number + ' ') if c.number else ''}{c.title}  (p. {c.page_start}"
         + (f"-{c.page_end}" if c.page_end != c.page_start else "")
         + ")"
         for c in tree
     ]
 
 
+def _subtree(tree: list[Clause], root: int) -> list[int]:
+    """Positions of a clause and everything under it (a parent always precedes its children)."""
+    inside = {root}
+    for i in range(root + 1, len(tree)):
+        if tree[i].parent in inside:
+            inside.add(i)
+    return sorted(inside)
+
+
 @app.command()
 def show(
-    ref: Annotated[str, typer.Argument(help="SLUG@LABEL, for example anthropic-rsp@3.1.")],
-    clause: Annotated[str | None, typer.Option("--clause", help="Print only this clause (number or title).")] = None,
-    outline: Annotated[bool, typer.Option("--outline", help="Print the clause tree.")] = False,
+    ref: Annotated[
+        str,
+        typer.Argument(help="SLUG@LABEL or SLUG@YYYY-MM-DD (the version in force that day), e.g. anthropic-rsp@3.1."),
+    ],
+    clause: Annotated[
+        str | None, typer.Option("--clause", help="Print only this clause (its number, e.g. 3.6, or its title).")
+    ] = None,
+    outline: Annotated[
+        bool, typer.Option("--outline", help="Print the clause tree (with --clause: that clause's subtree).")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print a version's full text (pages separated by a form feed), one clause, or its outline."""
-    slug, label = split_ref(ref)
+    slug, ref_label = split_ref(ref)
     with errors_as_exit(), read_session(engine()) as session:
-        info = storage.get_version(session, slug, label)
+        # A date names the version in force that day, as in diff and search.
+        info = storage.resolve_version(session, slug, ref_label)
+        label = info.label
+        if outline:
+            tree = storage.clauses(session, slug, label)
+            positions = (
+                _subtree(tree, storage.find_clause(session, slug, label, clause, any_title=True)[0])
+                if clause is not None
+                else range(len(tree))
+            )
+            if as_json:
+                echo_json({"policy": slug, "version": label, "clauses": [clause_json(i, tree[i]) for i in positions]})
+            else:
+                typer.echo("\n".join(_outline_lines([tree[i] for i in positions])))
+            return
         if clause is not None:
-            position, c = storage.find_clause(session, slug, label, clause)
+            position, c = storage.find_clause(session, slug, label, clause, any_title=True)
             if as_json:
                 echo_json({"policy": slug, "version": label, "clause": clause_json(position, c)})
                 return
@@ -78,15 +109,6 @@ def show(
             typer.echo(c.text)
             for note in c.footnotes:
                 typer.echo(f"\n[{note.marker}] {note.text} (p. {note.page})")
-            return
-        if outline:
-            tree = storage.clauses(session, slug, label)
-            if as_json:
-                echo_json(
-                    {"policy": slug, "version": label, "clauses": [clause_json(i, c) for i, c in enumerate(tree)]}
-                )
-            else:
-                typer.echo("\n".join(_outline_lines(tree)))
             return
         if as_json:
             echo_json(

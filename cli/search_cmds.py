@@ -83,6 +83,10 @@ def search(
                 per_page=per_page,
                 collapse=collapse,
             )
+    # An empty page past the end is a mistake in the request, not "no matches".
+    if not history and page > max(data["pages"], 1):
+        unit = "clauses" if data["collapsed"] else "hits"
+        fail(f"page {page} is past the last page ({max(data['pages'], 1)}) of {data['total']} {unit}", 2)
     if as_json:
         echo_json(data)
     elif history:

@@ -94,6 +94,7 @@ def load_manifest(path: Path) -> Manifest:
         raise ManifestError(f"{path}: [policy] lacks {exc.args[0]}") from None
     versions = []
     seen: set[str] = set()
+    dates: dict[dt.date, str] = {}  # one version per effective date, or a date would name two
     for i, entry in enumerate(data.get("versions", [])):
         where = f"{path}: versions[{i}]"
         try:
@@ -109,10 +110,17 @@ def load_manifest(path: Path) -> Manifest:
         sha = entry.get("sha256")
         if sha is not None and not SHA_RE.match(str(sha).lower()):
             raise ManifestError(f"{where}: sha256 '{sha}' is not 64 hex digits")
+        effective = parse_effective(entry.get("effective"), where=f"{where} effective date")
+        if effective in dates:
+            raise ManifestError(
+                f"{where}: {dates[effective]} already takes effect on {effective.isoformat()}; "
+                f"{label} needs a date of its own"
+            )
+        dates[effective] = label
         versions.append(
             ManifestVersion(
                 label=label,
-                effective=parse_effective(entry.get("effective"), where=f"{where} effective date"),
+                effective=effective,
                 file=file,
                 url=entry.get("url"),
                 sha256=str(sha).lower() if sha else None,

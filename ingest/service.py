@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import signal
+import stat
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from archive import types as t
 from archive.db import storage
@@ -58,7 +60,7 @@ class IngestRequest:
 class IngestOutcome:
     policy: str
     label: str
-    status: str  # ingested / unchanged / re-extracted / replaced / failed
+    status: str  # ingested / unchanged / re-extracted / replaced / re-dated / failed
     message: str = ""
     pages: int = 0
     clauses: int = 0
@@ -133,12 +135,22 @@ def single_file_request(
 
 def _read_checked(path: Path, settings: Settings) -> bytes:
     try:
-        size = path.stat().st_size
+        st = path.stat()
     except FileNotFoundError:
         raise ExtractionFailed(f"{path}: file not found") from None
-    if size > settings.max_file_bytes:
-        raise ExtractionFailed(f"{path}: {size} bytes is over the limit of {settings.max_file_bytes}")
-    return path.read_bytes()
+    except OSError as exc:  # a parent that is a file, a folder we may not enter...
+        raise ExtractionFailed(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ExtractionFailed(f"{path}: is a folder, not a file")
+    if not stat.S_ISREG(st.st_mode):
+        # A FIFO would block forever, and the extractor reads the path a second time anyway.
+        raise ExtractionFailed(f"{path}: not a regular file (a device, FIFO or socket)")
+    if st.st_size > settings.max_file_bytes:
+        raise ExtractionFailed(f"{path}: {st.st_size} bytes is over the limit of {settings.max_file_bytes}")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ExtractionFailed(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
 
 
 class _Timeout(BaseException):
@@ -184,28 +196,46 @@ def _extract(
 
 
 def _plan(engine: Engine, req: IngestRequest, sha: str, replace: bool) -> str:
-    """What to do with this file: 'new', 'unchanged', 're-extraction' or 'replacement'."""
+    """What to do with this file: 'new', 'unchanged', 're-extraction', 'replacement' or 're-dating'."""
     with transaction(engine) as session:
-        state = (
-            storage.version_state(session, req.policy.slug, req.label)
-            if storage.policy_exists(session, req.policy.slug)
-            else None
-        )
-    return _decide(req, state, sha, replace)
+        if not storage.policy_exists(session, req.policy.slug):
+            return "new"
+        kind = _decide(req, storage.version_state(session, req.policy.slug, req.label), sha, replace)
+        if kind != "unchanged":
+            _check_date_free(session, req)
+    return kind
 
 
-def _decide(req: IngestRequest, state: tuple[str, str] | None, sha: str, replace: bool) -> str:
+def _decide(req: IngestRequest, state: tuple[str, str, dt.date] | None, sha: str, replace: bool) -> str:
     if state is None:
         return "new"
-    stored_sha, stored_extractor = state
-    if stored_sha == sha:
-        return "unchanged" if stored_extractor == EXTRACTOR_VERSION else "re-extraction"
-    if not replace:
+    stored_sha, stored_extractor, stored_effective = state
+    if stored_sha != sha:
+        if not replace:
+            raise Conflict(
+                f"{req.path}: version {req.label} of '{req.policy.slug}' is already archived from other bytes "
+                f"(sha256 {stored_sha[:12]}…); --replace stores the new file and keeps the old snapshot"
+            )
+        return "replacement"
+    # Same bytes under another date is no re-ingest: "unchanged" would silently keep the old date.
+    if stored_effective != req.effective and not replace:
         raise Conflict(
-            f"{req.path}: version {req.label} of '{req.policy.slug}' is already archived from other bytes "
-            f"(sha256 {stored_sha[:12]}…); --replace stores the new file and keeps the old snapshot"
+            f"{req.path}: {req.policy.slug}@{req.label} is archived with effective date "
+            f"{stored_effective.isoformat()}, not {req.effective.isoformat()}; --replace changes the date"
         )
-    return "replacement"
+    if stored_extractor != EXTRACTOR_VERSION:
+        return "re-extraction"  # writes the new date too
+    return "unchanged" if stored_effective == req.effective else "re-dating"
+
+
+def _check_date_free(session: Session, req: IngestRequest) -> None:
+    """Two versions in force from one day would make that date name either of them."""
+    other = storage.label_effective_on(session, req.policy.slug, req.effective, besides=req.label)
+    if other is not None:
+        raise Conflict(
+            f"{req.policy.slug}: {other} already takes effect on {req.effective.isoformat()}; "
+            f"{req.label} needs a date of its own"
+        )
 
 
 class _Raced(Exception):
@@ -215,38 +245,49 @@ class _Raced(Exception):
         self.now = now
 
 
-def _write(engine: Engine, req: IngestRequest, content: bytes, doc: t.ExtractedDocument, kind: str) -> None:
+def _write(
+    engine: Engine, req: IngestRequest, content: bytes, doc: t.ExtractedDocument | None, kind: str, replace: bool
+) -> None:
     with transaction(engine) as session:
         # Plan again inside the write's transaction: a concurrent ingest may have stored it meanwhile.
         storage.lock_for_write(session)
         state = storage.version_state(session, req.policy.slug, req.label)
-        now = _decide(req, state, hashlib.sha256(content).hexdigest(), kind == "replacement")
+        now = _decide(req, state, hashlib.sha256(content).hexdigest(), replace)
         if now != kind:
             raise _Raced(now)
-        policy_id = storage.upsert_policy(session, req.policy)
-        snapshot_id = storage.add_snapshot(
-            session,
-            content=content,
-            media_type=PDF_MEDIA_TYPE,
-            origin=req.origin,
-            source_url=req.source_url,
-            stored_path=str(req.path),
-            reference_sha256=req.reference_sha256,
-            retrieved_at=req.retrieved_at,
-        )
-        storage.save_version(
-            session,
-            policy_id=policy_id,
-            label=req.label,
-            effective=req.effective,
-            snapshot_id=snapshot_id,
-            doc=doc,
-            title=req.title,
-            note=req.note,
-            kind="initial" if kind == "new" else kind,
-        )
+        _check_date_free(session, req)
+        if kind == "re-dating":
+            storage.set_effective(session, req.policy.slug, req.label, req.effective)
+        else:
+            assert doc is not None
+            _save(session, req, content, doc, kind)
         for hook in _post_write_hooks:
             hook(session, req.policy.slug, req.label)
+
+
+def _save(session: Session, req: IngestRequest, content: bytes, doc: t.ExtractedDocument, kind: str) -> None:
+    policy_id = storage.upsert_policy(session, req.policy)
+    snapshot_id = storage.add_snapshot(
+        session,
+        content=content,
+        media_type=PDF_MEDIA_TYPE,
+        origin=req.origin,
+        source_url=req.source_url,
+        stored_path=str(req.path),
+        reference_sha256=req.reference_sha256,
+        retrieved_at=req.retrieved_at,
+    )
+    storage.save_version(
+        session,
+        policy_id=policy_id,
+        label=req.label,
+        effective=req.effective,
+        snapshot_id=snapshot_id,
+        doc=doc,
+        title=req.title,
+        note=req.note,
+        kind="initial" if kind == "new" else kind,
+    )
 
 
 def ingest(
@@ -284,17 +325,19 @@ def ingest(
         else:
             todo.append((req, content, kind))
 
-    def finish(req: IngestRequest, content: bytes, kind: str, result: t.ExtractedDocument | ArchiveError) -> None:
+    def finish(
+        req: IngestRequest, content: bytes, kind: str, result: t.ExtractedDocument | ArchiveError | None
+    ) -> None:
         if isinstance(result, ArchiveError):
             report(IngestOutcome(req.policy.slug, req.label, "failed", str(result)))
             return
         try:
             try:
-                _write(engine, req, content, result, kind)
+                _write(engine, req, content, result, kind, replace)
             except (IntegrityError, OperationalError) as exc:
                 # A concurrent writer won (unique row, or SQLite's stale-snapshot "locked"): look again.
                 # If the database is really down, _plan raises the same error again and it propagates.
-                now = _plan(engine, req, hashlib.sha256(content).hexdigest(), kind == "replacement")
+                now = _plan(engine, req, hashlib.sha256(content).hexdigest(), replace)
                 raise _Raced(now) from exc
         except _Raced as raced:
             if raced.now == "unchanged":
@@ -316,8 +359,17 @@ def ingest(
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
             report(IngestOutcome(req.policy.slug, req.label, "failed", f"{req.path}: could not store ({reason})"))
             return
-        status = {"new": "ingested", "re-extraction": "re-extracted", "replacement": "replaced"}[kind]
-        report(IngestOutcome(req.policy.slug, req.label, status, pages=result.page_count, clauses=len(result.clauses)))
+        status = _STATUS[kind]
+        if result is None:
+            report(IngestOutcome(req.policy.slug, req.label, status))
+        else:
+            pages, clauses = result.page_count, len(result.clauses)
+            report(IngestOutcome(req.policy.slug, req.label, status, pages=pages, clauses=clauses))
+
+    # A new date for the same bytes needs no extraction.
+    for req, content, kind in [x for x in todo if x[2] == "re-dating"]:
+        finish(req, content, kind, None)
+    todo = [x for x in todo if x[2] != "re-dating"]
 
     if jobs > 1 and len(todo) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -360,7 +412,8 @@ def ingest(
     return outcomes
 
 
-_WRITTEN = {"ingested", "re-extracted", "replaced"}
+_STATUS = {"new": "ingested", "re-extraction": "re-extracted", "replacement": "replaced", "re-dating": "re-dated"}
+_WRITTEN = set(_STATUS.values())
 
 
 def _refresh_derived(engine: Engine, slugs: set[str], report: Callable[[IngestOutcome], None]) -> None:

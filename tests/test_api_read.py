@@ -58,6 +58,10 @@ def test_version_provenance(client):
     assert prov["extractor"] and prov["extractor_version"] and prov["text_sha256"]
     assert [s["sha256"] for s in prov["snapshots"] if s["current"]] == [prov["sha256"]]
     assert prov["extraction_log"][0]["snapshot_sha256"] == prov["sha256"]
+    # Every moment is UTC and says so, in one spelling.
+    moments = [prov["extracted_at"], *(s["retrieved_at"] for s in prov["snapshots"]),
+               *(e["extracted_at"] for e in prov["extraction_log"])]
+    assert all(m.endswith("Z") and "+" not in m for m in moments), moments
 
 
 def test_etag_and_conditional_get(client):

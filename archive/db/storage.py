@@ -23,6 +23,14 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _utc_iso(moment: dt.datetime) -> str:
+    """A stored moment as ISO 8601 UTC ending in "Z", as the API writes every other time (SQLite
+    hands datetimes back without their zone; the archive stores UTC)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment.isoformat() + "Z"
+
+
 # --- policies ---------------------------------------------------------------------------------
 
 
@@ -209,15 +217,36 @@ def latest_version(session: Session, slug: str) -> t.VersionInfo:
     return versions[-1]
 
 
-def version_state(session: Session, slug: str, label: str) -> tuple[str, str] | None:
-    """(snapshot sha256, extractor version) of a stored version, or None if not stored."""
+def version_state(session: Session, slug: str, label: str) -> tuple[str, str, dt.date] | None:
+    """(snapshot sha256, extractor version, effective date) of a stored version, or None if not stored."""
     row = session.execute(
-        select(m.Snapshot.sha256, m.Version.extractor_version)
+        select(m.Snapshot.sha256, m.Version.extractor_version, m.Version.effective)
         .join(m.Version, m.Version.snapshot_id == m.Snapshot.id)
         .join(m.Policy, m.Policy.id == m.Version.policy_id)
         .where(m.Policy.slug == slug, m.Version.label == label)
     ).first()
-    return (row[0], row[1]) if row else None
+    return (row[0], row[1], row[2]) if row else None
+
+
+def label_effective_on(session: Session, slug: str, on: dt.date, *, besides: str) -> str | None:
+    """The label of another version of `slug` that takes effect on `on`, if any (unknown policy: None)."""
+    return session.scalar(
+        select(m.Version.label)
+        .join(m.Policy, m.Policy.id == m.Version.policy_id)
+        .where(m.Policy.slug == slug, m.Version.effective == on, m.Version.label != besides)
+        .order_by(m.Version.label)
+        .limit(1)
+    )
+
+
+def set_effective(session: Session, slug: str, label: str, on: dt.date) -> None:
+    """Move a version to another effective date; its stored redlines go (their key holds the old date)."""
+    row = _version_row(session, slug, label)
+    row.effective = on
+    session.execute(
+        delete(m.Redline).where((m.Redline.from_version_id == row.id) | (m.Redline.to_version_id == row.id))
+    )
+    session.flush()
 
 
 def save_version(
@@ -319,7 +348,7 @@ def extraction_log(session: Session, slug: str, label: str) -> list[dict]:
             "extractor_version": e.extractor_version,
             "engine_version": e.engine_version,
             "text_sha256": e.text_sha256,
-            "extracted_at": e.extracted_at.isoformat(),
+            "extracted_at": _utc_iso(e.extracted_at),
         }
         for e, sha in rows
     ]
@@ -343,7 +372,7 @@ def snapshot_history(session: Session, slug: str, label: str) -> list[dict]:
             "reference_sha256": s.reference_sha256,
             "origin": s.origin,
             "source_url": s.source_url,
-            "retrieved_at": s.retrieved_at.isoformat(),
+            "retrieved_at": _utc_iso(s.retrieved_at),
             "current": s.id == version.snapshot_id,
         }
         for s in rows
@@ -388,8 +417,14 @@ def clauses(session: Session, slug: str, label: str) -> list[t.Clause]:
     return [_to_clause(r) for r in rows]
 
 
-def find_clause(session: Session, slug: str, label: str, number: str) -> tuple[int, t.Clause]:
-    """(position, clause) by number ("3.6", trailing dot optional) or, for unnumbered ones, title."""
+def find_clause(
+    session: Session, slug: str, label: str, number: str, *, any_title: bool = False
+) -> tuple[int, t.Clause]:
+    """(position, clause) by number ("3.6", trailing dot optional) or, for unnumbered ones, title.
+
+    With `any_title` a numbered clause's title names it too ("External Review"), if no other
+    clause bears the same title.
+    """
     wanted = number.strip().rstrip(".")
     if not wanted:
         raise InvalidInput("empty clause number")
@@ -400,6 +435,16 @@ def find_clause(session: Session, slug: str, label: str, number: str) -> tuple[i
     for i, c in enumerate(tree):
         if not c.number and c.title.lower() == wanted.lower():
             return i, c
+    if any_title:
+        title = " ".join(wanted.split()).lower()
+        hits = [(i, c) for i, c in enumerate(tree) if " ".join(c.title.split()).lower() == title]
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            numbers = ", ".join(c.number for _, c in hits)  # unnumbered ones matched above
+            raise InvalidInput(
+                f"version {label} of '{slug}' has {len(hits)} clauses titled '{number}' ({numbers}); give its number"
+            )
     raise ClauseNotFound(f"version {label} of '{slug}' has no clause '{number}'")
 
 

@@ -81,9 +81,16 @@ def _sha256_file(path: Path) -> str:
 # --- export -----------------------------------------------------------------------------------
 
 
+# Names that promise another container format: writing a folder under such a name would mislead.
+_OTHER_FORMATS = (".zip", ".gz", ".tgz", ".bz2", ".tbz", ".tbz2", ".xz", ".txz", ".zst", ".7z", ".rar", ".jar")
+
+
 def export_bundle(engine: Engine, target: Path) -> BundleSummary:
     """Write the archive to `target`: a new folder, or a file ending in .tar."""
-    as_tar = target.suffix == ".tar"
+    suffix = target.suffix.lower()
+    if suffix in _OTHER_FORMATS:
+        raise InvalidInput(f"{target}: a bundle is written as a folder or a .tar file, not {suffix}")
+    as_tar = suffix == ".tar"
     if target.exists():
         raise Conflict(f"{target}: already exists; give a new folder or .tar file name")
     if not target.parent.is_dir():

@@ -6,6 +6,7 @@ Run as a subprocess so the memory cap (RLIMIT_AS) and a crash cannot touch the t
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import resource
 import sys
@@ -34,7 +35,9 @@ def main(paths: list[str]) -> None:
         with read_session(engine) as session:
             before = storage.counts(session)
         req = service.single_file_request(
-            path, slug="hostile", label=f"h{n}", effective="2024-01-01", title=None, policy_title=None
+            # One policy, one version per file: each on a date of its own (two versions may not share one).
+            path, slug="hostile", label=f"h{n}", effective=str(dt.date(2024, 1, 1) + dt.timedelta(days=n)),
+            title=None, policy_title=None,
         )
         start = time.perf_counter()
         [outcome] = service.ingest(engine, [req], password=password, settings=settings)

@@ -1,0 +1,251 @@
+"""CLI edge cases: odd paths, conflicting dates, usage errors, out-of-range pages, show by title or
+date, export names, --clause and the changelog audit. Every refusal is one line and stores nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+
+import pytest
+
+from archive.db import storage
+from archive.db.engine import make_engine, read_session
+from tests.conftest import RSP_PDFS, WILD
+
+RSP = "anthropic-rsp"
+V34 = RSP_PDFS / "rsp-v3.4_2026-07-08.pdf"
+MALFORMED = WILD / "malformed-from-issue-932.pdf"  # one page, extracts cleanly despite its name
+SIMPLE = WILD / "simple1.pdf"
+
+
+def _one_error_line(result) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+def _read(settings, fn):
+    engine = make_engine(settings)
+    try:
+        with read_session(engine) as session:
+            return fn(session)
+    finally:
+        engine.dispose()
+
+
+def _counts(settings) -> dict[str, int]:
+    return _read(settings, storage.counts)
+
+
+def _ingest(cli, path, label: str, effective: str, *extra: str):
+    return cli("ingest", str(path), "--policy", "demo", "--version", label, "--effective", effective, *extra)
+
+
+# --- 1. paths that are not readable files ---------------------------------------------------------
+
+
+def _odd_path(tmp_path, kind: str):
+    if kind == "folder":
+        return tmp_path, "is a folder, not a file"
+    if kind == "missing":
+        return tmp_path / "nope.pdf", "file not found"
+    if kind == "under-a-file":
+        (tmp_path / "plain").write_text("x")
+        return tmp_path / "plain" / "x.pdf", "cannot read"
+    if kind == "fifo":
+        os.mkfifo(tmp_path / "pipe.pdf")  # reading it would block forever
+        return tmp_path / "pipe.pdf", "not a regular file"
+    path = tmp_path / "locked.pdf"
+    shutil.copy(SIMPLE, path)
+    path.chmod(0)
+    return path, "cannot read (Permission denied)"
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "folder",
+        "missing",
+        "under-a-file",
+        pytest.param("fifo", marks=pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")),
+        pytest.param(
+            "unreadable", marks=pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+        ),
+    ],
+)
+def test_ingest_odd_paths_are_one_line(fresh_env, cli, tmp_path, kind):
+    path, needle = _odd_path(tmp_path, kind)
+    result = _ingest(cli, path, "9", "2024-01-01")
+    assert result.exit_code == 1
+    line = _one_error_line(result)
+    assert str(path) in line and needle in line
+    assert _counts(fresh_env)["versions"] == 0
+
+
+# --- 2. one effective date, one version ------------------------------------------------------------
+
+
+def test_second_version_on_a_taken_date_is_refused(fresh_env, cli):
+    shutil.copy(V34, fresh_env.versions_dir / RSP / V34.name)
+    assert cli("ingest", "--policy", RSP, "--version", "3.4").exit_code == 0
+    before = _counts(fresh_env)
+    result = cli("ingest", str(V34), "--policy", RSP, "--version", "3.5", "--effective", "2026-07-08")
+    assert result.exit_code == 1
+    assert "anthropic-rsp: 3.4 already takes effect on 2026-07-08" in _one_error_line(result)
+    assert _counts(fresh_env) == before
+    in_force = _read(fresh_env, lambda s: storage.version_in_force(s, RSP, dt.date(2026, 7, 8)).label)
+    assert in_force == "3.4"
+    # The same label again is a re-ingest, not a second version on that date.
+    assert "unchanged" in cli("ingest", "--policy", RSP, "--version", "3.4").stdout
+
+
+def test_replacing_a_label_keeps_its_own_date(fresh_env, cli):
+    assert _ingest(cli, SIMPLE, "1", "2024-01-01").exit_code == 0
+    replaced = _ingest(cli, MALFORMED, "1", "2024-01-01", "--replace")
+    assert replaced.exit_code == 0 and "demo@1: replaced" in replaced.stdout
+    # ...but may not move onto another version's date.
+    assert _ingest(cli, SIMPLE, "2", "2024-06-01").exit_code == 0
+    moved = _ingest(cli, SIMPLE, "1", "2024-06-01", "--replace")
+    assert moved.exit_code == 1 and "demo: 2 already takes effect on 2024-06-01" in _one_error_line(moved)
+
+
+def test_manifest_with_two_versions_on_one_date_is_refused(fresh_env, cli):
+    folder = fresh_env.versions_dir / "demo"
+    folder.mkdir()
+    (folder / "versions.toml").write_text(
+        '[policy]\nslug = "demo"\ntitle = "Demo"\n\n'
+        '[[versions]]\nlabel = "1"\neffective = 2024-01-01\nfile = "a.pdf"\n\n'
+        '[[versions]]\nlabel = "2"\neffective = 2024-01-01\nfile = "b.pdf"\n'
+    )
+    shutil.copy(SIMPLE, folder / "a.pdf")
+    shutil.copy(MALFORMED, folder / "b.pdf")
+    result = cli("ingest", "--policy", "demo")
+    assert result.exit_code == 1
+    assert "1 already takes effect on 2024-01-01" in _one_error_line(result)
+    assert _counts(fresh_env)["versions"] == 0
+
+
+# --- 3. the same bytes under another date -----------------------------------------------------------
+
+
+def test_same_bytes_with_another_date_is_refused_unless_replace(fresh_env, cli):
+    assert _ingest(cli, MALFORMED, "1", "2024-01-01").exit_code == 0
+    assert _ingest(cli, SIMPLE, "2", "2025-06-01").exit_code == 0
+    before = _counts(fresh_env)
+    refused = _ingest(cli, MALFORMED, "1", "2025-01-01")
+    assert refused.exit_code == 1 and "unchanged" not in refused.stdout
+    line = _one_error_line(refused)
+    assert "demo@1" in line and "2024-01-01" in line and "2025-01-01" in line and "--replace" in line
+    assert _counts(fresh_env) == before
+    effective = _read(fresh_env, lambda s: storage.get_version(s, "demo", "1").effective)
+    assert effective == dt.date(2024, 1, 1)
+
+    redated = _ingest(cli, MALFORMED, "1", "2025-01-01", "--replace")
+    assert redated.exit_code == 0 and "demo@1: re-dated" in redated.stdout
+    assert _read(fresh_env, lambda s: storage.get_version(s, "demo", "1").effective) == dt.date(2025, 1, 1)
+    log = _read(fresh_env, lambda s: storage.extraction_log(s, "demo", "1"))
+    assert [e["kind"] for e in log] == ["initial"]  # nothing was extracted again
+    assert _counts(fresh_env)["snapshots"] == before["snapshots"]
+    # Redlines show the new date, and the same request again changes nothing.
+    assert "+++ demo 2 (2025-06-01)" in cli("diff", "demo", "1", "2").stdout
+    assert "--- demo 1 (2025-01-01)" in cli("diff", "demo", "1", "2").stdout
+    again = _ingest(cli, MALFORMED, "1", "2025-01-01")
+    assert again.exit_code == 0 and "demo@1: unchanged" in again.stdout
+
+
+# --- 4. usage errors -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("diff", RSP, "3.0", "3.1", "--format", "pdf"), "'pdf' is not one of"),
+        (("serve", "--port", "0"), "--port"),
+        (("serve", "--port", "70000"), "--port"),
+        (("ingest", "--jobs", "0"), "--jobs"),
+        (("search", "risk", "--page", "x"), "--page"),
+        (("show",), "Missing argument"),
+        (("nosuch",), "No such command"),
+        (("--bogus",), "No such option"),
+        (("db", "upgrade", "--bogus"), "No such option"),
+    ],
+)
+def test_usage_errors_are_one_line(corpus_env, cli, args, needle):
+    result = cli(*args)
+    assert result.exit_code == 2
+    line = _one_error_line(result)
+    assert needle in line and "--help" in line
+    assert result.stdout == ""
+
+
+def test_help_is_still_help(corpus_env, cli):
+    assert cli("--help").exit_code == 0
+    bare = cli()
+    assert bare.exit_code == 2 and "Usage" in bare.output and "error:" not in bare.output
+
+
+# --- 5. a page past the end ------------------------------------------------------------------------
+
+
+def test_search_page_past_the_end_is_an_error(corpus_env, corpus_index, cli):
+    pages = json.loads(cli("search", "risk", "--json").stdout)["pages"]
+    assert pages > 1
+    assert cli("search", "risk", "--page", str(pages)).exit_code == 0
+    result = cli("search", "risk", "--page", "999")
+    assert result.exit_code == 2
+    assert f"page 999 is past the last page ({pages})" in _one_error_line(result)
+    assert result.stdout == ""
+    assert cli("search", "zzqqxxnothing").stdout.strip() == "no matches"
+
+
+# --- 6. show -----------------------------------------------------------------------------------------
+
+
+def test_show_clause_by_title_of_a_numbered_clause(corpus_env, cli):
+    by_title = cli("show", f"{RSP}@3.1", "--clause", "External Review")
+    assert by_title.exit_code == 0, by_title.output
+    assert by_title.stdout == cli("show", f"{RSP}@3.1", "--clause", "3.6").stdout
+
+
+def test_show_by_date_is_the_version_in_force(corpus_env, cli):
+    result = cli("show", f"{RSP}@2026-05-01", "--clause", "3.6", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["version"] == "3.2"  # 3.2 took effect 2026-04-29, 3.3 on 2026-05-26
+    early = cli("show", f"{RSP}@2001-01-01")
+    assert early.exit_code == 1 and "no version in force on 2001-01-01" in _one_error_line(early)
+
+
+def test_show_outline_of_one_clause(corpus_env, cli):
+    result = cli("show", f"{RSP}@3.1", "--outline", "--clause", "3.6")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("3.6 External Review")
+    assert [ln.split()[0] for ln in lines[1:]] == ["3.6.1", "3.6.2", "3.6.3"]
+    assert all(ln.startswith("  ") for ln in lines[1:])
+    tree = json.loads(cli("show", f"{RSP}@3.1", "--outline", "--clause", "3.6", "--json").stdout)["clauses"]
+    assert [c["number"] for c in tree] == ["3.6", "3.6.1", "3.6.2", "3.6.3"]
+
+
+# --- 7. export names -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["x.zip", "x.tar.gz", "x.tgz"])
+def test_export_refuses_other_container_names(fresh_env, cli, tmp_path, name):
+    result = cli("export", str(tmp_path / name))
+    assert result.exit_code == 1
+    assert "folder or a .tar file" in _one_error_line(result)
+    assert not (tmp_path / name).exists()
+
+
+# --- 8. --clause limits the changelog audit too -----------------------------------------------------
+
+
+def test_diff_clause_limits_the_audit(corpus_env, cli):
+    result = cli("diff", RSP, "2.2", "3.0", "--clause", "7.1", "--format", "json")
+    assert result.exit_code == 0, result.output
+    audit = json.loads(result.stdout)["audit"]
+    assert {c["clause"] for c in audit["changes"]} <= {"7.1"}
+    assert {u["clause"] for u in audit["unmentioned"]} <= {"7.1"}
