@@ -184,7 +184,11 @@ def check_citations(
     typer.echo(", ".join(f"{n} {k}" for k, n in sorted(data["counts"].items())))
     for r in data["results"]:
         c = r["cited"]
-        typer.echo(f"[{r['index']}] {r['status']:<8} {c['version']} {c['section']}: {r['detail']}")
+        # What was cited; an omitted version or section is told as what was checked instead.
+        version = c.get("version") or r.get("checked_version") or "(no version)"
+        found = (r.get("found_in_cited") or {}).get("clause") or {}
+        section = c.get("section") or found.get("label") or "(any section)"
+        typer.echo(f"[{r['index']}] {r['status']:<8} {version} {section}: {r['detail']}")
         if r["suggested"]:
             typer.echo(f"      suggest: {r['suggested']['citation']}")
 

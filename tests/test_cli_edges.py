@@ -249,3 +249,17 @@ def test_diff_clause_limits_the_audit(corpus_env, cli):
     audit = json.loads(result.stdout)["audit"]
     assert {c["clause"] for c in audit["changes"]} <= {"7.1"}
     assert {u["clause"] for u in audit["unmentioned"]} <= {"7.1"}
+
+
+def test_check_citations_says_what_it_checked_when_nothing_was_cited(corpus_env, corpus_index, cli, tmp_path):
+    cites = tmp_path / "cites.json"
+    cites.write_text(json.dumps([
+        {"quote": "compress two years of 2018", "policy": RSP},
+        {"quote": "compress two years of 2018", "policy": RSP, "version": "3.0"},
+    ]))
+    result = cli("check-citations", str(cites))
+    assert result.exit_code == 0, result.output
+    lines = [ln for ln in result.stdout.splitlines() if ln.startswith("[")]
+    assert "None" not in result.stdout
+    assert lines[0].startswith("[0] wrong    3.4 (any section): ")  # the latest was checked
+    assert lines[1].startswith("[1] changed  3.0 1: ")  # found in §1 of the cited version

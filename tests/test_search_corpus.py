@@ -90,7 +90,10 @@ def test_bad_input_raises(corpus_settings, session):
         svc.search(corpus_settings, session, q="risk", per_page=100000)
 
 
-def test_index_rebuilt_when_missing_or_damaged(corpus_settings, session):
+def test_index_rebuilt_when_missing_or_damaged(corpus_settings, session, tmp_path):
+    # An index folder of its own: the shared one stays readable by tests other workers run meanwhile.
+    corpus_settings = corpus_settings.model_copy(update={"index_dir": tmp_path / "index"})
+    svc._cache.clear()
     ix = svc.ensure_index(corpus_settings, session)
     path = ix.path
     for f in path.glob("*.seg"):
@@ -102,6 +105,7 @@ def test_index_rebuilt_when_missing_or_damaged(corpus_settings, session):
     svc._cache.clear()
     assert svc.ensure_index(corpus_settings, session).doc_count == ix.doc_count
     assert svc.search(corpus_settings, session, q="compress two years")["total"] >= 2
+    svc._cache.clear()  # later tests open the shared index again
 
 
 @pytest.mark.parametrize(

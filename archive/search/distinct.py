@@ -1,13 +1,14 @@
 """Matching each distinct clause text once, not once per version that repeats it.
 
 Versions repeat most of their clauses word for word, so the documents of the main index (one per
-clause per version) share far fewer distinct (title, text) pairs: at 100x the corpus, 23,900
-documents hold 180 of them. Whoosh's cost per query grows with the postings it walks and scores,
-one per matching document. So the index folder also holds a second Whoosh index, TEXTS_INDEX,
-with one document per distinct (title, text), analyzed the same way, and each main document
-records its text's number (the `tid` column).
+clause per version) share far fewer distinct texts (a clause's title, body and footnotes, the
+fields a bare word is searched in): at 100x the corpus, 23,900 documents hold 181 of them.
+Whoosh's cost per query grows with the postings it walks and scores, one per matching document.
+So the index folder also holds a second Whoosh index, TEXTS_INDEX, with one document per distinct
+(title, text, footnotes), analyzed the same way, and each main document records its text's number
+(the `tid` column).
 
-A query that only reads the text and title fields (the usual case; field filters such as
+A query that only reads the text, title and footnotes fields (the usual case; field filters such as
 `version:` or `number:` go to the main index as before) is matched on the texts index, then
 expanded to the clauses holding each text. It scores as on the main index: BM25F here takes the
 main index's statistics (idf, average field lengths, see MainStats), per-document figures (term
@@ -31,12 +32,13 @@ from whoosh import scoring
 
 from archive.search.index import SearchIndex
 
-TEXT_FIELDS = frozenset({"text", "title"})
+TEXT_FIELDS = frozenset({"text", "title", "footnotes"})
 _lock = threading.Lock()
 
 
 def eligible(q: wq.Query) -> bool:
-    """True when every leaf of `q` reads only the text and title fields (the texts index has both)."""
+    """True when every leaf of `q` reads only the text, title and footnotes fields (the texts index
+    has all three)."""
     return all(leaf.field() in TEXT_FIELDS for leaf in q.leaves())
 
 

@@ -1,5 +1,10 @@
 """The Whoosh index: one document per clause per version, derived from SQL and never the source of truth.
 
+A clause's footnotes are indexed with it, so a hit there is attributed to the clause: in its `text`
+field after the body (the stored `text` stays the body alone), which every bare word searches at
+no extra cost per query, and in a `footnotes` field of their own for `footnotes:` queries. Quote
+lookup sees each footnote as a view of its clause (`IndexedClause.footnote_views`).
+
 Beside the Whoosh files the index folder holds `fingerprint.json`: a digest of what SQL held when the
 index was built (versions, their text hashes, clause counts, lineages, policy names) plus the schema
 version and the document count. `open_index` serves an index only when that fingerprint equals the
@@ -22,18 +27,21 @@ import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from whoosh import index as windex
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from archive.errors import ServiceUnavailable
-from archive.search.analysis import ArchiveTokenizer, learn_splits
-from archive.types import PAGE_SEPARATOR, Clause, PolicyInfo, VersionInfo
+from archive.search.analysis import NOTE_SEP, ArchiveTokenizer, learn_compounds, learn_splits
+from archive.types import PAGE_SEPARATOR, Clause, Footnote, PolicyInfo, VersionInfo
 
-SCHEMA_VERSION = "search-2"
-TEXTS_INDEX = "texts"  # second Whoosh index in the folder: one document per distinct (title, text)
+# Bumped whenever what is indexed changes: an index of another version is rebuilt on first use.
+# search-3: footnotes indexed (in text after the body, and in footnotes) and stored in meta; the
+# hyphenated compounds table; "×" read as x.
+SCHEMA_VERSION = "search-3"
+TEXTS_INDEX = "texts"  # second Whoosh index in the folder: one document per distinct (title, text, footnotes)
 FINGERPRINT_FILE = "fingerprint.json"
 LOCK_TIMEOUT_S = 600.0
 POOL_SIZE = 16  # idle searchers kept per index (one per concurrent request)
@@ -59,6 +67,11 @@ class IndexedClause:
     body_page: int  # page on which `text` starts
     page_breaks: tuple[int, ...] = ()  # offsets in `text` where a new page starts
     body_offset: int = 0  # offset of text[0] in the version's full text
+    footnotes: tuple[Footnote, ...] = ()
+    # Set on a view of one footnote (see footnote_views): `text` is then that footnote's text, its
+    # marker is `footnote`, and `of` is the clause it belongs to.
+    footnote: str | None = None
+    of: IndexedClause | None = field(default=None, compare=False, repr=False)
 
     @property
     def doc_id(self) -> str:
@@ -78,6 +91,42 @@ class IndexedClause:
     def page_at(self, offset: int) -> int:
         """The page of a character offset in `text`."""
         return self.body_page + bisect_right(self.page_breaks, offset)  # page_breaks ascend
+
+    @property
+    def notes_text(self) -> str:
+        """The footnotes' texts as the `footnotes` field indexes them (one value, NOTE_SEP between)."""
+        return NOTE_SEP.join(f.text for f in self.footnotes)
+
+    @property
+    def indexed_text(self) -> str:
+        """What the `text` field indexes: the body, then each footnote (NOTE_SEP before each, so no
+        phrase runs from the body into a footnote or from one footnote into the next)."""
+        return NOTE_SEP.join([self.text, *(f.text for f in self.footnotes)]) if self.footnotes else self.text
+
+    @property
+    def clause(self) -> IndexedClause:
+        """The clause itself (this entry unless it is a footnote view)."""
+        return self.of or self
+
+    def footnote_views(self) -> list[IndexedClause]:
+        """Each footnote as an entry of its own: same clause, version and citation fields, `text`
+        the footnote as printed (marker, space, text: a quote copied with its marker still
+        matches), every offset on the footnote's page (the clause's last page if unknown).
+        Footnotes are not part of the version's body text, so `body_offset` means nothing here."""
+        return [
+            replace(
+                self,
+                text=f"{f.marker} {f.text}",
+                body_page=f.page or self.page_end,
+                page_breaks=(),
+                body_offset=0,
+                footnotes=(),
+                footnote=f.marker,
+                of=self,
+            )
+            for f in self.footnotes
+            if f.text.strip()
+        ]
 
 
 def entry_for(
@@ -114,18 +163,22 @@ def entry_for(
         body_page=body_page,
         page_breaks=breaks,
         body_offset=body_offset,
+        footnotes=tuple(clause.footnotes),
     )
 
 
 def _text_fields(analyzer: ArchiveTokenizer) -> dict:
     return {
         "title": TEXT(analyzer=analyzer, stored=True, field_boost=2.0, multitoken_query="phrase"),
+        # Indexes body and footnotes (IndexedClause.indexed_text), stores the body alone.
         "text": TEXT(analyzer=analyzer, stored=True, multitoken_query="phrase"),
+        # For `footnotes:` queries only; not stored: the footnotes are in `meta`, with markers and pages.
+        "footnotes": TEXT(analyzer=analyzer, multitoken_query="phrase"),
     }
 
 
-def make_schema(splits: dict[str, tuple[str, ...]]) -> Schema:
-    analyzer = ArchiveTokenizer(splits)
+def make_schema(splits: dict[str, tuple[str, ...]], compounds: dict[str, tuple[str, ...]] | None = None) -> Schema:
+    analyzer = ArchiveTokenizer(splits, compounds=compounds)
     return Schema(
         id=ID(stored=True, unique=True),
         policy=ID(stored=True, sortable=True),
@@ -135,7 +188,7 @@ def make_schema(splits: dict[str, tuple[str, ...]]) -> Schema:
         lineage=ID(stored=True),
         group=ID(stored=True, sortable=True),
         position=NUMERIC(stored=True, sortable=True),
-        tid=NUMERIC(sortable=True),  # document number of this clause's (title, text) in TEXTS_INDEX
+        tid=NUMERIC(sortable=True),  # document number of this clause's (title, text, footnotes) in TEXTS_INDEX
         meta=STORED(),
         **_text_fields(analyzer),
     )
@@ -159,6 +212,7 @@ def _meta(e: IndexedClause) -> dict:
         "body_page": e.body_page,
         "page_breaks": list(e.page_breaks),
         "body_offset": e.body_offset,
+        "footnotes": [[f.marker, f.text, f.page] for f in e.footnotes],
     }
 
 
@@ -180,6 +234,7 @@ def from_stored(fields: Mapping) -> IndexedClause:
         body_page=meta["body_page"],
         page_breaks=tuple(meta["page_breaks"]),
         body_offset=meta["body_offset"],
+        footnotes=tuple(Footnote(m, t, p) for m, t, p in meta.get("footnotes", ())),
     )
 
 
@@ -188,14 +243,15 @@ def write_index(path: Path, entries: Iterable[IndexedClause], fingerprint: str) 
     items = list(entries)
     # Newest versions first, so equal scores list the newest version first.
     items.sort(key=lambda e: (-dt.date.fromisoformat(e.effective).toordinal(), e.policy, e.version, e.position))
-    splits = learn_splits([e.text for e in items] + [e.title for e in items])
+    corpus = [e.text for e in items] + [e.title for e in items] + [f.text for e in items for f in e.footnotes]
     path.mkdir(parents=True, exist_ok=True)
-    schema = make_schema(splits)
+    schema = make_schema(learn_splits(corpus), learn_compounds(corpus))
     ix = windex.create_in(str(path), schema)
     writer = ix.writer(limitmb=256)
-    tids: dict[tuple[str, str], int] = {}
+    tids: dict[tuple[str, str, str], int] = {}
     for e in items:
-        tid = tids.setdefault((e.title, e.text), len(tids))
+        notes = e.notes_text
+        tid = tids.setdefault((e.title, e.indexed_text, notes), len(tids))
         writer.add_document(
             tid=tid,
             id=e.doc_id,
@@ -207,15 +263,17 @@ def write_index(path: Path, entries: Iterable[IndexedClause], fingerprint: str) 
             group=e.group,
             position=e.position,
             title=e.title,
-            text=e.text,
+            text=e.indexed_text,
+            _stored_text=e.text,
+            footnotes=notes,
             meta=_meta(e),
         )
     writer.commit()
     ix.close()
     texts = windex.create_in(str(path), make_texts_schema(schema["text"].analyzer), indexname=TEXTS_INDEX)
     writer = texts.writer(limitmb=128)
-    for title, text in tids:  # in tid order: document number == tid
-        writer.add_document(title=title, text=text)
+    for title, text, notes in tids:  # in tid order: document number == tid
+        writer.add_document(title=title, text=text, footnotes=notes)
     writer.commit()
     texts.close()
     (path / FINGERPRINT_FILE).write_text(

@@ -8,6 +8,7 @@ once, compacts each distinct text once (identical clauses in many versions share
 them into one string that `str.find` scans at C speed. Closest passages are ranked the same way
 over distinct texts, by the rarest words they share with the quote, before difflib scores the few
 best. The tables live as long as the opened index, which is replaced whenever SQL changes.
+Each footnote is one more passage, a view of its clause (IndexedClause.footnote_views).
 """
 
 from __future__ import annotations
@@ -134,5 +135,6 @@ def passages(ix: SearchIndex) -> Passages:
         with _build_lock:
             found = ix.extras.get("passages")
             if found is None:
-                found = ix.extras["passages"] = Passages(ix.all_docs())
+                docs = ix.all_docs()
+                found = ix.extras["passages"] = Passages(docs + [v for d in docs for v in d.footnote_views()])
     return found

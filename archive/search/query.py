@@ -1,10 +1,12 @@
-"""Query parsing: Whoosh's parser over the clause text and title, with strict input checks.
+"""Query parsing: Whoosh's parser over clause titles and texts, with strict input checks.
 
 Syntax: words (all must match), "exact phrases", AND / OR / NOT and parentheses, prefix*, fuzzy~
-(or word~2), and field filters: policy:, version:, number:, title:, text:, lineage:.
-Whoosh's parser accepts nearly anything; a researcher's typo should not silently search for
-something else, so unbalanced quotes or parentheses, dangling operators, unknown fields and
-queries that reduce to nothing are errors here (QuerySyntaxError), as are empty or over-long queries.
+(or word~2; at most MAX_FUZZY edits), and field filters: policy:, version:, number:, title:, text:
+(the body and its footnotes), footnotes: (only those), lineage:. Whoosh's parser accepts nearly
+anything; a researcher's typo should not silently search for something else, so unbalanced quotes
+or parentheses, operators missing a word on either side (`risk OR OR review`, `(risk OR) review`,
+`NOT NOT risk`), empty parentheses, unknown fields, fuzzy distances over MAX_FUZZY and queries
+that reduce to nothing are errors here (QuerySyntaxError), as are empty or over-long queries.
 """
 
 from __future__ import annotations
@@ -17,12 +19,18 @@ from whoosh.fields import Schema
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, QueryParser
 
 from archive.errors import InvalidInput, QuerySyntaxError
+from archive.search.analysis import MAX_COMPOUND_PARTS
 
-FIELDS = ("policy", "version", "number", "title", "text", "lineage")
-_OPERATOR = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
+FIELDS = ("policy", "version", "number", "title", "text", "footnotes", "lineage")
+TEXT_FIELDS = frozenset({"title", "text", "footnotes"})
+SEARCHED = ("title", "text")  # the fields a bare word or phrase is looked for in (text: body and footnotes)
+MAX_FUZZY = 2  # edits a fuzzy~N term may allow: at 3 or more a short word matches nearly any word
 _FIELD_PREFIX = re.compile(r"(?:^|[\s(])([A-Za-z_]+):(?=\S)")
-_DANGLING = re.compile(r"(^\s*(AND|OR|ANDNOT|ANDMAYBE)\b)|(\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\s*$)")
+_BINARY = frozenset({"AND", "OR", "ANDNOT", "ANDMAYBE"})
+_TOKEN = re.compile(r"[()]|[^\s()]+")
+_GROUP_FIELD = re.compile(r"[A-Za-z_]+:(?=\()")  # title:(a OR b): the group is the operand
 _BAD_FUZZY = re.compile(r"~(?![\d\s)\"]|$)|(^|\s)~")
+_FUZZY = re.compile(r"(?<=[^\W_])~(\d+)")
 # The simple queries most searches are (see _simple): words, word*, "phrases", all ANDed or all ORed.
 _SIMPLE = re.compile(r'\s*(?:"([^\W_]+(?:\s+[^\W_]+)+)"|([^\W_]+)(\*?))(?=\s|$)')
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
@@ -82,29 +90,106 @@ def _parse(text: str, schema: Schema, *, max_length: int) -> wq.Query:
     text = check_text(text, what="query", max_length=max_length)
     _balanced(text)
     outside = re.sub(r'"[^"]*"', '""', text)  # a phrase still counts as an operand
-    if _DANGLING.search(outside):
-        raise QuerySyntaxError("an AND/OR/NOT operator is missing a word on one side")
+    _operators(outside)
     if _BAD_FUZZY.search(outside):
         raise QuerySyntaxError("'~' must follow a word (fuzzy~ or fuzzy~2)")
+    for m in _FUZZY.finditer(outside):
+        if int(m.group(1)) > MAX_FUZZY:
+            raise QuerySyntaxError(
+                f"fuzzy matching allows at most {MAX_FUZZY} edits (word~{MAX_FUZZY}), not {int(m.group(1))}"
+            )
     for name in _FIELD_PREFIX.findall(outside):
         if name not in FIELDS:
             raise QuerySyntaxError(f"unknown field '{name}:' (use one of {', '.join(FIELDS)})")
     q = _simple(text, schema)
     if q is not None:
-        return q.normalize()
+        return with_compounds(q, schema).normalize()
     try:
         q = _parser(schema).parse(text)
-    except Exception as exc:  # noqa: BLE001 - Whoosh raises assorted errors on odd input
-        raise QuerySyntaxError(f"cannot parse the query: {exc}") from None
+    except Exception:  # noqa: BLE001 - Whoosh raises assorted errors on odd input
+        # Whoosh's own message is about its internals (e.g. "list index out of range").
+        raise QuerySyntaxError("cannot parse the query: check its operators, parentheses and quotes") from None
     if q is wq.NullQuery or not q.all_terms(phrases=True) and not _has_pattern(q):
         raise QuerySyntaxError("the query has no searchable words")
-    return q.normalize()
+    return with_compounds(q, schema).normalize()
+
+
+def _variants(words: list[str], joined: dict, parts: dict) -> list[list[str]]:
+    """`words` with every known compound written joined, and with every one written as its parts
+    (those that differ from `words`). See archive.search.analysis, step 4."""
+    as_parts = [p for w in words for p in parts.get(w, (w,))]
+    as_joined: list[str] = []
+    i = 0
+    while i < len(as_parts):
+        for n in range(min(MAX_COMPOUND_PARTS, len(as_parts) - i), 1, -1):
+            j = joined.get(tuple(as_parts[i : i + n]))
+            if j is not None:
+                as_joined.append(j)
+                i += n
+                break
+        else:
+            as_joined.append(as_parts[i])
+            i += 1
+    return [v for v in (as_parts, as_joined) if v != words]
+
+
+def with_compounds(q: wq.Query, schema: Schema) -> wq.Query:
+    """`q` where each phrase holding a hyphenated compound of the corpus (as its parts, or as its
+    joined form among other words) also matches the other spelling: an Or of the variants. A word
+    alone needs nothing: the index holds the joined form for both spellings."""
+    analyzer = schema["text"].analyzer
+    joined, parts = getattr(analyzer, "joined", None), getattr(analyzer, "parts", None)
+    if not joined or not any(isinstance(leaf, wq.Phrase) for leaf in q.leaves()):
+        return q  # nothing to widen: spare the copy of the tree
+
+    def widen(node: wq.Query) -> wq.Query:
+        if not isinstance(node, wq.Phrase) or node.fieldname not in TEXT_FIELDS:
+            return node
+        f = node.fieldname
+        alts = [
+            wq.Term(f, v[0], boost=node.boost) if len(v) == 1 else wq.Phrase(f, v, slop=node.slop, boost=node.boost)
+            for v in _variants(list(node.words), joined, parts)
+        ]
+        return wq.Or([node, *alts]) if alts else node
+
+    return q.accept(widen)
+
+
+def _operators(outside: str) -> None:
+    """QuerySyntaxError unless every AND/OR/ANDNOT/ANDMAYBE has a word (or group) on both sides and
+    every NOT a word after it. `outside` is the query with each phrase replaced by `""`."""
+    expect_operand, previous = True, ""
+    for token in _TOKEN.findall(_GROUP_FIELD.sub("", outside)):
+        if token == "(":
+            expect_operand = True
+        elif token == ")":
+            if previous == "(":
+                raise QuerySyntaxError("empty parentheses in the query")
+            if expect_operand:
+                raise QuerySyntaxError(f"'{previous}' has no word after it (before ')')")
+            expect_operand = False
+        elif token == "NOT":
+            if previous == "NOT":
+                raise QuerySyntaxError("'NOT NOT' in the query: give NOT a word (or drop both)")
+            expect_operand = True
+        elif token in _BINARY:
+            if previous == "NOT" or previous in _BINARY:
+                raise QuerySyntaxError(f"two operators in a row ('{previous} {token}'): a word is missing between them")
+            if expect_operand:
+                where = "after '('" if previous else "at the start of the query"
+                raise QuerySyntaxError(f"'{token}' has no word before it ({where})")
+            expect_operand = True
+        else:
+            expect_operand = False
+        previous = token
+    if expect_operand and previous:
+        raise QuerySyntaxError(f"'{previous}' has no word after it (at the end of the query)")
 
 
 def _parser(schema: Schema) -> MultifieldParser:
     parsers = getattr(_local, "parsers", None)
     if parsers is None or parsers[0] is not schema:
-        parser = MultifieldParser(["title", "text"], schema=schema)
+        parser = MultifieldParser(list(SEARCHED), schema=schema)
         parser.add_plugin(FuzzyTermPlugin())
         parsers = _local.parsers = (schema, parser)
     return parsers[1]
@@ -139,15 +224,15 @@ def _simple(text: str, schema: Schema) -> wq.Query | None:
     nodes = []
     for kind, value in operands:
         if kind == "*":
-            nodes.append(wq.Or([wq.Prefix(f, value.lower()) for f in ("title", "text")]))
+            nodes.append(wq.Or([wq.Prefix(f, value.lower()) for f in SEARCHED]))
             continue
-        terms = [t for t, _, _ in analyzer.terms(value)]
+        terms = [t for t, _, _ in analyzer.query_terms(value)]
         if not terms:
             return None
         if len(terms) == 1:
-            nodes.append(wq.Or([wq.Term(f, terms[0]) for f in ("title", "text")]))
+            nodes.append(wq.Or([wq.Term(f, terms[0]) for f in SEARCHED]))
         else:
-            nodes.append(wq.Or([wq.Phrase(f, terms, slop=1) for f in ("title", "text")]))
+            nodes.append(wq.Or([wq.Phrase(f, terms, slop=1) for f in SEARCHED]))
     if len(nodes) == 1:
         return nodes[0]
     return wq.Or(nodes) if "OR" in items else wq.And(nodes)
@@ -158,21 +243,21 @@ def _has_pattern(q: wq.Query) -> bool:
 
 
 def phrase(text: str, schema: Schema, *, max_length: int = 1000) -> wq.Query:
-    """The query for an exact phrase (quotes optional) over the clause text."""
+    """The query for an exact phrase (quotes optional) over the clause text (footnotes included)."""
     text = check_text(text, what="phrase", max_length=max_length).strip('"“”').strip()
     if not text:
         raise InvalidInput("empty phrase")
-    terms = [t for t, _, _ in schema["text"].analyzer.terms(text)]
+    terms = [t for t, _, _ in schema["text"].analyzer.query_terms(text)]
     if not terms:
         raise QuerySyntaxError("the phrase has no searchable words")
     if len(terms) == 1:
         return wq.Term("text", terms[0])
-    return wq.Phrase("text", terms)
+    return with_compounds(wq.Phrase("text", terms), schema)
 
 
 def words_query(text: str, schema: Schema, *, require_all: bool, max_terms: int = 0, rarity=None) -> wq.Query | None:
     """Terms of free text (for candidate retrieval): And/Or of its distinct indexed terms."""
-    terms = list(dict.fromkeys(t for t, _, _ in schema["text"].analyzer.terms(text)))
+    terms = list(dict.fromkeys(t for t, _, _ in schema["text"].analyzer.query_terms(text)))
     if rarity is not None:
         terms.sort(key=rarity)
     if max_terms:

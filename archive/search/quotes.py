@@ -2,14 +2,22 @@
 
 Matching works on a *compact* form of both the quote and the clause text: every character that is
 not a letter or digit is dropped (whitespace, line breaks, straight and curly quotes, dashes,
-hyphens) after NFKC (ligatures) and lowercasing, and footnote markers glued to a word
-("risks5beyond") are dropped first. What PDFs do to text (run-together words, hyphenation at line
-ends, typographic quotes) therefore never stops a quote from matching, while every letter of the
-quote must still be there in order. An ellipsis (`...`, `…`, `[...]`) stands for omitted words: the
-parts around it must appear in order in the same clause, less than MAX_GAP characters apart.
+hyphens) after NFKC (ligatures), lowercasing and reading "×" as x ("81×" = "81x"), and footnote
+markers are dropped first: glued to a word ("risks5beyond") or set after a word's punctuation
+("analysis,6 we", "adequate.2To"), as a quote copied from the PDF has them and the stored body
+text does not. What PDFs do to text
+(run-together words, hyphenation at line ends, typographic quotes) therefore never stops a quote
+from matching, while every letter of the quote must still be there in order. An ellipsis (`...`,
+`…`, `[...]`) stands for omitted words: the parts around it must appear in order in the same
+clause, less than MAX_GAP characters apart.
 
 A quote that does not match is never reported as found: the closest passages come back separately,
 each with a similarity score (difflib's ratio over the compact forms, 0..1).
+
+Footnotes are matched too, each as a view of its clause (IndexedClause.footnote_views) whose text
+is the footnote as printed, marker first ("4 “Double the rate...”"), so a quote may include the
+marker or not: a match there is cited as the clause, on the footnote's page ("p. 9 n. 4"), and
+says which footnote (`in_footnote`).
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from functools import lru_cache
 from urllib.parse import quote as urlquote
 
 from archive.errors import InvalidInput
+from archive.search.analysis import TIMES
 from archive.search.index import IndexedClause
 
 MAX_GAP = 3000  # compact characters an ellipsis may stand for
@@ -36,6 +45,8 @@ ANCHOR_HITS = 8  # occurrences of one piece counted (boilerplate repeats)
 
 _RUN = re.compile(r"[^\W_]+")
 _MARKER = re.compile(r"(?<=[a-z]{3})\d{1,2}(?!\d)")
+_ORDINALS = frozenset({"st", "nd", "rd", "th"})
+_MARK_PUNCT = frozenset(".,;:!?)]\u201d\u2019\"'")  # what may stand between a word and its marker
 _ELLIPSIS = re.compile(r"\[\s*(?:\.\s*){3}\]|\[\s*…\s*\]|(?:\.\s*){3,}|…")
 
 
@@ -46,8 +57,15 @@ def compact(text: str) -> tuple[str, array]:
     each, which matters for a cache of up to 4096 whole clause texts."""
     out: list[str] = []
     idx = array("I")
+    if TIMES in text:  # "81×" = "81x" (one character for one: offsets hold)
+        text = text.replace(TIMES, "x")
     for m in _RUN.finditer(text):
         run, base = m.group(0), m.start()
+        if run[0].isdigit() and _marker_after_punctuation(text, base, run):
+            lead = 2 if run[1:2].isdigit() else 1
+            run, base = run[lead:], base + lead
+            if not run:
+                continue
         keep = [(0, len(run))]
         if any(c.isdigit() for c in run):
             keep, pos = [], 0
@@ -67,6 +85,19 @@ def compact(text: str) -> tuple[str, array]:
                         out.append(c)
                         idx.append(base + a + i)
     return "".join(out), idx
+
+
+def _marker_after_punctuation(text: str, start: int, run: str) -> bool:
+    """Whether `run` (at `start` in `text`) opens with a footnote marker set after a lowercase
+    word's punctuation: "analysis,6 we", "adequate.2To", "analysis,9we", "risk”12 and" (1-2
+    digits, no more). "3.6", "A.1", "the 2nd" and "page,2nd" are not."""
+    lead = 2 if run[1:2].isdigit() else 1
+    if run[lead : lead + 1].isdigit() or run[lead:].lower() in _ORDINALS:
+        return False
+    i = start - 1
+    while i >= 0 and start - i <= 2 and text[i] in _MARK_PUNCT:
+        i -= 1
+    return i < start - 1 and i >= 1 and text[i].islower() and text[i - 1].islower()
 
 
 def quote_segments(quote: str) -> list[str]:
@@ -266,8 +297,11 @@ def section_name(number: str, title: str) -> str:
 
 
 def citation(doc: IndexedClause, page_first: int, page_last: int) -> str:
-    """`Anthropic, Responsible Scaling Policy v3.1 (effective 2026-04-02), §3.6, p. 14`."""
+    """`Anthropic, Responsible Scaling Policy v3.1 (effective 2026-04-02), §3.6, p. 14`; in a
+    footnote, `..., §1, p. 9 n. 4`."""
     pages = f"p. {page_first}" if page_first == page_last else f"pp. {page_first}–{page_last}"
+    if doc.footnote:
+        pages += f" n. {doc.footnote}"
     who = f"{doc.publisher}, " if doc.publisher else ""
     return (
         f"{who}{doc.policy_title} {_version_name(doc.version)} (effective {doc.effective}), "
@@ -288,10 +322,13 @@ def clause_ref(doc: IndexedClause) -> dict:
 
 
 def describe(m: Match, *, with_score: bool = False) -> dict:
-    """A match as the CLI's --json and the API serve it."""
+    """A match as the CLI's --json and the API serve it. In a footnote, `in_footnote` is its
+    marker, `clause_char_*` are offsets in the footnote's text and `char_*` are None (footnotes
+    are not part of the version's body text)."""
     doc = m.doc
     first, last = doc.page_at(m.start), doc.page_at(max(m.start, m.end - 1))
     exact = doc.text[m.start : m.end]
+    in_note = doc.footnote is not None
     out = {
         "policy": doc.policy,
         "policy_title": doc.policy_title,
@@ -300,10 +337,11 @@ def describe(m: Match, *, with_score: bool = False) -> dict:
         "clause": clause_ref(doc),
         "page": first,
         "page_end": last,
-        "char_start": doc.body_offset + m.start,
-        "char_end": doc.body_offset + m.end,
+        "char_start": None if in_note else doc.body_offset + m.start,
+        "char_end": None if in_note else doc.body_offset + m.end,
         "clause_char_start": m.start,
         "clause_char_end": m.end,
+        "in_footnote": doc.footnote,
         "text": exact,
         "citation": citation(doc, first, last),
         "permalink": permalink(doc),

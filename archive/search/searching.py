@@ -1,4 +1,8 @@
-"""Running queries on an opened index: hits, snippets, paging, collapsing by clause lineage."""
+"""Running queries on an opened index: hits, snippets, paging, collapsing by clause lineage.
+
+A clause matches through its title, body text or footnotes. Its snippet is taken from the body
+unless a footnote holds more of the matched terms close together (or the body holds none): then
+the snippet is that footnote's, `page` is the footnote's page and `in_footnote` its marker."""
 
 from __future__ import annotations
 
@@ -17,33 +21,48 @@ from archive.search.quotes import clause_ref, permalink
 SNIPPET_CHARS = 240
 CLUSTER_CHARS = 120
 SORTS = ("relevance", "date")
+HIGHLIGHTED = frozenset({"text", "title", "footnotes"})  # fields whose matched terms are marked
 
 whoosh_patch.apply()
 
 
-def _terms(q: wq.Query, searcher) -> set[str]:
-    """The indexed text/title terms a query matched (prefix and fuzzy terms expanded)."""
-    out = {text for field, text in q.all_terms(phrases=True) if field in ("text", "title")}
+def _terms(q: wq.Query, searcher) -> tuple[set[str], set[str]]:
+    """The indexed terms a query matched (prefix and fuzzy terms expanded): (to look for in the
+    body: title and text terms; in the footnotes: text and footnotes terms). The `text` field
+    holds both; they differ only under a `title:` or `footnotes:` filter."""
+    out: dict[str, set] = {"title": set(), "text": set(), "footnotes": set()}
+    for field, text in q.all_terms(phrases=True):
+        if field in HIGHLIGHTED:
+            out[field].add(text)
     reader = searcher.reader()
     for leaf in q.leaves():
-        if isinstance(leaf, wq.PatternQuery | wq.FuzzyTerm) and leaf.field() in ("text", "title"):
+        if isinstance(leaf, wq.PatternQuery | wq.FuzzyTerm) and leaf.field() in HIGHLIGHTED:
             try:
                 for raw in leaf._btexts(reader):  # Whoosh's own expansion of the pattern
-                    out.add(raw.decode() if isinstance(raw, bytes) else raw)
+                    out[leaf.field()].add(raw)
             except Exception:  # noqa: BLE001, S112 - an unexpandable pattern just isn't highlighted
                 continue
-    return {t.decode() if isinstance(t, bytes) else t for t in out}
+    body, notes = out["title"] | out["text"], out["text"] | out["footnotes"]
+    return (
+        {t.decode() if isinstance(t, bytes) else t for t in body},
+        {t.decode() if isinstance(t, bytes) else t for t in notes},
+    )
 
 
 def match_spans(ix: SearchIndex, text: str, terms: set[str]) -> list[tuple[int, int]]:
     """Spans of matched terms, starting at the densest cluster (where a phrase or all words meet)."""
+    return _cluster(ix, text, terms)[0]
+
+
+def _cluster(ix: SearchIndex, text: str, terms: set[str]) -> tuple[list[tuple[int, int]], int]:
+    """(match_spans, how many distinct terms its densest cluster holds)."""
     all_terms, by_term = ix.analyzer.positions(text)
     if len(terms) <= len(by_term):
         rows = [by_term[t] for t in terms if t in by_term]
     else:
         rows = [row for t, row in by_term.items() if t in terms]
     if not rows:
-        return []
+        return [], 0
     found = [all_terms[i] for i in (rows[0] if len(rows) == 1 else sorted(chain.from_iterable(rows)))]
     # The first i whose window (matches starting within CLUSTER_CHARS of found[i]) holds the most
     # distinct terms. Starts never decrease, so the window's end only moves forward: one pass,
@@ -67,7 +86,7 @@ def match_spans(ix: SearchIndex, text: str, terms: set[str]) -> list[tuple[int, 
             del counts[t]
         else:
             counts[t] -= 1
-    return [(s, e) for _, s, e in found[best:] + found[:best]]
+    return [(s, e) for _, s, e in found[best:] + found[:best]], best_n
 
 
 def snippet(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CHARS) -> str:
@@ -92,18 +111,37 @@ def snippet(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CHARS)
         at = e
     out.append(html.escape(text[at:end]))
     out.append("…" if end < len(text) else "")
-    return " ".join("".join(out).split())
+    # Parts of one word ("scale" "up" in "scaleup") read as one mark; the text is escaped, so
+    # "</mark><mark>" can only come from two marks side by side.
+    return " ".join("".join(out).split()).replace("</mark><mark>", "")
 
 
-def _highlight(ix: SearchIndex, text: str, terms: set[str], memo: dict | None) -> list:
-    """[match spans, snippet or None until asked] of a text, once per request: a page often holds
-    the same clause text in several versions."""
-    found = memo.get(text) if memo is not None else None
+def _highlight(ix: SearchIndex, doc: IndexedClause, terms: tuple[set[str], set[str]], memo: dict | None) -> list:
+    """[match spans, snippet or None until asked, the text they are in, footnote or None] of a
+    clause, once per request: a page often holds the same clause text in several versions. The
+    spans are in the body text unless a footnote holds a denser cluster of the matched terms
+    (`terms`: those matched in the title or body, those matched in footnotes)."""
+    key = (doc.text, doc.footnotes) if doc.footnotes else doc.text
+    found = memo.get(key) if memo is not None else None
     if found is None:
-        found = [match_spans(ix, text, terms), None]
+        spans, n = _cluster(ix, doc.text, terms[0])
+        found = [spans, None, doc.text, None]
+        # A footnote can only win by holding more of the matched terms than the body's best cluster.
+        for note in doc.footnotes if n < len(terms[1]) else ():
+            note_spans, note_n = _cluster(ix, note.text, terms[1])
+            if note_n > n:  # ties stay in the body
+                spans, n = note_spans, note_n
+                found = [spans, None, note.text, note]
         if memo is not None:
-            memo[text] = found
+            memo[key] = found
     return found
+
+
+def _page_of(doc: IndexedClause, found: list) -> int:
+    note = found[3]
+    if note is not None:
+        return note.page or doc.page_end
+    return doc.page_at(found[0][0][0]) if found[0] else doc.page_start
 
 
 def _static(doc: IndexedClause, cache: dict | None) -> tuple[dict, str]:
@@ -117,15 +155,20 @@ def _static(doc: IndexedClause, cache: dict | None) -> tuple[dict, str]:
 
 
 def hit_dict(
-    ix: SearchIndex, doc: IndexedClause, score: float | None, terms: set[str], memo: dict | None = None
+    ix: SearchIndex,
+    doc: IndexedClause,
+    score: float | None,
+    terms: tuple[set[str], set[str]],
+    memo: dict | None = None,
 ) -> dict:
     """One hit; `memo` (one dict per request, same `terms`) shares spans and snippets between hits."""
-    found = _highlight(ix, doc.text, terms, memo)
-    spans = found[0]
+    found = _highlight(ix, doc, terms, memo)
+    spans, note = found[0], found[3]
     if found[1] is None:
-        found[1] = snippet(doc.text, spans)
+        found[1] = snippet(found[2], spans)
     ref, link = _static(doc, ix.extras.setdefault("hit_static", {}))
-    page = doc.page_at(spans[0][0]) if spans else doc.page_start
+    page = _page_of(doc, found)
+    pages = [page] if note is not None else (sorted({doc.page_at(s) for s, _ in spans}) or [doc.page_start])
     return {
         "id": doc.doc_id,
         "policy": doc.policy,
@@ -136,8 +179,9 @@ def hit_dict(
         "page": page,
         "page_start": doc.page_start,
         "page_end": doc.page_end,
-        "pages": sorted({doc.page_at(s) for s, _ in spans}) or [doc.page_start],
+        "pages": pages,
         "snippet": found[1],
+        "in_footnote": note.marker if note is not None else None,
         "score": round(score, 4) if score is not None else None,
         "permalink": link,
     }
@@ -233,11 +277,12 @@ def run_search(
                 doc = ix.doc(s, docnum) if len(members) <= 50 else None
                 entry = {"version": col_version[docnum], "effective": col_eff[docnum]}
                 if doc is not None:
-                    spans = _highlight(ix, doc.text, terms, memo)[0]
+                    found = _highlight(ix, doc, terms, memo)
                     entry.update(
                         number=doc.number,
-                        page=doc.page_at(spans[0][0]) if spans else doc.page_start,
+                        page=_page_of(doc, found),
                         permalink=permalink(doc),
+                        in_footnote=found[3].marker if found[3] is not None else None,
                     )
                 versions.append(entry)
             hit["versions"] = versions

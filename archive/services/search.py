@@ -298,15 +298,22 @@ def search(
 
 
 def _where(doc: IndexedClause, text: str) -> dict:
-    """Where a phrase stands in one clause: the exact page when the phrase can be located."""
-    page = doc.page_start
+    """Where a phrase stands in one clause: the exact page when the phrase can be located, and the
+    footnote's marker when it is in a footnote rather than the body."""
+    page, note = doc.page_start, None
     try:
-        found = qt.find_in(doc, qt.quote_segments(text))
+        segments = qt.quote_segments(text)
     except InvalidInput:
-        found = []
-    if found:
-        page = doc.page_at(found[0].start)
-    return {"clause": qt.clause_ref(doc), "page": page, "permalink": qt.permalink(doc)}
+        segments = []
+    if segments:
+        found = qt.find_in(doc, segments)
+        if found:
+            page = doc.page_at(found[0].start)
+        else:
+            view = next((v for v in doc.footnote_views() if qt.find_in(v, segments)), None)
+            if view is not None:
+                page, note = view.body_page, view.footnote
+    return {"clause": qt.clause_ref(doc), "page": page, "permalink": qt.permalink(doc), "in_footnote": note}
 
 
 def phrase_history(settings: Settings, session: Session, phrase_text: str, *, policy: str | None = None) -> dict:
@@ -551,8 +558,16 @@ def _suggest(m: qt.Match) -> dict:
     return {k: d[k] for k in ("policy", "version", "effective", "clause", "page", "citation", "permalink")}
 
 
+def _place(doc: IndexedClause) -> str:
+    """Where in a version a match stands: "§3.6", or "footnote 4 of §1"."""
+    where = qt.section_name(doc.number, doc.title)
+    return f"footnote {doc.footnote} of {where}" if doc.footnote else where
+
+
 def _check_one(session: Session, ix: SearchIndex, item: dict, n: int) -> dict:
-    quote, slug = item["quote"], item["policy"]
+    """One citation's status. No version: the latest is checked (and `checked_version` says so);
+    no section: any clause of that version will do (`found_in_cited` says which)."""
+    quote, slug = item["quote"], item.get("policy")
     cited_label, section = item.get("version"), item.get("section")
     out: dict = {
         "index": n,
@@ -564,29 +579,45 @@ def _check_one(session: Session, ix: SearchIndex, item: dict, n: int) -> dict:
         "suggested": None,
         "redline": None,
     }
-    latest = storage.latest_version(session, slug).label
+    problem = item.get("problem")
+    if problem is None:
+        try:
+            latest = storage.latest_version(session, slug).label
+        except VersionNotFound:
+            problem = f"'{slug}' has no versions in the archive"
+    if problem is not None:  # no policy to check against: say where the quote is, if anywhere
+        out["status"], out["detail"] = "wrong", problem
+        found = _sort_newest(_locate(ix, quote, None))
+        if found:
+            out["suggested"] = _suggest(found[0])
+        return out
     everywhere = _sort_newest(_locate(ix, quote, _in_policy(slug)))
-    try:
-        cited = storage.resolve_version(session, slug, cited_label).label if cited_label else None
-    except VersionNotFound:
-        cited = None
+    if cited_label is None:
+        cited: str | None = latest
+        out["checked_version"] = latest
+    else:
+        try:
+            cited = storage.resolve_version(session, slug, cited_label).label
+        except VersionNotFound:
+            cited = None
     in_cited = [m for m in everywhere if m.doc.version == cited]
-    at_section = [m for m in in_cited if section and _same_section(m.doc, section)]
+    at_section = [m for m in in_cited if _same_section(m.doc, section)] if section else in_cited
     in_latest = [m for m in everywhere if m.doc.version == latest]
     if not at_section:
         out["status"] = "wrong"
         if cited is None:
             out["detail"] = f"'{slug}' has no version '{cited_label}'"
         elif in_cited:
-            where = qt.section_name(in_cited[0].doc.number, in_cited[0].doc.title)
             claimed = f"§{section}" if section and section[:1].isdigit() else section
-            out["detail"] = f"the quote is in {where} of {cited}, not in {claimed}"
+            out["detail"] = f"the quote is in {_place(in_cited[0].doc)} of {cited}, not in {claimed}"
         elif everywhere:
             out["detail"] = (
                 f"the quote is not in {cited}; it is in {', '.join(sorted({m.doc.version for m in everywhere}))}"
             )
         else:
             out["detail"] = "the quote is in no version of the policy"
+        if cited_label is None and cited is not None:
+            out["detail"] += f" (no version cited: checked against the latest, {cited})"
         best = (in_cited or in_latest or everywhere or [None])[0]
         if best is not None:
             out["suggested"] = _suggest(best)
@@ -596,28 +627,29 @@ def _check_one(session: Session, ix: SearchIndex, item: dict, n: int) -> dict:
         return out
     cited_doc = at_section[0].doc
     out["found_in_cited"] = qt.describe(at_section[0])
+    cited_as = f"cited as {section}" if section else f"in {_place(cited_doc)} of {cited}"
     if in_latest:
         same = [m for m in in_latest if _same_clause(m.doc, cited_doc)]
         target = (same or in_latest)[0]
         if same and target.doc.label.lower() == cited_doc.label.lower():
             out["status"] = "current"
-            out["detail"] = f"still in {qt.section_name(target.doc.number, target.doc.title)} of {latest}"
+            out["detail"] = f"still in {_place(target.doc)} of {latest}"
         else:
             out["status"] = "moved"
-            out["detail"] = (
-                f"now in {qt.section_name(target.doc.number, target.doc.title)} of {latest} (cited as {section})"
-            )
+            out["detail"] = f"now in {_place(target.doc)} of {latest} ({cited_as})"
         out["suggested"] = _suggest(target)
         return out
-    last = everywhere[0]  # newest version still holding the quote
-    successor = _successor(session, ix, cited_doc, latest)
+    # The newest version holding the quote in the cited clause (it may also stand elsewhere: in
+    # another clause of the same version, which is not what was cited).
+    last = next((m for m in everywhere if _same_clause(m.doc, cited_doc)), at_section[0])
+    successor = _successor(session, ix, cited_doc.clause, latest)
     if successor is not None:
         out["status"] = "changed"
         out["detail"] = (
             f"{qt.section_name(cited_doc.number, cited_doc.title)} changed after {last.doc.version}; "
             f"the quote is not in {latest}"
         )
-        out["redline"] = _redline(session, cited_doc, successor)
+        out["redline"] = _redline(session, cited_doc.clause, successor)
     else:
         out["status"] = "removed"
         out["detail"] = f"the quote was last in {last.doc.version}; the clause is gone from {latest}"
@@ -626,6 +658,10 @@ def _check_one(session: Session, ix: SearchIndex, item: dict, n: int) -> dict:
 
 
 def _validate_citations(session: Session, citations: object) -> list[dict]:
+    """The citations as dicts, or InvalidInput (naming the citation) when one is malformed: not an
+    object, no quote or one too short to cite, a field that is not a string. A policy that is
+    missing or unknown is no reason to reject the others: that item carries a `problem` and is
+    reported `wrong`."""
     if not isinstance(citations, list):
         raise InvalidInput("citations must be a JSON list of objects")
     if not citations:
@@ -640,18 +676,22 @@ def _validate_citations(session: Session, citations: object) -> list[dict]:
         quote = raw.get("quote")
         if not isinstance(quote, str) or not quote.strip():
             raise InvalidInput(f"citation {n}: missing 'quote'")
-        slug = raw.get("policy") or (policies[0] if len(policies) == 1 else None)
-        if not slug:
-            raise InvalidInput(f"citation {n}: missing 'policy'")
-        storage.get_policy(session, slug)
-        for key in ("version", "section"):
+        for key in ("policy", "version", "section"):
             if raw.get(key) is not None and not isinstance(raw.get(key), str):
                 raise InvalidInput(f"citation {n}: '{key}' must be a string")
         try:
             qt.quote_segments(quote)
         except InvalidInput as exc:
             raise InvalidInput(f"citation {n}: {exc}") from None
-        items.append({**raw, "policy": slug})
+        # Blank optional fields are absent ones.
+        item = {**raw, **{k: raw[k].strip() or None for k in ("policy", "version", "section") if raw.get(k)}}
+        slug = item.get("policy") or (policies[0] if len(policies) == 1 else None)
+        if not slug:
+            held = ", ".join(policies) or "none"
+            item["problem"] = f"no policy given: name one of the archive's policies ({held})"
+        elif slug not in policies:
+            item["problem"] = f"no policy '{slug}' in the archive"
+        items.append({**item, "policy": slug})
     return items
 
 
