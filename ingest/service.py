@@ -153,6 +153,9 @@ def _read_checked(path: Path, settings: Settings) -> bytes:
         raise ExtractionFailed(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
 
 
+ALARM_REPEAT_S = 0.05
+
+
 class _Timeout(BaseException):
     """Raised by the alarm; a BaseException so the parser's own `except Exception` cannot swallow it."""
 
@@ -162,24 +165,38 @@ def _deadline(seconds: float, name: str) -> Iterator[None]:
     """Give up on one file after `seconds` (settings.extract_timeout_s), so a hostile PDF cannot hang ingest.
 
     Uses SIGALRM, which only a process's main thread may set: the CLI and the pool workers extract
-    there. In any other thread the limit is not enforced.
+    there. In any other thread the limit is not enforced. The parser has bare `except:` clauses that
+    can swallow the alarm's exception, so the alarm repeats every ALARM_REPEAT_S until one lands
+    outside them, and a file whose extraction outlived the limit fails even if every alarm was
+    swallowed.
     """
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
         yield
         return
+    state = {"armed": True, "fired": False}
 
     def _alarm(_sig, _frame) -> None:
-        raise _Timeout
+        if state["armed"]:
+            state["fired"] = True
+            raise _Timeout
 
     previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    except _Timeout:
-        raise LimitExceeded(f"{name}: extraction took longer than the limit of {seconds:g} s") from None
-    finally:
+
+    def _stop() -> None:
+        state["armed"] = False  # first: from here on no alarm raises
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+    signal.setitimer(signal.ITIMER_REAL, seconds, ALARM_REPEAT_S)
+    try:
+        try:
+            yield
+        finally:
+            _stop()
+    except _Timeout:
+        _stop()
+    if state["fired"]:
+        raise LimitExceeded(f"{name}: extraction took longer than the limit of {seconds:g} s")
 
 
 def _extract(

@@ -150,3 +150,21 @@ def test_hostile_file_name_and_title_are_stored_harmlessly(fresh_env, cli, tmp_p
         if not p.startswith(f"{tmp_path.name}/var") and not p.endswith((".db-wal", ".db-shm", ".db-journal"))
     }
     assert new == set()
+
+
+def test_the_extraction_deadline_holds_when_the_parser_swallows_the_alarm():
+    """pdfminer has bare `except:` clauses: an alarm landing in one must not let the file through."""
+    import time
+
+    from archive.errors import LimitExceeded
+    from ingest.service import _deadline
+
+    start = time.perf_counter()
+    with pytest.raises(LimitExceeded, match="longer than the limit of 0.05 s"), _deadline(0.05, "x.pdf"):
+        while time.perf_counter() - start < 0.4:
+            try:  # noqa: SIM105 - written as a parser's bare except is
+                time.sleep(0.01)
+            except BaseException:  # noqa: BLE001, S110
+                pass
+    # Once out, no alarm is left armed.
+    time.sleep(0.1)
