@@ -6,16 +6,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
-from sqlalchemy.orm import Session
 
 from api import schemas as s
 from api.caching import cacheable, etag_of, not_modified, version_etag
 from api.dates import resolve_ref
 from api.deps import SessionDep
 from api.routes.params import CLAUSE_PATTERN, ClauseNumber, Ref, Slug
-from archive import types as t
-from archive.db import storage
-from archive.errors import ClauseNotFound
 from archive.services import redlines
 
 router = APIRouter(tags=["redlines"])
@@ -50,7 +46,7 @@ def compare(
     old = resolve_ref(session, slug, a)
     new = resolve_ref(session, slug, b)
     if clause is not None:  # before the 304: `If-None-Match: *` asked of a missing clause is still a 404
-        _check_clause(session, slug, old, new, clause)
+        redlines.find_compared_clause(session, slug, old.label, new.label, clause)
     etag = etag_of(version_etag(old), version_etag(new), "compare", format, clause)
     if (cached := not_modified(request, etag)) is not None:
         return cached
@@ -62,17 +58,6 @@ def compare(
     else:
         response = JSONResponse(s.plain(redline))
     return cacheable(response, etag)
-
-
-def _check_clause(session: Session, slug: str, old: t.VersionInfo, new: t.VersionInfo, number: str) -> None:
-    """The clause is in one of the two versions (as redlines.compare will require), found cheaply."""
-    for v in (new, old):
-        try:
-            storage.find_clause(session, slug, v.label, number)
-            return
-        except ClauseNotFound:
-            pass
-    raise ClauseNotFound(f"neither version {old.label} nor {new.label} of '{slug}' has a clause '{number}'")
 
 
 @router.get(

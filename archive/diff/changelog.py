@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
 
@@ -174,6 +175,18 @@ _ENTRY_VERSION = re.compile(r"\bv(\d+(?:\.\d+)*)\b", re.I)
 def _version_key(label: str) -> tuple[int, ...] | None:
     m = re.fullmatch(r"v?(\d+(?:\.\d+)*)", label.strip(), re.I)
     return tuple(int(x) for x in m.group(1).split(".")) if m else None
+
+
+def _forward(from_meta: dict, to_meta: dict) -> bool:
+    """Whether a comparison runs from an older version to a newer one (by effective date, else by
+    version number; True when neither tells and the labels differ)."""
+    fa, fb = from_meta.get("effective"), to_meta.get("effective")
+    if fa and fb and fa != fb:
+        return fa < fb
+    ka, kb = _version_key(from_meta.get("label", "")), _version_key(to_meta.get("label", ""))
+    if ka is not None and kb is not None:
+        return ka < kb
+    return from_meta.get("label") != to_meta.get("label")
 
 
 def _entries_since(clauses: list[Clause], entries: list[int], since: str | None, label: str) -> list[int]:
@@ -400,7 +413,10 @@ def _is_metadata(change: dict) -> bool:
 def audit(clauses: list[Clause], changes: list[dict], to_meta: dict, from_meta: dict | None = None) -> dict | None:
     """The audit of `changes` (a redline from version `from_meta` to version `to_meta`, each
     {label, effective?}, whose newer clauses these are) against the changelog entries of the revisions
-    in between; None without a changelog or an entry for them."""
+    in between; None without a changelog or an entry for them, and None for a comparison backwards
+    or of a version with itself: a changelog tells what a revision changed, nothing of those."""
+    if from_meta is not None and not _forward(from_meta, to_meta):
+        return None
     found = _changelog(clauses)
     if found is None:
         return None
@@ -514,13 +530,35 @@ def audit(clauses: list[Clause], changes: list[dict], to_meta: dict, from_meta: 
         "changes": out_changes,
         "unmentioned": unmentioned,
         "items_without_change": [i["n"] for i in item_out if not i["clauses"]],
-        "counts": {
-            "audited": len(out_changes),
-            "substantive": sum(c["nature"] == "substantive" for c in out_changes),
-            "editorial": sum(c["nature"] == "editorial" for c in out_changes),
-            "accounted": sum(c["accounted"] for c in out_changes),
-            "unmentioned": len(unmentioned),
-        },
+        "counts": _counts(out_changes, unmentioned),
+    }
+
+
+def select(audit: dict, keep: Callable[[dict], bool]) -> dict:
+    """The audit of the changes `keep` accepts only (a redline limited to some clauses), with the
+    items that account for them, numbered as in the whole audit."""
+    changes = [c for c in audit["changes"] if keep(c)]
+    kept = {n for c in changes for n in c["items"]}
+    clauses = {c["clause"] for c in changes}
+    unmentioned = [u for u in audit["unmentioned"] if keep(u)]
+    return {
+        **audit,
+        "changes": changes,
+        "unmentioned": unmentioned,
+        "items": [{**i, "clauses": [x for x in i["clauses"] if x in clauses]}
+                  for i in audit["items"] if i["n"] in kept],
+        "items_without_change": [],
+        "counts": _counts(changes, unmentioned),
+    }
+
+
+def _counts(changes: list[dict], unmentioned: list[dict]) -> dict:
+    return {
+        "audited": len(changes),
+        "substantive": sum(c["nature"] == "substantive" for c in changes),
+        "editorial": sum(c["nature"] == "editorial" for c in changes),
+        "accounted": sum(c["accounted"] for c in changes),
+        "unmentioned": len(unmentioned),
     }
 
 

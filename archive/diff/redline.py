@@ -9,8 +9,6 @@ audit}. `changes` holds unchanged pairs too (kind "unchanged", no ops) so one st
 
 from __future__ import annotations
 
-import re
-
 from archive.diff import align as _align
 from archive.diff import changelog, words
 from archive.diff.align import Pair, align, clause_content
@@ -74,23 +72,6 @@ def pair_change(p: Pair, a: list[Clause], b: list[Clause]) -> dict:
     return base
 
 
-def _forward(from_meta: dict, to_meta: dict) -> bool:
-    """Whether the comparison runs from an older version to a newer one (by effective date, else by
-    version number; True when neither tells)."""
-    fa, fb = from_meta.get("effective"), to_meta.get("effective")
-    if fa and fb and fa != fb:
-        return fa < fb
-    ka, kb = _number(from_meta.get("label", "")), _number(to_meta.get("label", ""))
-    if ka is not None and kb is not None:
-        return ka < kb
-    return from_meta.get("label") != to_meta.get("label")
-
-
-def _number(label: str) -> tuple[int, ...] | None:
-    m = re.fullmatch(r"v?(\d+(?:\.\d+)*)", label.strip(), re.I)
-    return tuple(int(x) for x in m.group(1).split(".")) if m else None
-
-
 def compute(policy: str, from_meta: dict, to_meta: dict, a: list[Clause], b: list[Clause]) -> dict:
     changes = [pair_change(p, a, b) for p in align(a, b) if p.kind != "ghost"]
     summary = {k: 0 for k in (*KINDS, "unchanged")}
@@ -103,8 +84,7 @@ def compute(policy: str, from_meta: dict, to_meta: dict, a: list[Clause], b: lis
         "algorithm": ALGORITHM_VERSION,
         "summary": summary,
         "changes": changes,
-        # A changelog tells what a revision changed: it says nothing of a comparison backwards.
-        "audit": changelog.audit(b, changes, to_meta, from_meta) if _forward(from_meta, to_meta) else None,
+        "audit": changelog.audit(b, changes, to_meta, from_meta),
     }
 
 
@@ -121,36 +101,11 @@ def select(redline: dict, *, changed_only: bool = True, positions: tuple[set[int
         for c in changes:
             summary[c["kind"]] += 1
         out["summary"] = summary
-        out["audit"] = _select_audit(redline.get("audit"), pa, pb)
+        audit = redline.get("audit")
+        out["audit"] = changelog.select(audit, lambda c: _within(c, pa, pb)) if audit else audit
     out["changes"] = changes
     return out
 
 
 def _within(c: dict, pa: set[int], pb: set[int]) -> bool:
     return bool((c["from_clause"] and c["from_clause"]["id"] in pa) or (c["to_clause"] and c["to_clause"]["id"] in pb))
-
-
-def _select_audit(audit: dict | None, pa: set[int], pb: set[int]) -> dict | None:
-    """The audit of the selected clauses' changes only, with the items that account for them (numbered
-    as in the whole audit)."""
-    if not audit:
-        return audit
-    changes = [c for c in audit["changes"] if _within(c, pa, pb)]
-    kept = {n for c in changes for n in c["items"]}
-    clauses = {c["clause"] for c in changes}
-    unmentioned = [u for u in audit["unmentioned"] if _within(u, pa, pb)]
-    return {
-        **audit,
-        "changes": changes,
-        "unmentioned": unmentioned,
-        "items": [{**i, "clauses": [x for x in i["clauses"] if x in clauses]}
-                  for i in audit["items"] if i["n"] in kept],
-        "items_without_change": [],
-        "counts": {
-            "audited": len(changes),
-            "substantive": sum(c["nature"] == "substantive" for c in changes),
-            "editorial": sum(c["nature"] == "editorial" for c in changes),
-            "accounted": sum(c["accounted"] for c in changes),
-            "unmentioned": len(unmentioned),
-        },
-    }

@@ -102,15 +102,22 @@ def compare(session: Session, slug: str, a: str, b: str, *, clause: str | None =
     return rl.select(result, changed_only=changed_only, positions=positions)
 
 
-def _clause_positions(
-    session: Session, slug: str, la: str, lb: str, number: str, result: dict
-) -> tuple[set[int], set[int]]:
+def find_compared_clause(session: Session, slug: str, la: str, lb: str, number: str) -> dict[str, tuple]:
+    """The clause `number` in version `la` and/or `lb` ({"a": ..., "b": ...}, either may be missing);
+    ClauseNotFound when neither has it (a comparison limited to it would hold nothing)."""
     found = {}
     for side, label in (("a", la), ("b", lb)):
         with contextlib.suppress(ClauseNotFound):
             found[side] = storage.find_clause(session, slug, label, number)
     if not found:
         raise ClauseNotFound(f"neither version {la} nor {lb} of '{slug}' has a clause '{number}'")
+    return found
+
+
+def _clause_positions(
+    session: Session, slug: str, la: str, lb: str, number: str, result: dict
+) -> tuple[set[int], set[int]]:
+    found = find_compared_clause(session, slug, la, lb, number)
     pa: set[int] = set()
     pb: set[int] = set()
     if "b" in found:
