@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -66,7 +67,11 @@ class Version(Base):
     """What was extracted from a snapshot: one per (policy, label)."""
 
     __tablename__ = "versions"
-    __table_args__ = (UniqueConstraint("policy_id", "label", name="uq_versions_policy_label"),)
+    __table_args__ = (
+        UniqueConstraint("policy_id", "label", name="uq_versions_policy_label"),
+        # One version in force per day: a unique index (not a constraint) so SQLite needs no table rebuild.
+        Index("uq_versions_policy_effective", "policy_id", "effective", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id", ondelete="CASCADE"), index=True)
