@@ -30,7 +30,9 @@ class Footnote:
 class Page:
     number: int  # 1-based, as in the PDF
     text: str  # body text only (no running header/footer, no page number, no footnotes)
-    header: str = ""  # running header lines removed from the body (kept as locations)
+    # Lines printed above the body, kept as locations: running header lines, and a table's header row
+    # repeated at the top of a page the table continues on (the body keeps only its first printing).
+    header: str = ""
     footer: str = ""  # running footer lines and page number removed from the body
     footnotes: list[Footnote] = field(default_factory=list)
 

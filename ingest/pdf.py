@@ -23,9 +23,10 @@ from archive.types import PAGE_SEPARATOR, ExtractedDocument, Footnote, Page
 from ingest import footnotes as fn
 from ingest.columns import reading_order
 from ingest.normalize import join_hyphenated, normalize_line, vocabulary
+from ingest.repeats import repeated_tops
 
 EXTRACTOR_NAME = "policy-archive-pdf"
-EXTRACTOR_VERSION = "2"  # bump on any change in output (2: columns, sideways text apart)
+EXTRACTOR_VERSION = "3"  # bump on any change in output (2: columns, sideways text apart; 3: repeated table headers)
 
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi|,b$", re.I)
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*(?:\d{1,4}|[ivxlc]{1,6})\s*[-–—]?(?:\s+of\s+\d{1,4})?$", re.I)
@@ -288,13 +289,24 @@ def assemble(raw_pages: list[list[RawLine]]) -> ExtractedDocument:
     split = split_running(raw_pages)
     vocab = vocabulary(normalize_line(ln.text) for _, body, _ in split for ln in body)
     doc_body = _body_size([ln for _, body, _ in split for ln in body])
+    bodies = [fn.split_footnotes(body, number) for number, (_, body, _) in enumerate(split, start=1)]
+    repeats = repeated_tops([[ln.text for ln in body] for body, _ in bodies])
     pages: list[Page] = []
     lines: list[Line] = []
     offset = 0
-    for number, (header, body, footer) in enumerate(split, start=1):
-        body, notes = fn.split_footnotes(body, number)
-        texts = join_hyphenated([normalize_line(ln.text) for ln in body], vocab)
+    pages_in = zip(split, bodies, repeats, strict=True)
+    for number, ((header, _, footer), (body, notes), repeat) in enumerate(pages_in, start=1):
         body_size = _body_size(body, doc_body)
+        if repeat:
+            # A table header printed again at this page top (ingest/repeats.py) leaves the body, and so
+            # the clause text, for the page's header: the page record still holds all that was printed,
+            # while its text stays the body that clause offsets, search pages and citation offsets
+            # index (clause text is a slice of the full text; a copy kept there would break that).
+            header = header + [ln.text for ln in body[:repeat]]
+            carried = [note for ln in body[:repeat] for note in ln.footnotes]
+            body = body[repeat:]
+            body[0].footnotes[:0] = carried
+        texts = join_hyphenated([normalize_line(ln.text) for ln in body], vocab)
         parts: list[str] = []
         pos = 0
         for ln, text in zip(body, texts, strict=True):

@@ -77,8 +77,8 @@ def test_footnotes_split_and_markers_removed() -> None:
 
 def test_extractor_identity() -> None:
     doc = extracted("3.4")
-    assert (EXTRACTOR_NAME, EXTRACTOR_VERSION) == ("policy-archive-pdf", "2")
-    assert doc.extractor == "policy-archive-pdf/2" and doc.engine_version
+    assert (EXTRACTOR_NAME, EXTRACTOR_VERSION) == ("policy-archive-pdf", "3")
+    assert doc.extractor == "policy-archive-pdf/3" and doc.engine_version
     assert doc.full_text == PAGE_SEPARATOR.join(p.text for p in doc.pages)
 
 

@@ -164,6 +164,53 @@ def test_new_extractor_version_records_a_reextraction(fresh_env, cli, monkeypatc
     engine.dispose()
 
 
+def test_archive_of_extractor_2_is_reextracted_in_place(fresh_env, cli, monkeypatch):
+    """Extractor 3 drops repeated table headers (ingest/repeats.py): an archive made by extractor 2
+    gets the new clause text as a re-extraction of the same snapshot, not as a new version."""
+    _place(fresh_env, "anthropic-rsp", V30.name, V31.name)
+
+    def ingest_both() -> str:
+        results = [cli("ingest", "--policy", "anthropic-rsp", "--version", label) for label in ("3.0", "3.1")]
+        assert all(r.exit_code == 0 for r in results), [r.stderr for r in results]
+        return "".join(r.stdout for r in results)
+
+    import ingest.pdf
+    import ingest.service
+
+    with monkeypatch.context() as old:  # extractor 2: no repeated-header rule
+        old.setattr(ingest.pdf, "EXTRACTOR_VERSION", "2")
+        old.setattr(ingest.service, "EXTRACTOR_VERSION", "2")
+        old.setattr(ingest.pdf, "repeated_tops", lambda pages: [0] * len(pages))
+        assert ingest_both().count(": ingested") == 2
+    from archive.db.engine import make_engine
+    from archive.services import redlines
+
+    engine = make_engine(fresh_env)
+    header = "Capability or usage threshold"
+    with read_session(engine) as session:
+        old_sec1 = next(c for c in storage.clauses(session, "anthropic-rsp", "3.1") if c.number == "1")
+        assert old_sec1.text.count(header) == 5
+        before = {v.label: v for v in storage.list_versions(session, "anthropic-rsp")}
+    out = ingest_both()
+    assert "anthropic-rsp@3.0: re-extracted" in out and "anthropic-rsp@3.1: re-extracted" in out
+    with read_session(engine) as session:
+        after = {v.label: v for v in storage.list_versions(session, "anthropic-rsp")}
+        assert set(after) == {"3.0", "3.1"} and storage.counts(session)["snapshots"] == 2
+        for label, v in after.items():
+            assert (v.sha256, v.effective) == (before[label].sha256, before[label].effective)
+            assert (v.extractor, v.extractor_version) == ("policy-archive-pdf/3", "3")
+            assert v.text_sha256 != before[label].text_sha256
+            log = storage.extraction_log(session, "anthropic-rsp", label)
+            assert [(e["kind"], e["extractor_version"]) for e in log] == [("initial", "2"), ("re-extraction", "3")]
+            assert len({e["snapshot_sha256"] for e in log}) == 1
+        sec1 = next(c for c in storage.clauses(session, "anthropic-rsp", "3.1") if c.number == "1")
+        assert sec1.text.count(header) == 1 and sec1.lineage == old_sec1.lineage
+        change = redlines.compare(session, "anthropic-rsp", "3.0", "3.1", clause="1")["changes"][0]
+        assert not any(header in o["text"] for o in change["ops"] if o["op"] == "insert")
+    assert ingest_both().count(": unchanged") == 2
+    engine.dispose()
+
+
 def test_same_label_other_bytes_is_refused_unless_replace(fresh_env, cli, tmp_path):
     args = ("--policy", "demo", "--version", "1", "--effective", "2026-04-02", "--title", "Demo")
     assert cli("ingest", str(V31), *args).exit_code == 0

@@ -18,7 +18,9 @@
   "Appendix A" in the item that names the change's clause adds REF_BONUS. An item accounts for the
   changes scoring at least MIN_SCORE with at least MIN_TERMS shared terms and at least RELATIVE of that
   item's best score (or sharing a phrase rare in the policy), so a clause that merely mentions an
-  item's topic is not taken as announced. An item announcing a comprehensive rewrite accounts for
+  item's topic is not taken as announced. A change's sentences that point at the clause an item
+  matches best ("the threshold ... described in Section 1") do not count for that item: they repeat
+  the announced change's words without being it. An item announcing a comprehensive rewrite accounts for
   every change. A sentence announcing several changes in a list is one item per change; a sentence
   that only points elsewhere ("see here", "described below") is no item.
 - Changelogs set as a table of dated rows (a date line, then what changed) are read too: the rows
@@ -66,6 +68,7 @@ _REWRITE = re.compile(r"\b(?:comprehensive|complete|full|total|wholesale)\s+(?:r
 _INLINE_ITEM = re.compile(r"\((\d{1,2})\)\s*")
 _LIST_ITEM = re.compile(r"(?:^|\n)\s*(\d{1,2})\.\s*(?=\S)")
 _REF = re.compile(r"\b(Section|Appendix)\s+([A-Z]\b|\d+(?:\.\d+)*)")
+_SENTENCE_END = re.compile(r"(?<=[.;:])\s+")  # not inside "3.1"
 _META_WORD = re.compile(
     r"^(version|effective|v?\d[\d.,]*|january|february|march|april|may|june|july|august|september|october"
     r"|november|december)$", re.I
@@ -462,6 +465,19 @@ def audit(clauses: list[Clause], changes: list[dict], to_meta: dict, from_meta: 
     item_refs = [{(k.lower(), v.lower()) for k, v in _REF.findall(it)} for it in items]
     # The bigrams of each item rare enough (in at most RARE_BIGRAM_DF clauses) to count as its phrase.
     rare_bigrams = [{bg for bg in ibig if bigram_df[bg] <= RARE_BIGRAM_DF} for ibig in item_bigrams]
+    def score_all(evidence: set[str], seq: list[str], names: set[tuple[str, str]]) -> list[tuple[float, int, bool]]:
+        """Per item: (idf of the terms it shares with the evidence, how many, whether a rare phrase too)."""
+        ch_bigrams = stem.bigrams([], seq, among=item_bigram_set)
+        scores = []
+        for terms, irefs, rare in zip(item_terms, item_refs, rare_bigrams, strict=True):
+            shared = terms & evidence
+            score = sum(map(idf.__getitem__, shared))
+            if not irefs.isdisjoint(names):
+                score += REF_BONUS
+                shared = shared | {"<ref>"}
+            scores.append((score, len(shared), not rare.isdisjoint(ch_bigrams)))
+        return scores
+
     audited = []
     for ch in changes:
         if ch["kind"] == "unchanged":
@@ -475,21 +491,22 @@ def audit(clauses: list[Clause], changes: list[dict], to_meta: dict, from_meta: 
         changed = " ".join(o["text"] for o in ch["ops"] if o["op"] != "equal")
         refs = [r for r in (ch["to_clause"], ch["from_clause"]) if r]
         changed_stems = stem.stems(_words(changed))
-        evidence = set(changed_stems) | {t for r in refs for t in plain.stems(_words(r["title"]))}
-        ch_bigrams = stem.bigrams([], changed_stems, among=item_bigram_set)
+        title_terms = {t for r in refs for t in plain.stems(_words(r["title"]))}
         names = _names(refs)
-        scores = []
-        for terms, irefs, rare in zip(item_terms, item_refs, rare_bigrams, strict=True):
-            shared = terms & evidence
-            score = sum(map(idf.__getitem__, shared))
-            if not irefs.isdisjoint(names):
-                score += REF_BONUS
-                shared = shared | {"<ref>"}
-            scores.append((score, len(shared), not rare.isdisjoint(ch_bigrams)))
-        audited.append({"change": ch, "nature": nature(ch), "scores": scores})
-        if _DEBUG:
-            print(_clause_label(ch), scores, sorted(evidence)[:40])
 
+        scores = score_all(set(changed_stems) | title_terms, changed_stems, names)
+        # Sentences of the change that point at another clause ("the threshold described in Section 1")
+        # and the scores without them: used for the items whose best match is that other clause.
+        pointing, without = _pointers(changed, names), None
+        if pointing:
+            rest = stem.stems(_words(" ".join(x for x in _SENTENCE_END.split(changed) if not _REF.search(x))))
+            without = score_all(set(rest) | title_terms, rest, names)
+        audited.append({"change": ch, "nature": nature(ch), "scores": scores, "names": names,
+                        "pointing": pointing, "without": without})
+        if _DEBUG:
+            print(_clause_label(ch), scores, without, sorted(set(changed_stems))[:40])
+
+    _discount_pointers(audited, len(items))
     best = [max((a["scores"][k][0] for a in audited), default=0.0) for k in range(len(items))]
     blanket = {k for k, it in enumerate(items) if _REWRITE.search(it)}
     out_changes = []
@@ -532,6 +549,25 @@ def audit(clauses: list[Clause], changes: list[dict], to_meta: dict, from_meta: 
         "items_without_change": [i["n"] for i in item_out if not i["clauses"]],
         "counts": _counts(out_changes, unmentioned),
     }
+
+
+def _pointers(changed: str, own: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The other clauses ("Section 1", "Appendix A") that the changed text names."""
+    return {(k.lower(), v.lower()) for k, v in _REF.findall(changed)} - own
+
+
+def _discount_pointers(audited: list[dict], n_items: int) -> None:
+    """A change that points the reader at the clause an item is about ("crosses the threshold for
+    automated AI R&D described in Section 1", 3.0 -> 3.1 §3.6) repeats that item's words without
+    being the announced change. For each item, the changes naming the item's best-matching clause
+    are scored without their pointing sentences (in place)."""
+    for k in range(n_items):
+        top = max(audited, key=lambda a: a["scores"][k][0], default=None)
+        if top is None or top["scores"][k][0] <= 0:
+            continue
+        for a in audited:
+            if a is not top and a["without"] is not None and not a["pointing"].isdisjoint(top["names"]):
+                a["scores"][k] = a["without"][k]
 
 
 def select(audit: dict, keep: Callable[[dict], bool]) -> dict:
