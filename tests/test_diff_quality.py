@@ -63,6 +63,19 @@ def test_a_short_phrase_in_two_places_is_not_a_move() -> None:
     assert any(o.op == "delete" for o in ops)
 
 
+def test_a_short_stretch_deleted_whole_and_inserted_whole_elsewhere_is_a_move() -> None:
+    # A table cell's last line that a page break put after the next cell (3.0 -> 3.1 section 1).
+    a = "First cell text stays. of AI this advanced. Second cell text is long enough to stay in place here."
+    b = "First cell text stays. Second cell text is long enough to stay in place here. of AI this advanced."
+    ops = diff_words(a, b)
+    assert all(o.op == "equal" for o in ops), ops
+    assert [o.text.strip() for o in ops if o.moved] == ["of AI this advanced."]
+    # Part of a changed stretch is no evidence: "of AI this" alone inside a rewritten sentence stays.
+    ops = diff_words("Keep this. of AI this era we said. Then the rest follows in order.",
+                     "Keep this. Then the rest follows in order. The risk of AI this time.")
+    assert not any(o.moved for o in ops)
+
+
 def test_table_rows_that_broke_across_pages_differently_are_no_change(session) -> None:
     """3.3 sets the section 1 table across its pages differently: 3.2's rows come in another order."""
     sec1 = by_clause(redlines.compare(session, RSP, "3.2", "3.3"))["1"]
@@ -81,6 +94,11 @@ def test_the_v3_0_to_v3_1_threshold_change_is_untouched_by_moves(session) -> Non
     sec1 = by_clause(redlines.compare(session, RSP, "3.0", "3.1"))["1"]
     assert "compress two years of 2018" in ops_text(sec1, "delete")
     assert "double the rate of" in ops_text(sec1, "insert")
+    # What the table's page breaks did is no change: the header row printed on one more page (the
+    # extractor keeps its first printing only) and a cell's last line set after the next cell.
+    changed = ops_text(sec1, "delete") + " " + ops_text(sec1, "insert")
+    assert "Capability or usage threshold" not in changed
+    assert "of AI this advanced" not in changed
 
 
 # -- noise the extraction adds ---------------------------------------------------------------------

@@ -16,7 +16,8 @@ How it works:
    start and end on a word boundary on *both* sides are kept as equal, so words are still whole.
 5. A run of at least MOVE_MIN_CHARS content characters deleted in one place of the clause and inserted
    in another (table rows that broke across pages differently, a sentence moved) becomes equal text at
-   its new place, marked moved, and is no longer deleted at its old one.
+   its new place, marked moved, and is no longer deleted at its old one. So does a shorter changed
+   stretch (MOVE_WHOLE_WORDS words, MOVE_WHOLE_MIN_CHARS characters) deleted whole and inserted whole.
 
 Equal text is shown as the newer version prints it. Whitespace in op texts is collapsed to one space.
 """
@@ -48,6 +49,11 @@ REWRITE_JACCARD = 0.2
 # Text deleted in one place of a clause and inserted in another counts as moved (equal, at its new
 # place) from this many content characters (about ten words): less could be a coincidence of phrasing.
 MOVE_MIN_CHARS = 60
+# A whole changed stretch that reappears whole elsewhere in the clause (a table cell's last line that a
+# page break put after the next cell: "of AI this advanced.") is moved from this size: that its edges
+# coincide on both sides is the evidence a shorter run lacks.
+MOVE_WHOLE_WORDS = 3
+MOVE_WHOLE_MIN_CHARS = 12
 # A refined equal stretch shorter than this (canonical characters) is folded into the change, so a
 # rewritten sentence does not come out as confetti around shared little words.
 MIN_EQUAL_CHARS = 4
@@ -340,7 +346,9 @@ def _moves(merged: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
                 key = (d[2], i[2])
                 if key not in memo:
                     # Only pairs sharing some three-word run can share MOVE_MIN_CHARS of letters.
-                    memo[key] = _common_run(d[1], i[1]) if not gram_set(d).isdisjoint(gram_set(i)) else None
+                    memo[key] = _whole(d[1], i[1]) or (
+                        _common_run(d[1], i[1]) if not gram_set(d).isdisjoint(gram_set(i)) else None
+                    )
                 run = memo[key]
                 if run is not None and (best is None or run[4] > best[2][4]):
                     best = (d, i, run)
@@ -357,6 +365,17 @@ def _moves(merged: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
         at = segs.index(d)
         segs[at : at + 1] = [["delete", rest, next_id]] if rest else []
         next_id += 1
+
+
+def _whole(wa: Sequence[str], wb: Sequence[str]) -> tuple[int, int, int, int, int] | None:
+    """A whole deleted stretch inserted whole elsewhere, letter for letter, of at least MOVE_WHOLE_WORDS
+    words and MOVE_WHOLE_MIN_CHARS content characters: as `_common_run` gives it."""
+    if min(len(wa), len(wb)) < MOVE_WHOLE_WORDS:
+        return None
+    sa = "".join(map(canonical, wa))
+    if len(sa) < MOVE_WHOLE_MIN_CHARS or sa != "".join(map(canonical, wb)):
+        return None
+    return 0, len(wa), 0, len(wb), len(sa)
 
 
 def _common_run(wa: Sequence[str], wb: Sequence[str]) -> tuple[int, int, int, int, int] | None:
