@@ -495,18 +495,17 @@ def audit(clauses: list[Clause], changes: list[dict], to_meta: dict, from_meta: 
         names = _names(refs)
 
         scores = score_all(set(changed_stems) | title_terms, changed_stems, names)
-        # Sentences of the change that point at another clause ("the threshold described in Section 1")
-        # and the scores without them: used for the items whose best match is that other clause.
-        pointing, without = _pointers(changed, names), None
-        if pointing:
-            rest = stem.stems(_words(" ".join(x for x in _SENTENCE_END.split(changed) if not _REF.search(x))))
-            without = score_all(set(rest) | title_terms, rest, names)
         audited.append({"change": ch, "nature": nature(ch), "scores": scores, "names": names,
-                        "pointing": pointing, "without": without})
+                        "pointing": _pointers(changed, names), "changed": changed, "title_terms": title_terms})
         if _DEBUG:
-            print(_clause_label(ch), scores, without, sorted(set(changed_stems))[:40])
+            print(_clause_label(ch), scores, sorted(set(changed_stems))[:40])
 
-    _discount_pointers(audited, len(items))
+    def without_pointers(a: dict) -> list[tuple[float, int, bool]]:
+        """The change's scores without its sentences that name another clause."""
+        rest = stem.stems(_words(" ".join(x for x in _SENTENCE_END.split(a["changed"]) if not _REF.search(x))))
+        return score_all(set(rest) | a["title_terms"], rest, a["names"])
+
+    _discount_pointers(audited, len(items), without_pointers)
     best = [max((a["scores"][k][0] for a in audited), default=0.0) for k in range(len(items))]
     blanket = {k for k, it in enumerate(items) if _REWRITE.search(it)}
     out_changes = []
@@ -553,21 +552,27 @@ def audit(clauses: list[Clause], changes: list[dict], to_meta: dict, from_meta: 
 
 def _pointers(changed: str, own: set[tuple[str, str]]) -> set[tuple[str, str]]:
     """The other clauses ("Section 1", "Appendix A") that the changed text names."""
+    if "Section" not in changed and "Appendix" not in changed:  # most texts: no regex pass over them
+        return set()
     return {(k.lower(), v.lower()) for k, v in _REF.findall(changed)} - own
 
 
-def _discount_pointers(audited: list[dict], n_items: int) -> None:
+def _discount_pointers(audited: list[dict], n_items: int, without: Callable[[dict], list]) -> None:
     """A change that points the reader at the clause an item is about ("crosses the threshold for
     automated AI R&D described in Section 1", 3.0 -> 3.1 §3.6) repeats that item's words without
     being the announced change. For each item, the changes naming the item's best-matching clause
-    are scored without their pointing sentences (in place)."""
-    for k in range(n_items):
-        top = max(audited, key=lambda a: a["scores"][k][0], default=None)
-        if top is None or top["scores"][k][0] <= 0:
+    take their score `without` their pointing sentences (in place; tops chosen before any change)."""
+    tops = [max(audited, key=lambda a: a["scores"][k][0], default=None) for k in range(n_items)]
+    cut: dict[int, list] = {}  # id(change) -> its scores without pointers, computed once if needed
+    for a in audited:
+        if not a["pointing"]:
             continue
-        for a in audited:
-            if a is not top and a["without"] is not None and not a["pointing"].isdisjoint(top["names"]):
-                a["scores"][k] = a["without"][k]
+        for k, top in enumerate(tops):
+            if top is None or top is a or top["scores"][k][0] <= 0 or a["pointing"].isdisjoint(top["names"]):
+                continue
+            if id(a) not in cut:
+                cut[id(a)] = without(a)
+            a["scores"][k] = cut[id(a)][k]
 
 
 def select(audit: dict, keep: Callable[[dict], bool]) -> dict:
