@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Iterator
@@ -46,6 +47,8 @@ def engine(upgrade: bool = True) -> Engine:
 def _default(value: Any) -> Any:
     if is_dataclass(value):
         return asdict(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:  # UTC as the API writes it: "...Z"
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, set | frozenset | tuple):

@@ -61,6 +61,8 @@ def test_versions_command(corpus_env, cli):
     data = json.loads(cli("versions", "anthropic-rsp", "--json").stdout)
     assert [d["label"] for d in data] == ["1.0", "2.0", "2.2", "3.0", "3.1", "3.2", "3.3", "3.4"]
     assert {d["status"] for d in data} == {"unverified"}
+    # Moments are UTC in the API's spelling ("...Z"), whichever engine handed them back.
+    assert all(d["extracted_at"].endswith("Z") and "+" not in d["extracted_at"] for d in data), data
 
 
 def test_show_full_text_separates_pages_with_form_feed(corpus_env, cli):

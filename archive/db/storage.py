@@ -23,6 +23,11 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """A stored moment with its zone: UTC (SQLite hands datetimes back without one)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
 def _utc_iso(moment: dt.datetime) -> str:
     """A stored moment as ISO 8601 UTC ending in "Z", as the API writes every other time (SQLite
     hands datetimes back without their zone; the archive stores UTC)."""
@@ -161,7 +166,7 @@ def _to_version(row: m.Version, slug: str, snap: m.Snapshot) -> t.VersionInfo:
         extractor=row.extractor,
         extractor_version=row.extractor_version,
         engine_version=row.engine_version,
-        extracted_at=row.extracted_at,
+        extracted_at=_aware(row.extracted_at),
         text_sha256=row.text_sha256,
         title=row.title,
     )
