@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from fastapi import Request, Response
 
 from archive import types as t
+from archive.diff import redline as rl
 
 # Archived versions do not change; a re-extraction changes their text_sha256 and so every ETag.
 CACHE_CONTROL = "public, max-age=3600"
@@ -24,6 +25,12 @@ def etag_of(*parts: object) -> str:
 def version_etag(v: t.VersionInfo, *parts: object) -> str:
     # The effective date is part of what is served (a version can be re-dated with --replace).
     return etag_of(v.policy, v.label, v.effective, v.sha256, v.text_sha256, v.extractor_version, *parts)
+
+
+def redline_etag(*parts: object) -> str:
+    """For what the redline algorithm computes (compares, the feed's change summaries): a new
+    ALGORITHM_VERSION changes what it says of the same two versions, so it changes the tag too."""
+    return etag_of("redline", rl.ALGORITHM_VERSION, *parts)
 
 
 def _tags(header: str) -> Iterable[str]:

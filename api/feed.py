@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
 from api import urls
-from api.caching import cacheable, etag_of, not_modified, version_etag
+from api.caching import cacheable, not_modified, redline_etag, version_etag
 from api.deps import SessionDep
 from api.routes.params import Slug
 from archive import types as t
@@ -114,7 +114,7 @@ def _modified_since(request: Request, last_modified: dt.datetime) -> bool:
 def policy_feed(slug: Slug, request: Request, session: SessionDep) -> Response:
     policy = storage.get_policy(session, slug)
     versions = storage.list_versions(session, slug)
-    etag = etag_of("feed", *(version_etag(v) for v in versions))
+    etag = redline_etag("feed", *(version_etag(v) for v in versions))  # its summaries come from redlines
     last_modified = _midnight(max((v.effective for v in versions), default=dt.date(2000, 1, 1)))
     headers = {"Last-Modified": format_datetime(last_modified, usegmt=True)}
     if (cached := not_modified(request, etag, FEED_CACHE_CONTROL)) is not None:

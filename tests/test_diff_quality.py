@@ -203,3 +203,32 @@ def test_terms_meet_across_plural_and_ing() -> None:
     assert changelog._term("briefings") == changelog._term("brief") == "brief"
     assert changelog._term("risks") == changelog._term("risk")
     assert changelog._term("process") == "proces" and changelog._term("during") == "during"
+
+
+# -- rendering: what a change without a counterpart or without text shows --------------------------
+
+
+def test_rendered_added_and_removed_clauses_claim_no_similarity_and_no_sameness(session) -> None:
+    from archive.diff.render import render_html, render_text
+
+    rewrite = redlines.compare(session, RSP, "1.0", "2.0")
+    text, html = render_text(rewrite), render_html(rewrite)
+    assert "similarity 0%" not in text and "similarity 0%" not in html
+    # 1.0's "ASL-2 Commitments" heading has no text of its own: it was removed, not "unchanged".
+    assert "(unchanged)" not in text and "(unchanged)" not in html
+    assert "@@ removed: ASL-2 Commitments (p. 5)\n  (a heading only: no text of its own)" in text, text[:3000]
+    sec = redlines.compare(session, RSP, "3.0", "3.1")
+    assert "Appendices (p. 16)</h2>\n<div class=\"body\"><em>(a heading only: no text of its own)</em>" in render_html(sec)
+    assert "similarity 95%" in render_text(sec)  # a clause and its counterpart still say how alike they are
+
+
+def test_rendered_split_names_its_source_and_how_much_of_it_came_from_there() -> None:
+    from archive.diff.render import render_text
+
+    ref = {"id": 0, "number": "2.1", "title": "Scope", "page_start": 3, "page_end": 3}
+    new = {"id": 4, "number": "2.4", "title": "Exceptions", "page_start": 5, "page_end": 5}
+    change = {"kind": "added", "from_clause": None, "to_clause": new, "similarity": 0.857, "relation": "split",
+              "related": ref, "ops": [{"op": "insert", "text": "Text that stood in 2.1 before."}]}
+    redline = {"policy": "demo", "from": {"label": "1"}, "to": {"label": "2"},
+               "summary": {"added": 1}, "changes": [change], "audit": None}
+    assert "@@ added: 2.4 Exceptions (p. 5)  (split off from 2.1 Scope (p. 3) (86% of its text))" in render_text(redline)

@@ -57,6 +57,7 @@ env.globals.update(
     history_url=views.history_url,
     pages_text=views.pages_text,
     clause_name=views.clause_name,
+    extractor_name=views.extractor_name,
     ops_stats=views.ops_stats,
     fold_ops=views.fold_ops,
     paragraphs=views.paragraphs,

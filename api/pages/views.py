@@ -77,6 +77,12 @@ def parse_date(value: str | None, what: str) -> dt.date | None:
         raise InvalidInput(f"{what} {exc}") from None
 
 
+def extractor_name(extractor: str, version: str) -> str:
+    """'policy-archive-pdf/3' for extractor 'policy-archive-pdf/3' version '3': the name already
+    carries its version, which is added only to a name that does not end with it."""
+    return extractor if extractor.endswith(f"/{version}") else f"{extractor} {version}".strip()
+
+
 def changed(summary: dict) -> int:
     return sum(summary.get(k, 0) for k in KINDS)
 

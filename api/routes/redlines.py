@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from api import schemas as s
-from api.caching import cacheable, etag_of, not_modified, version_etag
+from api.caching import cacheable, not_modified, redline_etag, version_etag
 from api.dates import resolve_ref
 from api.deps import SessionDep
 from api.routes.params import CLAUSE_PATTERN, ClauseNumber, Ref, Slug
@@ -47,7 +47,7 @@ def compare(
     new = resolve_ref(session, slug, b)
     if clause is not None:  # before the 304: `If-None-Match: *` asked of a missing clause is still a 404
         redlines.find_compared_clause(session, slug, old.label, new.label, clause)
-    etag = etag_of(version_etag(old), version_etag(new), "compare", format, clause)
+    etag = redline_etag(version_etag(old), version_etag(new), "compare", format, clause)
     if (cached := not_modified(request, etag)) is not None:
         return cached
     redline = redlines.compare(session, slug, old.label, new.label, clause=clause)

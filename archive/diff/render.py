@@ -53,13 +53,25 @@ def _heading(change: dict) -> str:
 
 def _relation(change: dict) -> str:
     rel, other = change.get("relation"), change.get("related")
+    share = f" ({change['similarity']:.0%} of its text)"  # an added or removed clause's containment there
     if rel == "split" and other:
-        return f"split off from {_clause_name(other)}"
+        return f"split off from {_clause_name(other)}{share}"
     if rel == "merged" and other:
-        return f"merged into {_clause_name(other)}"
+        return f"merged into {_clause_name(other)}{share}"
     if rel == "retitled":
         return "retitled"
     return ""
+
+
+def _similarity(change: dict) -> str:
+    """"similarity NN%" for a clause and its counterpart; nothing for an added or removed clause, which
+    has none (its similarity field is 0, or its containment in the clause it split from / merged into)."""
+    return "" if change["kind"] in ("added", "removed") else f"similarity {change['similarity']:.0%}"
+
+
+def _empty(change: dict) -> str:
+    """What to say of a change with no text to show."""
+    return "a heading only: no text of its own" if change["kind"] in ("added", "removed") else "unchanged"
 
 
 def render_html(redline: dict) -> str:
@@ -102,7 +114,9 @@ def render_html(redline: dict) -> str:
     for ch in redline["changes"]:
         rel = _relation(ch)
         out.append(f'<section><h2><span class="kind">{ch["kind"]}</span>{escape(_heading(ch))}</h2>')
-        out.append(f'<p class="pages">similarity {ch["similarity"]:.0%}{("; " + escape(rel)) if rel else ""}</p>')
+        facts = "; ".join(x for x in (_similarity(ch), rel) if x)
+        if facts:
+            out.append(f'<p class="pages">{escape(facts)}</p>')
         body = []
         for op in ch["ops"]:
             text = escape(op["text"])
@@ -114,7 +128,7 @@ def render_html(redline: dict) -> str:
                 body.append(f'<span class="moved" title="unchanged, moved within this clause">{text}</span>')
             else:
                 body.append(text)
-        out.append(f'<div class="body">{"".join(body) or "<em>(unchanged)</em>"}</div></section>')
+        out.append(f'<div class="body">{"".join(body) or f"<em>({_empty(ch)})</em>"}</div></section>')
     out.append("</body></html>")
     return "\n".join(out)
 
@@ -135,9 +149,12 @@ def render_text(redline: dict, context: int = 12) -> str:
     for ch in redline["changes"]:
         rel = _relation(ch)
         lines.append("")
-        head = f"@@ {ch['kind']}: {_heading(ch)}  similarity {ch['similarity']:.0%}"
+        sim = _similarity(ch)
+        head = f"@@ {ch['kind']}: {_heading(ch)}" + (f"  {sim}" if sim else "")
         lines.append(head + (f"  ({rel})" if rel else ""))
         ops = ch["ops"]
+        if not ops:
+            lines.append(f"  ({_empty(ch)})")
         for k, op in enumerate(ops):
             words = op["text"].split()
             if op["op"] == "equal":
