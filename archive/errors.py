@@ -78,6 +78,25 @@ class Conflict(ArchiveError):
     title = "Conflict"
 
 
+class SchemaUpgradeBlocked(Conflict):
+    """The archive's own rows stop a migration (two versions of a policy on one date, for 0002).
+
+    Raise it only from a migration whose absence the code tolerates (one that adds a constraint):
+    the archive then keeps working at the revision it has, so that what the message asks for (re-date
+    a version with `ingest FILE --replace`) can be done; `db upgrade` still refuses until it is.
+    """
+
+    slug = "schema-upgrade-blocked"
+    title = "Schema upgrade blocked"
+
+
+class SchemaTooNew(Conflict):
+    """The database is at a revision this code has no migration for: a newer release migrated it."""
+
+    slug = "schema-too-new"
+    title = "Schema too new"
+
+
 class ChecksumMismatch(ArchiveError):
     status = 422
     slug = "checksum-mismatch"

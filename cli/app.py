@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import typer
+from pydantic import ValidationError
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
@@ -16,6 +17,16 @@ def _one_line(exc: TyperException) -> typer.Exit:
     hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
     typer.echo(f"error: {message}{hint}", err=True)
     return typer.Exit(exc.exit_code)
+
+
+def _bad_settings(exc: ValidationError) -> typer.Exit:
+    """POLICY_ARCHIVE_* variables the settings refuse, in one line (pydantic's report is a dozen)."""
+    problems = "; ".join(
+        f"POLICY_ARCHIVE_{'_'.join(str(p) for p in e['loc']).upper()}={str(e.get('input'))[:40]!r}: {e['msg']}"
+        for e in exc.errors(include_url=False)
+    )
+    typer.echo(f"error: bad setting: {problems}", err=True)
+    return typer.Exit(1)
 
 
 class OneLineErrors(TyperGroup):
@@ -40,6 +51,10 @@ class OneLineErrors(TyperGroup):
             if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group (`db`, `index`): its help
                 raise
             raise _one_line(exc) from None
+        except ValidationError as exc:  # get_settings() in any command
+            if exc.title != "Settings":
+                raise
+            raise _bad_settings(exc) from None
 
 
 app = typer.Typer(

@@ -34,13 +34,22 @@ def errors_as_exit(code: int = 1) -> Iterator[None]:
     except OperationalError as exc:
         fail(f"database unavailable: {str(exc.orig).strip().splitlines()[0] if exc.orig else exc}", code)
     except SQLAlchemyError as exc:
-        fail(f"database error: {type(exc).__name__}", code)
+        orig = str(getattr(exc, "orig", None) or "").strip()
+        fail(f"database error: {orig.splitlines()[0] if orig else type(exc).__name__}", code)
+    except OSError as exc:  # a file or folder the settings name that cannot be used (the index's, var/)
+        where = f"{exc.filename}: " if exc.filename else ""
+        fail(f"{where}{exc.strerror or type(exc).__name__}", code)
 
 
 def engine(upgrade: bool = True) -> Engine:
+    """The archive's engine, its schema migrated first (unless `upgrade` is False).
+
+    An archive whose rows stop a migration still works at the revision it has: the reason is a
+    warning line, so that reading it, exporting it and the re-dating the reason asks for still run.
+    """
     eng = make_engine(get_settings())
-    if upgrade:
-        ensure_schema(eng)
+    if upgrade and (blocked := ensure_schema(eng)):
+        typer.echo(f"warning: {blocked}", err=True)
     return eng
 
 

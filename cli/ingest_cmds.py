@@ -14,7 +14,7 @@ from archive.settings import get_settings
 from cli.app import app, db_app
 from cli.common import engine, errors_as_exit, fail
 from ingest import service
-from ingest.fetch import fetch_version
+from ingest.fetch import fetch_version, read_provenance
 from ingest.manifest import all_manifests, manifest_for
 
 
@@ -41,6 +41,7 @@ def fetch(
     settings = get_settings()
     with errors_as_exit():
         manifest = manifest_for(settings.versions_dir, slug)
+        read_provenance(manifest.folder)  # a damaged one is one error, not one per version
     if from_dir is not None and not from_dir.is_dir():
         fail(f"{from_dir}: not a folder")
     failed = 0
@@ -114,6 +115,9 @@ def ingest(
     """Ingest every manifest version whose file is present, or one FILE."""
     settings = get_settings()
     outcomes: list[service.IngestOutcome] = []
+    if file is None and (given := [n for n, v in (("--effective", effective), ("--title", title)) if v is not None]):
+        # Ignoring them would report "unchanged" for an ingest that did not do what was asked.
+        fail(f"{' and '.join(given)} go with FILE; a manifest version takes them from its versions.toml", 2)
     with errors_as_exit():
         if file is not None:
             missing = [
@@ -132,6 +136,10 @@ def ingest(
             )
             if not manifests:
                 fail(f"no manifests under {settings.versions_dir}")
+            if version and not policy:  # a label filter over every policy: those that have the label
+                manifests = [m for m in manifests if m.version(version) is not None]
+                if not manifests:
+                    fail(f"no manifest has a version '{version}'")
             requests = []
             for manifest in manifests:
                 found, missing_files = service.requests_from_manifest(manifest, [version] if version else None)

@@ -168,11 +168,13 @@ def check_citations(
 ) -> None:
     """Check many citations at once: current, moved, changed, removed or wrong."""
     try:
-        raw = sys.stdin.read() if file == "-" else Path(file).read_text()
+        raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror or exc}", 2)
     try:
-        citations = json.loads(raw)
+        citations = json.loads(raw)  # bytes: UTF-8 (or -16/-32), else a UnicodeDecodeError (a ValueError)
+    except UnicodeDecodeError:
+        fail(f"{file} is not JSON text (not UTF-8)", 2)
     except ValueError as exc:
         fail(f"{file} is not valid JSON: {exc}", 2)
     settings = get_settings()

@@ -16,7 +16,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.errors import ChecksumMismatch, FetchFailed
+from archive.errors import ChecksumMismatch, FetchFailed, ManifestError
 from ingest.manifest import Manifest, ManifestVersion
 
 PROVENANCE_FILE = ".provenance.json"
@@ -40,10 +40,25 @@ def sha256_file(path: Path) -> str:
 
 
 def read_provenance(folder: Path) -> dict[str, dict]:
+    """{file name: where it came from} for a manifest's folder; {} before anything was fetched.
+
+    A damaged file is an error, not "no provenance": ingest would record the wrong origin, and fetch
+    would write over the other files' entries.
+    """
+    path = folder / PROVENANCE_FILE
     try:
-        return json.loads((folder / PROVENANCE_FILE).read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
         return {}
+    except (OSError, ValueError) as exc:  # unreadable, not UTF-8, not JSON
+        reason = exc.strerror if isinstance(exc, OSError) else "not JSON text"
+        raise ManifestError(f"{path}: cannot read it ({reason}); repair or delete it and fetch again") from None
+    if not isinstance(data, dict):
+        raise ManifestError(f"{path}: not a JSON object of files; repair or delete it and fetch again")
+    for name, entry in data.items():
+        if not isinstance(entry, dict):
+            raise ManifestError(f"{path}: the entry for '{name}' is not a JSON object; repair or delete it")
+    return data
 
 
 def _record(folder: Path, file: str, entry: dict) -> None:

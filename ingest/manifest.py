@@ -73,6 +73,14 @@ def parse_effective(value: object, *, where: str = "effective date") -> dt.date:
     return value
 
 
+def _text(table: dict, key: str, where: str) -> str | None:
+    """An optional string field; another type (title = 5, note = ["a"]) is refused, not stored as is."""
+    value = table.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ManifestError(f"{where}: {key} must be a string, not {type(value).__name__} {str(value)[:40]!r}")
+    return value
+
+
 def load_manifest(path: Path) -> Manifest:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -86,20 +94,25 @@ def load_manifest(path: Path) -> Manifest:
     try:
         info = PolicyInfo(
             slug=check_slug(str(policy["slug"])),
-            title=str(policy["title"]),
-            publisher=str(policy.get("publisher", "")),
-            landing_page=policy.get("landing_page"),
+            title=_text(policy, "title", f"{path}: [policy]") or policy["title"],
+            publisher=_text(policy, "publisher", f"{path}: [policy]") or "",
+            landing_page=_text(policy, "landing_page", f"{path}: [policy]"),
         )
     except KeyError as exc:
         raise ManifestError(f"{path}: [policy] lacks {exc.args[0]}") from None
+    entries = data.get("versions", [])
+    if not isinstance(entries, list):
+        raise ManifestError(f"{path}: versions must be [[versions]] tables, not {type(entries).__name__}")
     versions = []
     seen: set[str] = set()
     dates: dict[dt.date, str] = {}  # one version per effective date, or a date would name two
-    for i, entry in enumerate(data.get("versions", [])):
+    for i, entry in enumerate(entries):
         where = f"{path}: versions[{i}]"
+        if not isinstance(entry, dict):
+            raise ManifestError(f"{where} is not a table ([[versions]]) but {type(entry).__name__}")
         try:
             label = check_label(str(entry["label"]))
-            file = str(entry["file"])
+            file = _text(entry, "file", where) or entry["file"]
         except KeyError as exc:
             raise ManifestError(f"{where} lacks {exc.args[0]}") from None
         if label in seen:
@@ -110,6 +123,9 @@ def load_manifest(path: Path) -> Manifest:
         sha = entry.get("sha256")
         if sha is not None and not SHA_RE.match(str(sha).lower()):
             raise ManifestError(f"{where}: sha256 '{sha}' is not 64 hex digits")
+        pages = entry.get("pages")
+        if pages is not None and (type(pages) is not int or pages < 1):
+            raise ManifestError(f"{where}: pages must be a whole number of pages, not {str(pages)[:40]!r}")
         effective = parse_effective(entry.get("effective"), where=f"{where} effective date")
         if effective in dates:
             raise ManifestError(
@@ -122,11 +138,11 @@ def load_manifest(path: Path) -> Manifest:
                 label=label,
                 effective=effective,
                 file=file,
-                url=entry.get("url"),
+                url=_text(entry, "url", where),
                 sha256=str(sha).lower() if sha else None,
-                pages=entry.get("pages"),
-                title=entry.get("title"),
-                note=entry.get("note"),
+                pages=pages,
+                title=_text(entry, "title", where),
+                note=_text(entry, "note", where),
             )
         )
     if info.slug != path.parent.name:

@@ -81,7 +81,14 @@ def extract_pdf(
     try:
         pdf = pdfplumber.open(path, password=password or "")
     except Exception as e:  # pdfminer raises many types; none may escape as a traceback
-        raise _open_error(name, e, password) from None
+        error = _open_error(name, e, password)
+        if not (password and isinstance(error, PasswordRequired)):
+            raise error from None
+        # A batch's password is not every file's: one encrypted with an empty user password opens without.
+        try:
+            pdf = pdfplumber.open(path, password="")
+        except Exception:
+            raise error from None
     with pdf:
         try:
             n = len(pdf.pages)

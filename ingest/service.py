@@ -13,6 +13,7 @@ import stat
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +25,9 @@ from sqlalchemy.orm import Session
 from archive import types as t
 from archive.db import storage
 from archive.db.engine import ensure_schema, transaction
-from archive.errors import ArchiveError, Conflict, ExtractionFailed, LimitExceeded
+from archive.errors import ArchiveError, Conflict, ExtractionFailed, LimitExceeded, ManifestError
 from archive.settings import Settings, get_settings
-from ingest.fetch import read_provenance
+from ingest.fetch import PROVENANCE_FILE, read_provenance
 from ingest.manifest import Manifest, check_label, check_slug, parse_effective
 from ingest.pdf import EXTRACTOR_VERSION, extract_pdf
 
@@ -91,20 +92,19 @@ def requests_from_manifest(
                 )
             )
             continue
-        prov = provenance.get(v.file, {})
-        retrieved = prov.get("retrieved_at")
+        origin, source_url, retrieved_at = _provenance(manifest.folder, v.file, provenance.get(v.file, {}))
         requests.append(
             IngestRequest(
                 path=path,
                 policy=manifest.policy,
                 label=v.label,
                 effective=v.effective,
-                origin=prov.get("origin", f"local:{path}"),
-                source_url=prov.get("source_url") or v.url,
+                origin=origin or f"local:{path}",
+                source_url=source_url or v.url,
                 reference_sha256=v.sha256,
                 title=v.title,
                 note=v.note,
-                retrieved_at=dt.datetime.fromisoformat(retrieved) if retrieved else None,
+                retrieved_at=retrieved_at,
             )
         )
     if wanted:
@@ -118,6 +118,20 @@ def requests_from_manifest(
     return requests, missing
 
 
+def _provenance(folder: Path, file: str, entry: dict) -> tuple[str | None, str | None, dt.datetime | None]:
+    """(origin, source URL, retrieval time) from a file's .provenance.json entry, each checked."""
+    where = f"{folder / PROVENANCE_FILE}: the entry for '{file}'"
+    for key in ("origin", "source_url", "retrieved_at"):
+        if entry.get(key) is not None and not isinstance(entry[key], str):
+            raise ManifestError(f"{where}: {key} must be a string, not {str(entry[key])[:40]!r}")
+    retrieved = entry.get("retrieved_at")
+    try:
+        retrieved_at = dt.datetime.fromisoformat(retrieved) if retrieved else None
+    except ValueError:
+        raise ManifestError(f"{where}: retrieved_at '{retrieved[:40]}' is not an ISO 8601 time") from None
+    return entry.get("origin"), entry.get("source_url"), retrieved_at
+
+
 def single_file_request(
     path: Path, *, slug: str, label: str, effective: str, title: str | None, policy_title: str | None
 ) -> IngestRequest:
@@ -125,7 +139,8 @@ def single_file_request(
     check_label(label)
     return IngestRequest(
         path=path,
-        policy=t.PolicyInfo(slug=slug, title=policy_title or slug, publisher=""),
+        # No --title: an archived policy keeps its own; a new one is named by its slug (upsert_policy).
+        policy=t.PolicyInfo(slug=slug, title=policy_title or "", publisher=""),
         label=label,
         effective=parse_effective(effective),
         origin=f"cli:{path.resolve()}",
@@ -212,6 +227,18 @@ def _extract(
         return ExtractionFailed(f"{path}: could not extract text ({type(exc).__name__}: {exc})")
 
 
+def _extract_alone(path: Path, *args) -> t.ExtractedDocument | ArchiveError:
+    """_extract in a process of its own, so that a file that kills its process (the OOM killer, a
+    crash in the PDF parser) fails alone and the rest of a parallel batch is still ingested."""
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        try:
+            return pool.submit(_extract, str(path), *args).result()
+        except BrokenProcessPool:
+            return ExtractionFailed(
+                f"{path}: the process extracting it died (killed: out of memory, or a crash in the PDF parser)"
+            )
+
+
 def _plan(engine: Engine, req: IngestRequest, sha: str, replace: bool) -> str:
     """What to do with this file: 'new', 'unchanged', 're-extraction', 'replacement' or 're-dating'."""
     with transaction(engine) as session:
@@ -240,9 +267,18 @@ def _decide(req: IngestRequest, state: tuple[str, str, dt.date] | None, sha: str
             f"{req.path}: {req.policy.slug}@{req.label} is archived with effective date "
             f"{stored_effective.isoformat()}, not {req.effective.isoformat()}; --replace changes the date"
         )
-    if stored_extractor != EXTRACTOR_VERSION:
+    if _outdated(stored_extractor):
         return "re-extraction"  # writes the new date too
     return "unchanged" if stored_effective == req.effective else "re-dating"
+
+
+def _outdated(stored_extractor: str) -> bool:
+    """Whether a version made by `stored_extractor` is re-extracted by this one: an older extractor,
+    or one that cannot be ordered against it. A newer one (another deployment sharing the database,
+    or a rollback) keeps its text; re-extracting it would undo that extractor's work."""
+    if stored_extractor.isdigit() and EXTRACTOR_VERSION.isdigit():
+        return int(stored_extractor) < int(EXTRACTOR_VERSION)
+    return stored_extractor != EXTRACTOR_VERSION
 
 
 def _check_date_free(session: Session, req: IngestRequest) -> None:
@@ -268,7 +304,7 @@ def _write(
     with transaction(engine) as session:
         # Plan again inside the write's transaction: a concurrent ingest may have stored it meanwhile.
         storage.lock_for_write(session)
-        state = storage.version_state(session, req.policy.slug, req.label)
+        state = storage.version_state(session, req.policy.slug, req.label, lock=True)
         now = _decide(req, state, hashlib.sha256(content).hexdigest(), replace)
         if now != kind:
             raise _Raced(now)
@@ -280,6 +316,31 @@ def _write(
             _save(session, req, content, doc, kind)
         for hook in _post_write_hooks:
             hook(session, req.policy.slug, req.label)
+
+
+WRITE_ATTEMPTS = 3
+
+
+def _write_retrying(
+    engine: Engine, req: IngestRequest, content: bytes, doc: t.ExtractedDocument | None, kind: str, replace: bool
+) -> None:
+    """_write, again when a concurrent writer took a row this version shares but not the version itself.
+
+    A lost race shows as a unique row (the policy, a snapshot of the same bytes, this label or its
+    date) or SQLite's stale-snapshot "locked". Looking again tells them apart: if this version's plan
+    changed, the version itself was written meanwhile (_Raced says how); if not, only a shared row
+    was, and it is there now for the next attempt to reuse. If the database is really down, _plan
+    raises the same error again and it propagates.
+    """
+    sha = hashlib.sha256(content).hexdigest()
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            _write(engine, req, content, doc, kind, replace)
+            return
+        except (IntegrityError, OperationalError) as exc:
+            now = _plan(engine, req, sha, replace)
+            if now != kind or attempt == WRITE_ATTEMPTS:
+                raise _Raced(now) from exc
 
 
 def _save(session: Session, req: IngestRequest, content: bytes, doc: t.ExtractedDocument, kind: str) -> None:
@@ -349,25 +410,17 @@ def ingest(
             report(IngestOutcome(req.policy.slug, req.label, "failed", str(result)))
             return
         try:
-            try:
-                _write(engine, req, content, result, kind, replace)
-            except (IntegrityError, OperationalError) as exc:
-                # A concurrent writer won (unique row, or SQLite's stale-snapshot "locked"): look again.
-                # If the database is really down, _plan raises the same error again and it propagates.
-                now = _plan(engine, req, hashlib.sha256(content).hexdigest(), replace)
-                raise _Raced(now) from exc
+            _write_retrying(engine, req, content, result, kind, replace)
         except _Raced as raced:
             if raced.now == "unchanged":
                 report(IngestOutcome(req.policy.slug, req.label, "unchanged"))
                 return
-            report(
-                IngestOutcome(
-                    req.policy.slug,
-                    req.label,
-                    "failed",
-                    f"{req.path}: version {req.label} was stored concurrently; run ingest again",
-                )
+            what = (
+                f"another ingest kept writing to '{req.policy.slug}' at the same time"
+                if raced.now == kind
+                else f"version {req.label} was stored concurrently"
             )
+            report(IngestOutcome(req.policy.slug, req.label, "failed", f"{req.path}: {what}; run ingest again"))
             return
         except ArchiveError as exc:
             report(IngestOutcome(req.policy.slug, req.label, "failed", str(exc)))
@@ -389,25 +442,15 @@ def ingest(
     todo = [x for x in todo if x[2] != "re-dating"]
 
     if jobs > 1 and len(todo) > 1:
+        args = (password, settings.max_pages, settings.max_file_bytes, settings.extract_timeout_s)
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [
-                (
-                    req,
-                    content,
-                    kind,
-                    pool.submit(
-                        _extract,
-                        str(req.path),
-                        password,
-                        settings.max_pages,
-                        settings.max_file_bytes,
-                        settings.extract_timeout_s,
-                    ),
-                )
-                for req, content, kind in todo
-            ]
+            futures = [(req, content, kind, pool.submit(_extract, str(req.path), *args)) for req, content, kind in todo]
             for req, content, kind, fut in futures:
-                finish(req, content, kind, fut.result())
+                try:
+                    result = fut.result()
+                except BrokenProcessPool:  # a worker was killed: every file it left unfinished is retried alone
+                    result = _extract_alone(req.path, *args)
+                finish(req, content, kind, result)
     else:
         for req, content, kind in todo:
             progress = (lambda done, total, _l=req.label: on_page(_l, done, total)) if on_page else None

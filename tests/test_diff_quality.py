@@ -218,7 +218,8 @@ def test_rendered_added_and_removed_clauses_claim_no_similarity_and_no_sameness(
     assert "(unchanged)" not in text and "(unchanged)" not in html
     assert "@@ removed: ASL-2 Commitments (p. 5)\n  (a heading only: no text of its own)" in text, text[:3000]
     sec = redlines.compare(session, RSP, "3.0", "3.1")
-    assert "Appendices (p. 16)</h2>\n<div class=\"body\"><em>(a heading only: no text of its own)</em>" in render_html(sec)
+    heading_only = '<div class="body"><em>(a heading only: no text of its own)</em>'
+    assert f"Appendices (p. 16)</h2>\n{heading_only}" in render_html(sec)
     assert "similarity 95%" in render_text(sec)  # a clause and its counterpart still say how alike they are
 
 
@@ -231,4 +232,5 @@ def test_rendered_split_names_its_source_and_how_much_of_it_came_from_there() ->
               "related": ref, "ops": [{"op": "insert", "text": "Text that stood in 2.1 before."}]}
     redline = {"policy": "demo", "from": {"label": "1"}, "to": {"label": "2"},
                "summary": {"added": 1}, "changes": [change], "audit": None}
-    assert "@@ added: 2.4 Exceptions (p. 5)  (split off from 2.1 Scope (p. 3) (86% of its text))" in render_text(redline)
+    head = "@@ added: 2.4 Exceptions (p. 5)  (split off from 2.1 Scope (p. 3) (86% of its text))"
+    assert head in render_text(redline)

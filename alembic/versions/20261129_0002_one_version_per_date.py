@@ -13,7 +13,7 @@ Create Date: 2026-11-29
 from alembic import op
 import sqlalchemy as sa
 
-from archive.errors import Conflict
+from archive.errors import SchemaUpgradeBlocked
 
 revision = '0002'
 down_revision = '0001'
@@ -33,7 +33,7 @@ def upgrade() -> None:
         for slug, effective, label in clashes:
             seen.setdefault((slug, str(effective)[:10]), []).append(label)
         named = "; ".join(f"{slug} {', '.join(labels)} on {day}" for (slug, day), labels in seen.items())
-        raise Conflict(
+        raise SchemaUpgradeBlocked(
             f"cannot upgrade the schema: versions share an effective date ({named}); "
             "re-date all but one with `policy-archive ingest FILE --replace` and run `db upgrade` again"
         )

@@ -9,10 +9,13 @@ from functools import lru_cache
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alembic import command
+from archive.errors import InvalidInput, SchemaTooNew, SchemaUpgradeBlocked
 from archive.settings import PROJECT_ROOT, Settings, get_settings
 
 
@@ -20,12 +23,29 @@ def make_engine(settings: Settings | None = None, url: str | None = None, *, rea
     """An engine for the configured database; `read_only` makes the database itself refuse writes."""
     settings = settings or get_settings()
     url = url or settings.sqlalchemy_url
+    try:
+        return _make_engine(settings, url, read_only)
+    except ArgumentError:
+        scheme = url.split("://", 1)[0] if "://" in url else ""
+        raise InvalidInput(
+            f"the database URL ({scheme or 'no'} scheme) is not one this archive can use: "
+            "give sqlite:///PATH or postgresql://USER@HOST:PORT/NAME"
+        ) from None
+
+
+def _make_engine(settings: Settings, url: str, read_only: bool) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             from pathlib import Path
 
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(path).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise InvalidInput(
+                    f"cannot make the SQLite database's folder {folder} ({exc.strerror or type(exc).__name__})"
+                ) from None
         # One pooled connection per API handler thread: fewer would open and close connections
         # (each re-running the pragmas below) on every burst of requests.
         engine = create_engine(
@@ -72,6 +92,7 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest migration (the only way the schema is made)."""
+    needs_upgrade(engine)  # a revision newer than this code is refused in one line, not by Alembic
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -79,14 +100,36 @@ def upgrade(engine: Engine) -> None:
 
 
 def needs_upgrade(engine: Engine) -> bool:
-    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    """Whether the schema is behind this code's newest migration; SchemaTooNew when it is ahead."""
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    head = script.get_current_head()
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision() != head
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current is not None and current != head:
+        try:
+            script.get_revision(current)
+        except CommandError:
+            raise SchemaTooNew(
+                f"the database's schema is at revision {current}, which this policy-archive has no migration "
+                f"for (its newest is {head}): a newer release migrated it; use that release"
+            ) from None
+    return current != head
 
 
-def ensure_schema(engine: Engine) -> None:
+def ensure_schema(engine: Engine) -> str | None:
+    """Bring the schema to the newest revision when it is behind; None when that is done.
+
+    When the archive's own rows stop a migration (SchemaUpgradeBlocked: two versions of a policy on
+    one date), the schema stays at the revision it has, which the code still reads and writes, and
+    the reason is returned for the caller to show: the archive must keep working for the re-dating
+    the reason asks for. `upgrade` (the `db upgrade` command) raises it instead.
+    """
     if needs_upgrade(engine):
-        upgrade(engine)
+        try:
+            upgrade(engine)
+        except SchemaUpgradeBlocked as exc:
+            return str(exc)
+    return None
 
 
 @contextmanager

@@ -36,6 +36,25 @@ def _utc_iso(moment: dt.datetime) -> str:
     return moment.isoformat() + "Z"
 
 
+def too_long(table: str, values: dict) -> str | None:
+    """The first string in `values` longer than its column holds, described; None when all fit.
+
+    PostgreSQL refuses such a value and SQLite keeps it: checking here makes the same input fail
+    alike on both, and keeps SQLite archives exportable to PostgreSQL.
+    """
+    columns = m.Base.metadata.tables[table].c
+    for name, value in values.items():
+        limit = getattr(columns[name].type, "length", None) if name in columns else None
+        if limit is not None and isinstance(value, str) and len(value) > limit:
+            return f"{name.replace('_', ' ')} is {len(value)} characters long; at most {limit} fit"
+    return None
+
+
+def _check_fits(table: str, what: str, values: dict) -> None:
+    if problem := too_long(table, values):
+        raise InvalidInput(f"{what}: {problem}")
+
+
 # --- policies ---------------------------------------------------------------------------------
 
 
@@ -51,9 +70,14 @@ def _to_policy(row: m.Policy) -> t.PolicyInfo:
 
 
 def upsert_policy(session: Session, info: t.PolicyInfo) -> int:
+    """The policy's id, made if new (titled by its slug when `info` has no title)."""
+    fields = dict(title=info.title, publisher=info.publisher, landing_page=info.landing_page)
+    _check_fits("policies", f"policy '{info.slug}'", dict(slug=info.slug, **fields))
     row = session.scalar(select(m.Policy).where(m.Policy.slug == info.slug))
     if row is None:
-        row = m.Policy(slug=info.slug, title=info.title, publisher=info.publisher, landing_page=info.landing_page)
+        row = m.Policy(
+            slug=info.slug, title=info.title or info.slug, publisher=info.publisher, landing_page=info.landing_page
+        )
         session.add(row)
         session.flush()
     else:
@@ -94,11 +118,20 @@ def add_snapshot(
     reference_sha256: str | None,
     retrieved_at: dt.datetime | None = None,
 ) -> int:
-    """Store a source file once per distinct content; returns the snapshot id."""
+    """Store a source file once per distinct content; returns the snapshot id.
+
+    `retrieved_at` is stored in UTC (a naive one is taken as UTC): SQLite keeps a datetime's
+    digits and drops its offset.
+    """
     sha = hashlib.sha256(content).hexdigest()
     existing = find_snapshot_id(session, sha)
     if existing is not None:
         return existing
+    _check_fits(
+        "snapshots",
+        f"file {sha[:12]}…",
+        dict(media_type=media_type, origin=origin, source_url=source_url, stored_path=stored_path),
+    )
     if reference_sha256 is None:
         status = t.SnapshotStatus.NO_REFERENCE
     elif reference_sha256.lower() == sha:
@@ -112,7 +145,7 @@ def add_snapshot(
         content=content,
         source_url=source_url,
         origin=origin,
-        retrieved_at=retrieved_at or _now(),
+        retrieved_at=_aware(retrieved_at).astimezone(dt.UTC) if retrieved_at else _now(),
         stored_path=stored_path,
         reference_sha256=reference_sha256.lower() if reference_sha256 else None,
         status=status.value,
@@ -222,14 +255,21 @@ def latest_version(session: Session, slug: str) -> t.VersionInfo:
     return versions[-1]
 
 
-def version_state(session: Session, slug: str, label: str) -> tuple[str, str, dt.date] | None:
-    """(snapshot sha256, extractor version, effective date) of a stored version, or None if not stored."""
-    row = session.execute(
+def version_state(
+    session: Session, slug: str, label: str, *, lock: bool = False
+) -> tuple[str, str, dt.date] | None:
+    """(snapshot sha256, extractor version, effective date) of a stored version, or None if not stored.
+
+    With `lock` (a write about to rewrite the version), PostgreSQL waits for a concurrent writer of
+    the same version to finish and reads what it committed (SQLite: see lock_for_write).
+    """
+    stmt = (
         select(m.Snapshot.sha256, m.Version.extractor_version, m.Version.effective)
         .join(m.Version, m.Version.snapshot_id == m.Snapshot.id)
         .join(m.Policy, m.Policy.id == m.Version.policy_id)
         .where(m.Policy.slug == slug, m.Version.label == label)
-    ).first()
+    )
+    row = session.execute(stmt.with_for_update(of=m.Version) if lock else stmt).first()
     return (row[0], row[1], row[2]) if row else None
 
 
@@ -267,6 +307,10 @@ def save_version(
     kind: str = "initial",
 ) -> int:
     """Write (or rewrite, for re-extraction and replacement) a version with its pages and clauses."""
+    _check_fits("versions", f"version {label}", dict(label=label, title=title))
+    for c in doc.clauses:
+        where = f"version {label}, clause '{c.number or c.title[:40]}'"
+        _check_fits("clauses", where, dict(number=c.number, title=c.title))
     full_text = doc.full_text
     text_sha = hashlib.sha256(full_text.encode()).hexdigest()
     now = _now()
@@ -589,7 +633,8 @@ def lock_for_write(session: Session) -> None:
 
     pysqlite only opens a transaction at the first INSERT/UPDATE, so earlier SELECTs would read
     outside it and a concurrent writer could slip in between. On PostgreSQL the unique constraints
-    settle races (the loser gets an IntegrityError), so nothing is needed there.
+    settle races for new rows (the loser gets an IntegrityError), and version_state(lock=True) makes
+    a rewrite of a stored version wait for another one in progress, so nothing is needed here.
     """
     if session.get_bind().dialect.name == "sqlite":
         session.connection().exec_driver_sql("BEGIN IMMEDIATE")
@@ -636,6 +681,8 @@ def load_rows(session: Session, table: str, rows: Iterable[dict]) -> int:
     for row in rows:
         if set(row) - names:
             raise KeyError(f"unknown columns {sorted(set(row) - names)}")
+        if problem := too_long(table, row):
+            raise ValueError(f"row {row.get('id')}: {problem}")
         batch.append({c.name: _parse(c, row[c.name]) for c in tbl.columns})
         if len(batch) >= _BATCH:
             session.execute(insert(tbl), batch)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DataError, IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from archive.db import storage
@@ -95,17 +96,20 @@ def export_bundle(engine: Engine, target: Path) -> BundleSummary:
         raise Conflict(f"{target}: already exists; give a new folder or .tar file name")
     if not target.parent.is_dir():
         raise InvalidInput(f"{target.parent}: no such folder")
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".pa-export-") as tmp:
-        folder = Path(tmp) / "bundle"
-        summary = _write_folder(engine, folder)
-        if as_tar:
-            partial = Path(tmp) / "bundle.tar"
-            with tarfile.open(partial, "w", format=tarfile.PAX_FORMAT) as tar:
-                for rel in sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()):
-                    tar.add(folder / rel, arcname=rel, recursive=False)
-            os.replace(partial, target)  # appears whole or not at all
-        else:
-            os.replace(folder, target)
+    try:
+        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".pa-export-") as tmp:
+            folder = Path(tmp) / "bundle"
+            summary = _write_folder(engine, folder)
+            if as_tar:
+                partial = Path(tmp) / "bundle.tar"
+                with tarfile.open(partial, "w", format=tarfile.PAX_FORMAT) as tar:
+                    for rel in sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()):
+                        tar.add(folder / rel, arcname=rel, recursive=False)
+                os.replace(partial, target)  # appears whole or not at all
+            else:
+                os.replace(folder, target)
+    except OSError as exc:  # a folder we may not write in, a full disk...: nothing is left behind
+        raise InvalidInput(f"{target}: cannot write the bundle ({exc.strerror or type(exc).__name__})") from None
     return BundleSummary(target, summary.counts, summary.files, summary.bytes)
 
 
@@ -244,18 +248,26 @@ def import_bundle(engine: Engine, bundle: Path) -> BundleSummary:
             if not storage.archive_is_empty(session):
                 raise Conflict("the database is not empty; import only restores into an empty archive")
             total = 0
+            slugs: dict[object, str] = {}  # policy id -> slug, to name versions that share a date
             for table in storage.BACKUP_TABLES:
                 rows = _rows(folder / f"tables/{table}.jsonl")
-                if table == "snapshots":
+                if table == "policies":
+                    rows = _slugs_noted(rows, slugs)
+                elif table == "snapshots":
                     rows = _with_content(rows, folder, manifest["files"])
                 elif table == "versions":
-                    rows = _text_checked(rows)
+                    rows = _one_per_date(_text_checked(rows), slugs)
                 try:
                     storage.load_rows(session, table, rows)
                 except ArchiveError:
                     raise
                 except (KeyError, TypeError, ValueError) as exc:
                     raise ChecksumMismatch(f"table '{table}' in the bundle has a malformed row ({exc})") from None
+                except (IntegrityError, DataError, ProgrammingError) as exc:  # a duplicate, a value it cannot hold
+                    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+                    raise ChecksumMismatch(
+                        f"table '{table}' in the bundle has a row this database refuses ({reason}); nothing imported"
+                    ) from None
             storage.reset_id_sequences(session)
             # Read back what was written, in the same transaction, and compare with the bundle.
             counts: dict[str, int] = {}
@@ -282,6 +294,28 @@ def _with_content(rows: Iterator[dict], folder: Path, files: dict[str, str]) -> 
         if not isinstance(sha, str) or files.get(rel) != sha:
             raise ChecksumMismatch(f"snapshot {str(sha)[:12]}… has no file in the bundle")
         yield {**row, "content": (folder / rel).read_bytes()}
+
+
+def _slugs_noted(rows: Iterator[dict], slugs: dict[object, str]) -> Iterator[dict]:
+    for row in rows:
+        slugs[row.get("id")] = str(row.get("slug"))
+        yield row
+
+
+def _one_per_date(rows: Iterator[dict], slugs: dict[object, str]) -> Iterator[dict]:
+    """Two versions of a policy in force from one day (an archive from before the rule, or an edited
+    bundle) are named, rather than left to the unique index's bare IntegrityError."""
+    seen: dict[tuple[object, object], object] = {}
+    for row in rows:
+        key = (row.get("policy_id"), row.get("effective"))
+        if key in seen:
+            raise Conflict(
+                f"the bundle holds versions {seen[key]}, {row.get('label')} of '{slugs.get(key[0], key[0])}' "
+                f"both in force from {key[1]}; an archive keeps one version per date: re-date one in the archive "
+                "the bundle came from (`policy-archive ingest FILE --replace`), export again; nothing imported"
+            )
+        seen[key] = row.get("label")
+        yield row
 
 
 def _text_checked(rows: Iterator[dict]) -> Iterator[dict]:
