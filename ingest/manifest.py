@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from archive.dates import parse_day
 from archive.errors import ManifestError, PolicyNotFound
 from archive.types import PolicyInfo
 
@@ -63,9 +64,9 @@ def parse_effective(value: object, *, where: str = "effective date") -> dt.date:
         value = value.date()
     if isinstance(value, str):
         try:
-            value = dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise ManifestError(f"{where} '{value}' is not a date (YYYY-MM-DD)") from None
+            value = parse_day(value.strip())
+        except ValueError as exc:
+            raise ManifestError(f"{where} {exc}") from None
     if not isinstance(value, dt.date):
         raise ManifestError(f"{where} '{value}' is not a date (YYYY-MM-DD)")
     if value > dt.date.today():

@@ -263,3 +263,11 @@ def test_check_citations_says_what_it_checked_when_nothing_was_cited(corpus_env,
     assert "None" not in result.stdout
     assert lines[0].startswith("[0] wrong    3.4 (any section): ")  # the latest was checked
     assert lines[1].startswith("[1] changed  3.0 1: ")  # found in §1 of the cited version
+
+
+def test_diff_clause_by_title_as_show_takes_it(corpus_env, cli) -> None:
+    # What names a clause for `show` names it for `diff` too.
+    by_number = cli("diff", RSP, "3.0", "3.1", "--clause", "3.6", "--format", "json")
+    by_title = cli("diff", RSP, "3.0", "3.1", "--clause", "External Review", "--format", "json")
+    assert by_number.exit_code == by_title.exit_code == 0, by_title.stderr
+    assert by_title.stdout == by_number.stdout

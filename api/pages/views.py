@@ -12,8 +12,9 @@ from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
-from api import dates, urls
+from api import urls
 from archive import types as t
+from archive.dates import parse_day
 from archive.db import storage
 from archive.diff.redline import KINDS
 from archive.errors import InvalidInput
@@ -72,7 +73,7 @@ def parse_date(value: str | None, what: str) -> dt.date | None:
     if not value:
         return None
     try:
-        return dates.parse_date(value.strip())  # YYYY-MM-DD only, as the API takes
+        return parse_day(value.strip())  # YYYY-MM-DD only, as the API takes
     except ValueError as exc:
         raise InvalidInput(f"{what} {exc}") from None
 
@@ -168,7 +169,7 @@ def compare_view(
 ) -> dict:
     from archive.services import redlines
 
-    va, vb = dates.resolve_ref(session, slug, a), dates.resolve_ref(session, slug, b)
+    va, vb = storage.resolve_version(session, slug, a), storage.resolve_version(session, slug, b)
     red = redlines.compare(session, slug, va.label, vb.label, clause=clause, changed_only=not show_all)
     total = sum(red["summary"].values())
     return {

@@ -9,9 +9,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from api import schemas as s
 from api.caching import cacheable, not_modified, redline_etag, version_etag
-from api.dates import resolve_ref
 from api.deps import SessionDep
 from api.routes.params import CLAUSE_PATTERN, ClauseNumber, Ref, Slug
+from archive.db import storage
 from archive.services import redlines
 
 router = APIRouter(tags=["redlines"])
@@ -43,8 +43,8 @@ def compare(
         Query(pattern=CLAUSE_PATTERN, description="Only this clause (number or title, as in `b`)."),
     ] = None,
 ) -> Response:
-    old = resolve_ref(session, slug, a)
-    new = resolve_ref(session, slug, b)
+    old = storage.resolve_version(session, slug, a)  # a label, or a day (YYYY-MM-DD) then in force
+    new = storage.resolve_version(session, slug, b)
     if clause is not None:  # before the 304: `If-None-Match: *` asked of a missing clause is still a 404
         redlines.find_compared_clause(session, slug, old.label, new.label, clause)
     etag = redline_etag(version_etag(old), version_etag(new), "compare", format, clause)

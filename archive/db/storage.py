@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, undefer
 
 from archive import types as t
+from archive.dates import DATE_FORMAT, is_day, parse_day
 from archive.db import models as m
 from archive.errors import ClauseNotFound, InvalidInput, PolicyNotFound, VersionNotFound
 
@@ -241,10 +242,14 @@ def resolve_version(session: Session, slug: str, ref: str) -> t.VersionInfo:
     try:
         return get_version(session, slug, ref)
     except VersionNotFound:
+        if not is_day(ref):
+            raise VersionNotFound(
+                f"policy '{slug}' has no version '{ref[:40]}' (give a label or {DATE_FORMAT})"
+            ) from None
         try:
-            on = dt.date.fromisoformat(ref)
-        except ValueError:
-            raise VersionNotFound(f"policy '{slug}' has no version '{ref}' (give a label or YYYY-MM-DD)") from None
+            on = parse_day(ref)
+        except ValueError as exc:  # spelled as a day, but there is no such day
+            raise VersionNotFound(f"policy '{slug}' has no version '{ref}', and {exc}") from None
         return version_in_force(session, slug, on)
 
 

@@ -423,10 +423,16 @@ def open_index(path: Path, fingerprint: str) -> SearchIndex | None:
 
 @contextmanager
 def writer_lock(path: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
-    """Exclusive lock for the one index writer (a lock file beside the index folder)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Exclusive lock for the one index writer (a lock file beside the index folder). A folder that
+    cannot be made or written (a setting pointing under a file, a read-only or full disk) is the
+    service's problem, not the request's: ServiceUnavailable naming it, never a bare OSError."""
     lock_path = path.parent / f"{path.name}.lock"
-    with open(lock_path, "a+") as fh:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(lock_path, "a+")  # noqa: SIM115 (the with below closes it, after the body)
+    except OSError as exc:
+        raise _unusable(path, exc) from None
+    with fh:
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -438,8 +444,15 @@ def writer_lock(path: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
                 time.sleep(0.05)
         try:
             yield
+        except OSError as exc:  # writing the index itself
+            raise _unusable(path, exc) from None
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _unusable(path: Path, exc: OSError) -> ServiceUnavailable:
+    where = exc.filename or path.parent
+    return ServiceUnavailable(f"the search index cannot be written at {where} ({exc.strerror or type(exc).__name__})")
 
 
 def replace_index(path: Path, build: Callable[[Path], object]) -> None:

@@ -103,12 +103,13 @@ def compare(session: Session, slug: str, a: str, b: str, *, clause: str | None =
 
 
 def find_compared_clause(session: Session, slug: str, la: str, lb: str, number: str) -> dict[str, tuple]:
-    """The clause `number` in version `la` and/or `lb` ({"a": ..., "b": ...}, either may be missing);
+    """The clause `number` (or a title only it bears, as `show` takes) in version `la` and/or `lb`
+    ({"a": ..., "b": ...}, either may be missing);
     ClauseNotFound when neither has it (a comparison limited to it would hold nothing)."""
     found = {}
     for side, label in (("a", la), ("b", lb)):
         with contextlib.suppress(ClauseNotFound):
-            found[side] = storage.find_clause(session, slug, label, number)
+            found[side] = storage.find_clause(session, slug, label, number, any_title=True)
     if not found:
         raise ClauseNotFound(f"neither version {la} nor {lb} of '{slug}' has a clause '{number}'")
     return found

@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 from whoosh import query as wq
 
+from archive.dates import parse_day
 from archive.db import storage
 from archive.errors import InvalidInput, ServiceUnavailable, VersionNotFound
 from archive.search import quotes as qt
@@ -180,9 +181,9 @@ def _date(value: dt.date | str | None, what: str) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise InvalidInput(f"{what} '{value}' is not a date (YYYY-MM-DD)") from None
+        return parse_day(str(value).strip())
+    except ValueError as exc:
+        raise InvalidInput(f"{what} {exc}") from None
 
 
 def _scope(
