@@ -78,16 +78,21 @@ class Passages:
         cprefix = qt.compact(prefix or "")[0][-qt.CONTEXT * 2 :]
         csuffix = qt.compact(suffix or "")[0][: qt.CONTEXT * 2]
         by_version: dict[tuple[str, str], list[qt.Match]] = {}
+        matched: set[int] = set()
         for tid in self._texts_with(segments[0]):
             docs = [d for d in self.members[tid] if keep is None or keep(d)]
             if not docs:
                 continue
             spans = qt.find_in(docs[0], segments, cprefix, csuffix, self.compacts[tid])
-            for d in docs:
-                for m in spans:
-                    by_version.setdefault((d.policy, d.version), []).append(
-                        qt.Match(d, m.start, m.end, m.context) if d is not m.doc else m
-                    )
+            if spans:
+                matched.add(tid)
+            self._add(by_version, docs, spans)
+        unmarked = qt.unmarked_segments(quote)  # "4 “Double...": footnote 4, or 8 where renumbered
+        for tid in self._texts_with(unmarked[0]) if unmarked else ():
+            docs = [d for d in self.members[tid] if d.footnote is not None and (keep is None or keep(d))]
+            if tid in matched or not docs:
+                continue
+            self._add(by_version, docs, qt.find_after_marker(docs[0], unmarked, cprefix, csuffix, self.compacts[tid]))
         out: list[qt.Match] = []
         for matches in by_version.values():
             if (cprefix or csuffix) and len(matches) > 1:
@@ -95,6 +100,15 @@ class Passages:
                 matches = [m for m in matches if m.context == best]
             out.extend(matches)
         return out
+
+    @staticmethod
+    def _add(by_version: dict, docs: list[IndexedClause], spans: list[qt.Match]) -> None:
+        """Record the matches `spans` (found in docs[0]) for every clause in `docs` (same text)."""
+        for d in docs:
+            for m in spans:
+                by_version.setdefault((d.policy, d.version), []).append(
+                    qt.Match(d, m.start, m.end, m.context) if d is not m.doc else m
+                )
 
     def near(self, quote: str, *, keep: Keep = None, limit: int = 12, max_words: int = 10) -> list[IndexedClause]:
         """Up to `limit` clauses most like `quote`: distinct texts ranked by the idf-weighted count of

@@ -26,6 +26,7 @@ TEXT_FIELDS = frozenset({"title", "text", "footnotes"})
 SEARCHED = ("title", "text")  # the fields a bare word or phrase is looked for in (text: body and footnotes)
 MAX_FUZZY = 2  # edits a fuzzy~N term may allow: at 3 or more a short word matches nearly any word
 _FIELD_PREFIX = re.compile(r"(?:^|[\s(])([A-Za-z_]+):(?=\S)")
+_FIELD_BARE = re.compile(r"(?:^|[\s(])([A-Za-z_]+):(?=[\s)]|$)")  # "title: risk", "title:" (no value)
 _BINARY = frozenset({"AND", "OR", "ANDNOT", "ANDMAYBE"})
 _TOKEN = re.compile(r"[()]|[^\s()]+")
 _GROUP_FIELD = re.compile(r"[A-Za-z_]+:(?=\()")  # title:(a OR b): the group is the operand
@@ -101,6 +102,11 @@ def _parse(text: str, schema: Schema, *, max_length: int) -> wq.Query:
     for name in _FIELD_PREFIX.findall(outside):
         if name not in FIELDS:
             raise QuerySyntaxError(f"unknown field '{name}:' (use one of {', '.join(FIELDS)})")
+    # Whoosh reads a field name with nothing after its colon as a word ("title: risk" looks for the
+    # words "title" and "risk"): a filter silently turned into a search for its own name.
+    for name in _FIELD_BARE.findall(outside):
+        if name in FIELDS:
+            raise QuerySyntaxError(f"'{name}:' has no word after it (write {name}:word, with no space)")
     q = _simple(text, schema)
     if q is not None:
         return with_compounds(q, schema).normalize()
@@ -111,6 +117,9 @@ def _parse(text: str, schema: Schema, *, max_length: int) -> wq.Query:
         raise QuerySyntaxError("cannot parse the query: check its operators, parentheses and quotes") from None
     if q is wq.NullQuery or not q.all_terms(phrases=True) and not _has_pattern(q):
         raise QuerySyntaxError("the query has no searchable words")
+    for leaf in q.leaves():
+        if leaf.field() in TEXT_FIELDS and _wildcard_only(leaf):
+            raise QuerySyntaxError("a wildcard needs letters or digits beside it (risk*, r?sk), not only '*' or '?'")
     return with_compounds(q, schema).normalize()
 
 
@@ -236,6 +245,14 @@ def _simple(text: str, schema: Schema) -> wq.Query | None:
     if len(nodes) == 1:
         return nodes[0]
     return wq.Or(nodes) if "OR" in items else wq.And(nodes)
+
+
+def _wildcard_only(leaf: wq.Query) -> bool:
+    """`*`, `**`, `?`, `?*`...: a pattern with no letter or digit, which matches every word of
+    every clause (and `*` beside other words, `risk AND *`, means nothing)."""
+    if isinstance(leaf, wq.Every):
+        return True
+    return isinstance(leaf, wq.PatternQuery) and not any(c.isalnum() for c in leaf.text)
 
 
 def _has_pattern(q: wq.Query) -> bool:

@@ -47,6 +47,9 @@ _RUN = re.compile(r"[^\W_]+")
 _MARKER = re.compile(r"(?<=[a-z]{3})\d{1,2}(?!\d)")
 _ORDINALS = frozenset({"st", "nd", "rd", "th"})
 _MARK_PUNCT = frozenset(".,;:!?)]\u201d\u2019\"'")  # what may stand between a word and its marker
+# A footnote marker a quote opens with, as copied from the PDF's footnote: "4 “Double the rate...",
+# "2Note that...": 1-2 digits, then (after optional space) a letter or an opening quote mark.
+_LEAD_MARKER = re.compile(r"\s*\d{1,2}(?!\d)\s*(?=[^\W\d_]|[\"'\u201c\u2018])")
 _ELLIPSIS = re.compile(r"\[\s*(?:\.\s*){3}\]|\[\s*…\s*\]|(?:\.\s*){3,}|…")
 
 
@@ -107,6 +110,20 @@ def quote_segments(quote: str) -> list[str]:
     if sum(len(s) for s in segments) < MIN_QUOTE:
         raise InvalidInput("the quote is too short to cite: give at least a few words")
     return segments
+
+
+def unmarked_segments(quote: str) -> list[str] | None:
+    """The segments of a quote that opens with a footnote marker, without that marker; None when it
+    opens with none (or nothing citable is left without it). Footnotes are renumbered between
+    versions ("4" in 3.1 is "8" in 3.4): a quote copied with its marker is still that footnote's
+    text where the footnote bears another number (see find_after_marker)."""
+    m = _LEAD_MARKER.match(quote)
+    if m is None:
+        return None
+    try:
+        return quote_segments(quote[m.end() :])
+    except InvalidInput:
+        return None
 
 
 @dataclass(frozen=True)
@@ -176,6 +193,24 @@ def find_in(
     return found
 
 
+def find_after_marker(
+    doc: IndexedClause,
+    segments: Sequence[str],
+    prefix: str = "",
+    suffix: str = "",
+    compacted: tuple[str, array] | None = None,
+) -> list[Match]:
+    """In a footnote view, the matches of a quote's unmarked segments (unmarked_segments) that open
+    the footnote, right after its own marker, whatever that marker is."""
+    if doc.footnote is None:
+        return []
+    hay, idx = compacted or compact(doc.text)
+    lead = len(compact(doc.footnote)[0])
+    if not hay.startswith(segments[0], lead):
+        return []
+    return [m for m in find_in(doc, segments, prefix, suffix, (hay, idx)) if m.start == idx[lead]]
+
+
 def locate(
     quote: str, docs: Iterable[IndexedClause], *, prefix: str | None = None, suffix: str | None = None
 ) -> list[Match]:
@@ -183,9 +218,13 @@ def locate(
     segments = quote_segments(quote)
     cprefix = compact(prefix or "")[0][-CONTEXT * 2 :]
     csuffix = compact(suffix or "")[0][: CONTEXT * 2]
+    unmarked = unmarked_segments(quote)
     by_version: dict[tuple[str, str], list[Match]] = {}
     for doc in docs:
-        for m in find_in(doc, segments, cprefix, csuffix):
+        found = find_in(doc, segments, cprefix, csuffix)
+        if not found and unmarked:
+            found = find_after_marker(doc, unmarked, cprefix, csuffix)
+        for m in found:
             by_version.setdefault((doc.policy, doc.version), []).append(m)
     out: list[Match] = []
     for matches in by_version.values():
