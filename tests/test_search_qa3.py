@@ -85,3 +85,19 @@ def test_leading_number_that_is_not_a_footnote_marker_finds_nothing_more(corpus_
     # Only footnotes opening with the rest of the quote are widened: body text never is.
     r = svc.resolve(corpus_settings, session, quote="7 we should upgrade our safeguards", policy="anthropic-rsp")
     assert r["status"] == "not_found"
+
+
+def test_minus_excludes_and_plus_requires_as_in_web_search(corpus_settings, session):
+    # "risk -review" was read as "risk review": the clauses the user asked to leave out, only.
+    def total(q: str) -> int:
+        return svc.search(corpus_settings, session, q=q)["total"]
+
+    risk, both = total("risk"), total("risk review")
+    assert 0 < both < risk
+    assert total("risk -review") == total("risk NOT review") == risk - both
+    assert total("+risk") == risk
+    assert total('risk -"risk report"') == total('risk NOT "risk report"') < risk
+    assert total("title:risk -text:review") == total("title:risk NOT text:review")
+    # A hyphen inside a word, or a dash standing alone, is no operator.
+    assert total("non-compliance") == total("noncompliance") > 0
+    assert total("risk - review") == both

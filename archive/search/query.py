@@ -1,6 +1,6 @@
 """Query parsing: Whoosh's parser over clause titles and texts, with strict input checks.
 
-Syntax: words (all must match), "exact phrases", AND / OR / NOT and parentheses, prefix*, fuzzy~
+Syntax: words (all must match), "exact phrases", AND / OR / NOT (or -word) and parentheses, prefix*, fuzzy~
 (or word~2; at most MAX_FUZZY edits), and field filters: policy:, version:, number:, title:, text:
 (the body and its footnotes), footnotes: (only those), lineage:. Whoosh's parser accepts nearly
 anything; a researcher's typo should not silently search for something else, so unbalanced quotes
@@ -35,6 +35,9 @@ _FUZZY = re.compile(r"(?<=[^\W_])~(\d+)")
 # The simple queries most searches are (see _simple): words, word*, "phrases", all ANDed or all ORed.
 _SIMPLE = re.compile(r'\s*(?:"([^\W_]+(?:\s+[^\W_]+)+)"|([^\W_]+)(\*?))(?=\s|$)')
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
+# A phrase (kept as it is), or a + / - opening a term: at the start or after a space or "(", before a
+# letter, a phrase or a group ("-review", "-\"risk report\"", "-(a OR b)", "-title:risk").
+_SIGN = re.compile(r'"[^"]*"|(?<![^\s(])([+-])(?=[^\W\d_]|["(])')
 PARSE_CACHE = 1024
 _parsed: dict[tuple[str, int], tuple[Schema, wq.Query]] = {}
 _parsed_lock = threading.Lock()
@@ -87,9 +90,20 @@ def parse(text: str, schema: Schema, *, max_length: int = 1000) -> wq.Query:
     return q
 
 
+def _plus_minus(text: str) -> str:
+    """`-word` as NOT word and `+word` as word, the web-search way (outside phrases, at a word's
+    start: "non-compliance" keeps its hyphen). Whoosh's parser would read `risk -review` as
+    `risk review`, the opposite of what was asked."""
+    def repl(m: re.Match[str]) -> str:
+        return m.group(0) if m.group(1) is None else ("NOT " if m.group(1) == "-" else "")
+
+    return _SIGN.sub(repl, text)
+
+
 def _parse(text: str, schema: Schema, *, max_length: int) -> wq.Query:
     text = check_text(text, what="query", max_length=max_length)
     _balanced(text)
+    text = _plus_minus(text)
     outside = re.sub(r'"[^"]*"', '""', text)  # a phrase still counts as an operand
     _operators(outside)
     if _BAD_FUZZY.search(outside):
