@@ -176,3 +176,42 @@ def cli():
         return runner.invoke(app, list(args), input=input, catch_exceptions=False)
 
     return invoke
+
+
+# --- checks shared by the CLI tests ---------------------------------------------------------------
+
+
+def one_error_line(result) -> str:
+    """The one `error: ...` line a refused command prints (no traceback, nothing else on stderr)."""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+def read_archive(settings: Settings, fn):
+    """fn(session) on the archive `settings` name, through an engine of its own."""
+    engine = make_engine(settings)
+    try:
+        with read_session(engine) as session:
+            return fn(session)
+    finally:
+        engine.dispose()
+
+
+def archive_counts(settings: Settings) -> dict[str, int]:
+    from archive.db import storage
+
+    return read_archive(settings, storage.counts)
+
+
+def run_sql(settings: Settings, statement: str) -> None:
+    """One raw SQL statement in a transaction of its own (to set up states the CLI cannot make)."""
+    from archive.db.engine import transaction
+
+    engine = make_engine(settings)
+    try:
+        with transaction(engine) as session:
+            session.execute(text(statement))
+    finally:
+        engine.dispose()

@@ -11,33 +11,12 @@ import shutil
 import pytest
 
 from archive.db import storage
-from archive.db.engine import make_engine, read_session
-from tests.conftest import RSP_PDFS, WILD
+from tests.conftest import RSP_PDFS, WILD, archive_counts, one_error_line, read_archive
 
 RSP = "anthropic-rsp"
 V34 = RSP_PDFS / "rsp-v3.4_2026-07-08.pdf"
 MALFORMED = WILD / "malformed-from-issue-932.pdf"  # one page, extracts cleanly despite its name
 SIMPLE = WILD / "simple1.pdf"
-
-
-def _one_error_line(result) -> str:
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.output
-    return lines[0]
-
-
-def _read(settings, fn):
-    engine = make_engine(settings)
-    try:
-        with read_session(engine) as session:
-            return fn(session)
-    finally:
-        engine.dispose()
-
-
-def _counts(settings) -> dict[str, int]:
-    return _read(settings, storage.counts)
 
 
 def _ingest(cli, path, label: str, effective: str, *extra: str):
@@ -80,9 +59,9 @@ def test_ingest_odd_paths_are_one_line(fresh_env, cli, tmp_path, kind):
     path, needle = _odd_path(tmp_path, kind)
     result = _ingest(cli, path, "9", "2024-01-01")
     assert result.exit_code == 1
-    line = _one_error_line(result)
+    line = one_error_line(result)
     assert str(path) in line and needle in line
-    assert _counts(fresh_env)["versions"] == 0
+    assert archive_counts(fresh_env)["versions"] == 0
 
 
 # --- 2. one effective date, one version ------------------------------------------------------------
@@ -91,12 +70,12 @@ def test_ingest_odd_paths_are_one_line(fresh_env, cli, tmp_path, kind):
 def test_second_version_on_a_taken_date_is_refused(fresh_env, cli):
     shutil.copy(V34, fresh_env.versions_dir / RSP / V34.name)
     assert cli("ingest", "--policy", RSP, "--version", "3.4").exit_code == 0
-    before = _counts(fresh_env)
+    before = archive_counts(fresh_env)
     result = cli("ingest", str(V34), "--policy", RSP, "--version", "3.5", "--effective", "2026-07-08")
     assert result.exit_code == 1
-    assert "anthropic-rsp: 3.4 already takes effect on 2026-07-08" in _one_error_line(result)
-    assert _counts(fresh_env) == before
-    in_force = _read(fresh_env, lambda s: storage.version_in_force(s, RSP, dt.date(2026, 7, 8)).label)
+    assert "anthropic-rsp: 3.4 already takes effect on 2026-07-08" in one_error_line(result)
+    assert archive_counts(fresh_env) == before
+    in_force = read_archive(fresh_env, lambda s: storage.version_in_force(s, RSP, dt.date(2026, 7, 8)).label)
     assert in_force == "3.4"
     # The same label again is a re-ingest, not a second version on that date.
     assert "unchanged" in cli("ingest", "--policy", RSP, "--version", "3.4").stdout
@@ -109,7 +88,7 @@ def test_replacing_a_label_keeps_its_own_date(fresh_env, cli):
     # ...but may not move onto another version's date.
     assert _ingest(cli, SIMPLE, "2", "2024-06-01").exit_code == 0
     moved = _ingest(cli, SIMPLE, "1", "2024-06-01", "--replace")
-    assert moved.exit_code == 1 and "demo: 2 already takes effect on 2024-06-01" in _one_error_line(moved)
+    assert moved.exit_code == 1 and "demo: 2 already takes effect on 2024-06-01" in one_error_line(moved)
 
 
 def test_manifest_with_two_versions_on_one_date_is_refused(fresh_env, cli):
@@ -124,8 +103,8 @@ def test_manifest_with_two_versions_on_one_date_is_refused(fresh_env, cli):
     shutil.copy(MALFORMED, folder / "b.pdf")
     result = cli("ingest", "--policy", "demo")
     assert result.exit_code == 1
-    assert "1 already takes effect on 2024-01-01" in _one_error_line(result)
-    assert _counts(fresh_env)["versions"] == 0
+    assert "1 already takes effect on 2024-01-01" in one_error_line(result)
+    assert archive_counts(fresh_env)["versions"] == 0
 
 
 # --- 3. the same bytes under another date -----------------------------------------------------------
@@ -134,21 +113,21 @@ def test_manifest_with_two_versions_on_one_date_is_refused(fresh_env, cli):
 def test_same_bytes_with_another_date_is_refused_unless_replace(fresh_env, cli):
     assert _ingest(cli, MALFORMED, "1", "2024-01-01").exit_code == 0
     assert _ingest(cli, SIMPLE, "2", "2025-06-01").exit_code == 0
-    before = _counts(fresh_env)
+    before = archive_counts(fresh_env)
     refused = _ingest(cli, MALFORMED, "1", "2025-01-01")
     assert refused.exit_code == 1 and "unchanged" not in refused.stdout
-    line = _one_error_line(refused)
+    line = one_error_line(refused)
     assert "demo@1" in line and "2024-01-01" in line and "2025-01-01" in line and "--replace" in line
-    assert _counts(fresh_env) == before
-    effective = _read(fresh_env, lambda s: storage.get_version(s, "demo", "1").effective)
+    assert archive_counts(fresh_env) == before
+    effective = read_archive(fresh_env, lambda s: storage.get_version(s, "demo", "1").effective)
     assert effective == dt.date(2024, 1, 1)
 
     redated = _ingest(cli, MALFORMED, "1", "2025-01-01", "--replace")
     assert redated.exit_code == 0 and "demo@1: re-dated" in redated.stdout
-    assert _read(fresh_env, lambda s: storage.get_version(s, "demo", "1").effective) == dt.date(2025, 1, 1)
-    log = _read(fresh_env, lambda s: storage.extraction_log(s, "demo", "1"))
+    assert read_archive(fresh_env, lambda s: storage.get_version(s, "demo", "1").effective) == dt.date(2025, 1, 1)
+    log = read_archive(fresh_env, lambda s: storage.extraction_log(s, "demo", "1"))
     assert [e["kind"] for e in log] == ["initial"]  # nothing was extracted again
-    assert _counts(fresh_env)["snapshots"] == before["snapshots"]
+    assert archive_counts(fresh_env)["snapshots"] == before["snapshots"]
     # Redlines show the new date, and the same request again changes nothing.
     assert "+++ demo 2 (2025-06-01)" in cli("diff", "demo", "1", "2").stdout
     assert "--- demo 1 (2025-01-01)" in cli("diff", "demo", "1", "2").stdout
@@ -176,7 +155,7 @@ def test_same_bytes_with_another_date_is_refused_unless_replace(fresh_env, cli):
 def test_usage_errors_are_one_line(corpus_env, cli, args, needle):
     result = cli(*args)
     assert result.exit_code == 2
-    line = _one_error_line(result)
+    line = one_error_line(result)
     assert needle in line and "--help" in line
     assert result.stdout == ""
 
@@ -196,7 +175,7 @@ def test_search_page_past_the_end_is_an_error(corpus_env, corpus_index, cli):
     assert cli("search", "risk", "--page", str(pages)).exit_code == 0
     result = cli("search", "risk", "--page", "999")
     assert result.exit_code == 2
-    assert f"page 999 is past the last page ({pages})" in _one_error_line(result)
+    assert f"page 999 is past the last page ({pages})" in one_error_line(result)
     assert result.stdout == ""
     assert cli("search", "zzqqxxnothing").stdout.strip() == "no matches"
 
@@ -215,7 +194,7 @@ def test_show_by_date_is_the_version_in_force(corpus_env, cli):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["version"] == "3.2"  # 3.2 took effect 2026-04-29, 3.3 on 2026-05-26
     early = cli("show", f"{RSP}@2001-01-01")
-    assert early.exit_code == 1 and "no version in force on 2001-01-01" in _one_error_line(early)
+    assert early.exit_code == 1 and "no version in force on 2001-01-01" in one_error_line(early)
 
 
 def test_show_outline_of_one_clause(corpus_env, cli):
@@ -236,7 +215,7 @@ def test_show_outline_of_one_clause(corpus_env, cli):
 def test_export_refuses_other_container_names(fresh_env, cli, tmp_path, name):
     result = cli("export", str(tmp_path / name))
     assert result.exit_code == 1
-    assert "folder or a .tar file" in _one_error_line(result)
+    assert "folder or a .tar file" in one_error_line(result)
     assert not (tmp_path / name).exists()
 
 

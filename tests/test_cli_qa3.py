@@ -19,10 +19,19 @@ from sqlalchemy.exc import IntegrityError
 
 from alembic import command
 from archive.db import storage
-from archive.db.engine import alembic_config, make_engine, read_session, transaction, upgrade
+from archive.db.engine import alembic_config, make_engine, transaction, upgrade
 from archive.services import backup
 from archive.settings import PROJECT_ROOT, get_settings
-from tests.conftest import PG_SERVER, RSP_PDFS, WILD, make_settings
+from tests.conftest import (
+    PG_SERVER,
+    RSP_PDFS,
+    WILD,
+    archive_counts,
+    make_settings,
+    one_error_line,
+    read_archive,
+    run_sql,
+)
 from tests.reliability.helpers import PYTHON, env_for, run_cli
 
 SIMPLE = WILD / "simple1.pdf"
@@ -30,28 +39,8 @@ MALFORMED = WILD / "malformed-from-issue-932.pdf"  # one page, extracts cleanly 
 V31 = RSP_PDFS / "rsp-v3.1_2026-04-02.pdf"
 
 
-def _one_error_line(result) -> str:
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.output
-    return lines[0]
-
-
 def _ingest(cli, path, label: str, effective: str, *extra: str, policy: str = "demo"):
     return cli("ingest", str(path), "--policy", policy, "--version", label, "--effective", effective, *extra)
-
-
-def _read(settings, fn):
-    engine = make_engine(settings)
-    try:
-        with read_session(engine) as session:
-            return fn(session)
-    finally:
-        engine.dispose()
-
-
-def _counts(settings) -> dict[str, int]:
-    return _read(settings, storage.counts)
 
 
 def _empty_archive(databases, tmp_path: Path, monkeypatch, name: str = "target"):
@@ -111,10 +100,10 @@ def test_import_of_two_versions_on_one_date_names_them(fresh_env, cli, databases
     target = _empty_archive(databases, tmp_path, monkeypatch)
     result = cli("import", str(clash))
     assert result.exit_code == 1
-    line = _one_error_line(result)
+    line = one_error_line(result)
     assert "'demo'" in line and "1, 2" in line and "2024-01-01" in line, line
     assert "IntegrityError" not in line
-    assert _read(target, storage.archive_is_empty)
+    assert read_archive(target, storage.archive_is_empty)
 
 
 def test_import_of_a_value_too_long_for_its_column_is_refused_alike(
@@ -132,9 +121,9 @@ def test_import_of_a_value_too_long_for_its_column_is_refused_alike(
     target = _empty_archive(databases, tmp_path, monkeypatch)
     result = cli("import", str(long_title))
     assert result.exit_code == 1
-    line = _one_error_line(result)
+    line = one_error_line(result)
     assert "policies" in line and "title" in line and "350" in line and "300" in line, line
-    assert _read(target, storage.archive_is_empty)
+    assert read_archive(target, storage.archive_is_empty)
 
 
 def test_import_of_a_value_of_the_wrong_type_names_the_table(fresh_env, cli, databases, tmp_path, monkeypatch):
@@ -148,17 +137,17 @@ def test_import_of_a_value_of_the_wrong_type_names_the_table(fresh_env, cli, dat
     target = _empty_archive(databases, tmp_path, monkeypatch)
     result = cli("import", str(listed))
     assert result.exit_code == 1
-    line = _one_error_line(result)
+    line = one_error_line(result)
     assert "table 'policies'" in line and "nothing imported" in line, line
-    assert _read(target, storage.archive_is_empty)
+    assert read_archive(target, storage.archive_is_empty)
 
 
 def test_values_too_long_for_their_column_are_refused_alike_on_ingest(fresh_env, cli):
     result = _ingest(cli, SIMPLE, "1", "2024-01-01", "--title", "T" * 350)
     assert result.exit_code == 1
-    line = _one_error_line(result)
+    line = one_error_line(result)
     assert "title" in line and "350" in line and "300" in line, line
-    assert _counts(fresh_env)["versions"] == 0
+    assert archive_counts(fresh_env)["versions"] == 0
 
 
 # --- an archive at revision 0001 holding two versions on one date ----------------------------------
@@ -190,7 +179,7 @@ def test_an_archive_the_upgrade_refuses_still_reads_and_takes_the_redating(fresh
     ingest (and every read, and export) stopped on the same upgrade, so the advice could not be followed."""
     _blocked_archive(fresh_env, cli)
     refused = cli("db", "upgrade")
-    assert refused.exit_code == 1 and "versions share an effective date" in _one_error_line(refused)
+    assert refused.exit_code == 1 and "versions share an effective date" in one_error_line(refused)
 
     listed = cli("versions", "demo")
     assert listed.exit_code == 0, listed.stderr
@@ -230,7 +219,7 @@ def test_a_write_that_lost_only_a_shared_row_is_retried(fresh_env, cli, monkeypa
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip() == "demo@1: ingested (1 pages, 1 clauses)"
     assert calls == ["demo", "demo"]
-    assert _counts(fresh_env) == {"policies": 1, "versions": 1, "clauses": 1, "snapshots": 1}
+    assert archive_counts(fresh_env) == {"policies": 1, "versions": 1, "clauses": 1, "snapshots": 1}
 
 
 @pytest.mark.skipif(not PG_SERVER, reason="SQLite serialises writers; the race needs PostgreSQL")
@@ -252,7 +241,7 @@ def test_two_processes_ingesting_two_versions_of_one_new_policy_both_succeed(fre
         ]
         results = [(p, *p.communicate(timeout=120)) for p in procs]
         assert all(p.returncode == 0 for p, _, _ in results), [err for _, _, err in results]
-        assert _read(settings, lambda s: [v.label for v in storage.list_versions(s, "race")]) == ["1", "2"]
+        assert read_archive(settings, lambda s: [v.label for v in storage.list_versions(s, "race")]) == ["1", "2"]
 
 
 # --- provenance files beside the PDFs ---------------------------------------------------------------
@@ -286,9 +275,9 @@ def test_a_malformed_provenance_file_is_one_line(fresh_env, cli, content, needle
     _manifest_folder(fresh_env, provenance=content)
     result = cli("ingest", "--policy", "demo")
     assert result.exit_code == 1
-    line = _one_error_line(result)
+    line = one_error_line(result)
     assert ".provenance.json" in line and needle in line, line
-    assert _counts(fresh_env)["versions"] == 0
+    assert archive_counts(fresh_env)["versions"] == 0
 
 
 @pytest.mark.parametrize(
@@ -299,7 +288,7 @@ def test_retrieval_times_are_stored_in_utc(fresh_env, cli, written, stored):
     """SQLite keeps a datetime's wall-clock digits and drops its offset: 12:00+05:00 came back as 12:00Z."""
     _manifest_folder(fresh_env, provenance=json.dumps({"a.pdf": {"retrieved_at": written}}).encode())
     assert cli("ingest", "--policy", "demo").exit_code == 0
-    [snap] = _read(fresh_env, lambda s: storage.snapshot_history(s, "demo", "1"))
+    [snap] = read_archive(fresh_env, lambda s: storage.snapshot_history(s, "demo", "1"))
     assert snap["retrieved_at"] == stored
 
 
@@ -334,9 +323,9 @@ def test_a_manifest_field_of_the_wrong_type_is_one_line(fresh_env, cli, manifest
         assert result.exit_code == 0, result.stderr
         return
     assert result.exit_code == 1
-    line = _one_error_line(result)
+    line = one_error_line(result)
     assert "versions.toml" in line and needle in line, line
-    assert _counts(fresh_env)["versions"] == 0
+    assert archive_counts(fresh_env)["versions"] == 0
 
 
 # --- the ingest command's own options --------------------------------------------------------------
@@ -348,11 +337,11 @@ def test_a_file_ingested_into_a_policy_keeps_its_title(fresh_env, cli):
     shutil.copy(V31, fresh_env.versions_dir / "anthropic-rsp" / V31.name)
     assert cli("ingest", "--policy", "anthropic-rsp", "--version", "3.1").exit_code == 0
     assert _ingest(cli, SIMPLE, "9.9", "2020-01-01", policy="anthropic-rsp").exit_code == 0
-    policy = _read(fresh_env, lambda s: storage.get_policy(s, "anthropic-rsp"))
+    policy = read_archive(fresh_env, lambda s: storage.get_policy(s, "anthropic-rsp"))
     assert policy.title == "Responsible Scaling Policy"
     # A new policy without --title is still named by its slug.
     assert _ingest(cli, SIMPLE, "1", "2024-01-01").exit_code == 0
-    assert _read(fresh_env, lambda s: storage.get_policy(s, "demo")).title == "demo"
+    assert read_archive(fresh_env, lambda s: storage.get_policy(s, "demo")).title == "demo"
 
 
 @pytest.mark.parametrize("option", [("--effective", "2020-01-01"), ("--title", "Other")])
@@ -361,9 +350,9 @@ def test_file_only_options_without_a_file_are_refused(fresh_env, cli, option):
     shutil.copy(V31, fresh_env.versions_dir / "anthropic-rsp" / V31.name)
     result = cli("ingest", "--policy", "anthropic-rsp", "--version", "3.1", *option)
     assert result.exit_code == 2
-    line = _one_error_line(result)
+    line = one_error_line(result)
     assert option[0] in line and "FILE" in line, line
-    assert _counts(fresh_env)["versions"] == 0
+    assert archive_counts(fresh_env)["versions"] == 0
 
 
 def test_a_version_filter_without_a_policy_needs_only_one_manifest_to_have_it(fresh_env, cli):
@@ -374,7 +363,7 @@ def test_a_version_filter_without_a_policy_needs_only_one_manifest_to_have_it(fr
     assert result.stderr == ""
     nowhere = cli("ingest", "--version", "9.9")
     assert nowhere.exit_code == 1
-    assert "no manifest has a version '9.9'" in _one_error_line(nowhere)
+    assert "no manifest has a version '9.9'" in one_error_line(nowhere)
 
 
 # --- settings, database URLs, export targets, citation files ---------------------------------------
@@ -387,7 +376,7 @@ def test_a_bad_setting_is_one_line(fresh_env, cli, monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     result = cli("versions")
     assert result.exit_code == 1
-    line = _one_error_line(result)
+    line = one_error_line(result)
     assert name in line and value in line, line
 
 
@@ -404,7 +393,7 @@ def test_a_bad_database_url_is_one_clear_line(fresh_env, cli, monkeypatch, tmp_p
     monkeypatch.setenv("POLICY_ARCHIVE_DATABASE_URL", url.format(tmp=tmp_path))
     result = cli("versions")
     assert result.exit_code == 1
-    line = _one_error_line(result)
+    line = one_error_line(result)
     assert needle in line, line
 
 
@@ -412,7 +401,7 @@ def test_a_bad_database_url_is_one_clear_line(fresh_env, cli, monkeypatch, tmp_p
 def test_export_where_nothing_can_be_written_is_one_line(fresh_env, cli):
     result = cli("export", "/proc/policy-archive-bundle.tar")
     assert result.exit_code == 1
-    line = _one_error_line(result)
+    line = one_error_line(result)
     assert "/proc/policy-archive-bundle.tar" in line and "cannot write" in line, line
 
 
@@ -421,7 +410,7 @@ def test_check_citations_of_a_file_that_is_not_text(corpus_env, corpus_index, cl
     path.write_bytes(b"\xff\xfe\x00[")
     result = cli("check-citations", str(path))
     assert result.exit_code == 2
-    line = _one_error_line(result)
+    line = one_error_line(result)
     assert str(path) in line, line
 
 
@@ -429,17 +418,12 @@ def test_a_version_from_a_newer_extractor_is_not_re_extracted_by_an_older_one(fr
     """Two deployments sharing a PostgreSQL archive (or a rollback): the older code re-extracted
     everything the newer had extracted, with its older extractor, and each ingest flipped it back."""
     assert _ingest(cli, SIMPLE, "1", "2024-01-01").exit_code == 0
-    engine = make_engine(fresh_env)
-    try:
-        with transaction(engine) as s:
-            s.execute(text("UPDATE versions SET extractor_version = '99', extractor = 'policy-archive-pdf/99'"))
-    finally:
-        engine.dispose()
+    run_sql(fresh_env, "UPDATE versions SET extractor_version = '99', extractor = 'policy-archive-pdf/99'")
     again = _ingest(cli, SIMPLE, "1", "2024-01-01")
     assert again.exit_code == 0 and again.stdout.strip() == "demo@1: unchanged", again.stdout
-    log = _read(fresh_env, lambda s: storage.extraction_log(s, "demo", "1"))
+    log = read_archive(fresh_env, lambda s: storage.extraction_log(s, "demo", "1"))
     assert [e["kind"] for e in log] == ["initial"]
-    assert _read(fresh_env, lambda s: storage.get_version(s, "demo", "1")).extractor_version == "99"
+    assert read_archive(fresh_env, lambda s: storage.get_version(s, "demo", "1")).extractor_version == "99"
 
 
 def test_a_batch_password_does_not_lock_out_a_pdf_anyone_may_open(fresh_env, cli, monkeypatch):
@@ -451,7 +435,7 @@ def test_a_batch_password_does_not_lock_out_a_pdf_anyone_may_open(fresh_env, cli
     assert opened.exit_code == 0, opened.stderr
     assert "pdf encryption test" in cli("show", "demo@1").stdout
     wrong = _ingest(cli, WILD / "libreoffice-writer-password.pdf", "2", "2024-02-01")
-    assert wrong.exit_code == 1 and "the password given is wrong" in _one_error_line(wrong)
+    assert wrong.exit_code == 1 and "the password given is wrong" in one_error_line(wrong)
 
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc, where nothing can be created")
@@ -459,7 +443,7 @@ def test_an_index_folder_that_cannot_be_made_is_one_line(fresh_env, cli, monkeyp
     monkeypatch.setenv("POLICY_ARCHIVE_INDEX_DIR", "/proc/policy-archive-index")
     result = cli("search", "anything")
     assert result.exit_code == 1
-    assert "/proc/policy-archive-index" in _one_error_line(result)
+    assert "/proc/policy-archive-index" in one_error_line(result)
 
 
 @pytest.mark.parametrize("args", [("versions",), ("db", "upgrade"), ("ingest", str(SIMPLE), "--policy", "demo",
@@ -467,17 +451,12 @@ def test_an_index_folder_that_cannot_be_made_is_one_line(fresh_env, cli, monkeyp
 def test_an_archive_migrated_by_a_newer_release_is_one_line(fresh_env, cli, args):
     """A rollback, or an older deployment beside a newer one: Alembic's "Can't locate revision" came
     out as a traceback from every command."""
-    engine = make_engine(fresh_env)
-    try:
-        with transaction(engine) as s:
-            s.execute(text("UPDATE alembic_version SET version_num = '0099'"))
-    finally:
-        engine.dispose()
+    run_sql(fresh_env, "UPDATE alembic_version SET version_num = '0099'")
     result = cli(*args)
     assert result.exit_code == 1
-    line = _one_error_line(result)
+    line = one_error_line(result)
     assert "0099" in line and "newer" in line, line
-    assert _counts(fresh_env)["versions"] == 0
+    assert archive_counts(fresh_env)["versions"] == 0
 
 
 def test_two_re_extractions_of_one_version_at_once_record_one(fresh_env, monkeypatch):
@@ -523,7 +502,7 @@ def test_two_re_extractions_of_one_version_at_once_record_one(fresh_env, monkeyp
         release.set()
         engine.dispose()
     assert outcomes == {"first": "re-extracted", "second": "unchanged"}
-    log = _read(fresh_env, lambda s: storage.extraction_log(s, "demo", "1"))
+    log = read_archive(fresh_env, lambda s: storage.extraction_log(s, "demo", "1"))
     assert [e["kind"] for e in log] == ["initial", "re-extraction"]
 
 
@@ -559,10 +538,10 @@ def test_a_worker_killed_during_a_parallel_ingest_fails_only_its_file(fresh_env,
     monkeypatch.setattr(service, "_extract", _extract_or_die)  # forked workers inherit it
     result = cli("ingest", "--policy", "demo", "--jobs", "2")
     assert result.exit_code == 1
-    line = _one_error_line(result)
+    line = one_error_line(result)
     assert "b.pdf" in line and "died" in line, line
     assert sorted(result.stdout.strip().splitlines()) == [
         "demo@1: ingested (1 pages, 1 clauses)",
         "demo@3: ingested (1 pages, 1 clauses)",
     ], result.stdout
-    assert _read(fresh_env, lambda s: [v.label for v in storage.list_versions(s, "demo")]) == ["1", "3"]
+    assert read_archive(fresh_env, lambda s: [v.label for v in storage.list_versions(s, "demo")]) == ["1", "3"]
