@@ -223,18 +223,21 @@ class _Sims:
         return best
 
 
-def _ghosts(clauses: list[Clause]) -> set[int]:
+def _heading_keys(clauses: list[Clause]) -> list[tuple[str, str]]:
+    """(number, title) of each clause as passes 1-3 compare them."""
+    return [(_num(c.number), _key(c.title)) for c in clauses]
+
+
+def _ghosts(clauses: list[Clause], keys: list[tuple[str, str]] | None = None) -> set[int]:
     """Table-of-contents echoes: a clause repeating the number and title of a longer clause of the same
     version, with at most GHOST_MAX_CHARS of text of its own (a contents page set as headings). They
-    are not the document's provisions, so never a change."""
+    are not the document's provisions, so never a change. `keys`: the clauses' heading keys, if known."""
+    keys = _heading_keys(clauses) if keys is None else keys
+    lengths = [len(c.text.strip()) for c in clauses]
     longest: dict[tuple[str, str], int] = {}
-    for c in clauses:
-        key = (_num(c.number), _key(c.title))
-        longest[key] = max(longest.get(key, 0), len(c.text.strip()))
-    return {
-        k for k, c in enumerate(clauses)
-        if len(c.text.strip()) <= GHOST_MAX_CHARS and len(c.text.strip()) < longest[(_num(c.number), _key(c.title))]
-    }
+    for key, n in zip(keys, lengths, strict=True):
+        longest[key] = max(longest.get(key, 0), n)
+    return {k for k, n in enumerate(lengths) if n <= GHOST_MAX_CHARS and n < longest[keys[k]]}
 
 
 def _paired_ancestor(clauses: list[Clause], k: int | None, paired: dict[int, int]) -> int | None:
@@ -247,27 +250,29 @@ def _paired_ancestor(clauses: list[Clause], k: int | None, paired: dict[int, int
 
 def align(a: list[Clause], b: list[Clause]) -> list[Pair]:
     """Pairs in B's document order, removed clauses placed after their preceding A neighbour's pair."""
-    ghosts_a, ghosts_b = _ghosts(a), _ghosts(b)
+    heads_a, heads_b = _heading_keys(a), _heading_keys(b)
+    ghosts_a, ghosts_b = _ghosts(a, heads_a), _ghosts(b, heads_b)
     sims = _Sims(a, b)
     a_to_b: dict[int, int] = {}
+    paired_b: set[int] = set()
     relation: dict[int, str] = {}
 
     def pair(i: int, j: int, rel: str | None = None) -> None:
         a_to_b[i] = j
+        paired_b.add(j)
         if rel:
             relation[i] = rel
 
     def free_b() -> list[int]:
-        taken = set(a_to_b.values())
-        return [j for j in range(len(b)) if j not in taken]
+        return [j for j in range(len(b)) if j not in paired_b]
 
     # 1. Same number and title; where a key repeats, the most similar texts pair first.
     keys_a: dict[tuple[str, str], list[int]] = {}
     keys_b: dict[tuple[str, str], list[int]] = {}
-    for i, c in enumerate(a):
-        keys_a.setdefault((_num(c.number), _key(c.title)), []).append(i)
-    for j, c in enumerate(b):
-        keys_b.setdefault((_num(c.number), _key(c.title)), []).append(j)
+    for i, key in enumerate(heads_a):
+        keys_a.setdefault(key, []).append(i)
+    for j, key in enumerate(heads_b):
+        keys_b.setdefault(key, []).append(j)
     for key, is_ in keys_a.items():
         js = keys_b.get(key, [])
         if len(is_) == 1 and len(js) == 1:
@@ -284,20 +289,18 @@ def align(a: list[Clause], b: list[Clause]) -> list[Pair]:
     sims.bulk([i for i in range(len(a)) if i not in a_to_b], free_b())
 
     # 2. Same title, new number.
-    titles_b = [_key(c.title) for c in b]
-    for i, c in enumerate(a):
-        if i in a_to_b or not c.number or not _key(c.title):
+    for i, (_number, title) in enumerate(heads_a):
+        if i in a_to_b or not a[i].number or not title:
             continue
-        cands = [j for j in free_b() if titles_b[j] == _key(c.title) and sims.sim(i, j) >= RENUMBER_SIM]
+        cands = [j for j in free_b() if heads_b[j][1] == title and sims.sim(i, j) >= RENUMBER_SIM]
         if cands:
             pair(i, max(cands, key=lambda j: sims.sim(i, j)))
 
     # 3. Same number, new title.
-    numbers_b = [_num(c.number) for c in b]
-    for i, c in enumerate(a):
-        if i in a_to_b or not c.number:
+    for i, (number, _title) in enumerate(heads_a):
+        if i in a_to_b or not a[i].number:
             continue
-        cands = [j for j in free_b() if numbers_b[j] == _num(c.number) and sims.sim(i, j) >= RETITLE_SIM]
+        cands = [j for j in free_b() if heads_b[j][0] == number and sims.sim(i, j) >= RETITLE_SIM]
         if cands:
             pair(i, cands[0], "retitled")
 
@@ -330,7 +333,7 @@ def align(a: list[Clause], b: list[Clause]) -> list[Pair]:
         long_enough = min(sims.la[i], sims.lb[j]) >= MOVE_MIN_CHARS
         if not parent_ok and long_enough and round(sims.sim(i, j), 3) >= MOVE_SIM:
             kind = "moved"
-        elif _num(ca.number) != _num(cb.number):
+        elif heads_a[i][0] != heads_b[j][0]:
             kind = "renumbered"
         else:
             kind = "same"

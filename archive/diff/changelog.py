@@ -439,45 +439,9 @@ def audit(clauses: list[Clause], changes: list[dict], to_meta: dict, from_meta: 
         note = n or note  # the newest entry's editorial note, else an earlier one's
     skip = {container, *children}
 
-    # Inverse document frequency of terms over the newer version's clauses.
-    # Words of titles and texts, found once (a match never spans the space that joins title and text).
-    title_words = [_words(c.title) for c in clauses]
-    text_words = [_words(c.text) for c in clauses]
-    plain = _Stemmer(None)
-    docs = [plain.term_set(tw + xw) for tw, xw in zip(title_words, text_words, strict=True)]
-    df = Counter(chain.from_iterable(docs))
-    n = len(docs)
-
-    # Only words that stand alone in the policy's body count as vocabulary for re-splitting: the
-    # changelog's own run-togethers ("givencoverage dateup") must not vouch for themselves.
-    body = [k for k in range(len(clauses)) if k not in skip]
-    vocab = {w for k in body for w in chain(title_words[k], text_words[k]) if len(w) >= 3}
-    stem = _Stemmer(vocab, known=plain)
-    item_terms = [stem.term_set(_words(it)) for it in items]
-    # A change scores only on terms it shares with an item, so only items' terms need a weight.
-    idf = {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in set().union(*item_terms)}
-    item_bigrams = [stem.bigrams(_words(it)) for it in items]
-    # Only bigrams of items are ever looked up: count and collect just those.
-    item_bigram_set = set().union(*item_bigrams)
-    # In how many clauses each bigram stands (counted once, not per change and item).
-    bigram_df = Counter(chain.from_iterable(stem.bigrams(xw, among=item_bigram_set) for xw in text_words))
-
-    item_refs = [{(k.lower(), v.lower()) for k, v in _REF.findall(it)} for it in items]
-    # The bigrams of each item rare enough (in at most RARE_BIGRAM_DF clauses) to count as its phrase.
-    rare_bigrams = [{bg for bg in ibig if bigram_df[bg] <= RARE_BIGRAM_DF} for ibig in item_bigrams]
-    def score_all(evidence: set[str], seq: list[str], names: set[tuple[str, str]]) -> list[tuple[float, int, bool]]:
-        """Per item: (idf of the terms it shares with the evidence, how many, whether a rare phrase too)."""
-        ch_bigrams = stem.bigrams([], seq, among=item_bigram_set)
-        scores = []
-        for terms, irefs, rare in zip(item_terms, item_refs, rare_bigrams, strict=True):
-            shared = terms & evidence
-            score = sum(map(idf.__getitem__, shared))
-            if not irefs.isdisjoint(names):
-                score += REF_BONUS
-                shared = shared | {"<ref>"}
-            scores.append((score, len(shared), not rare.isdisjoint(ch_bigrams)))
-        return scores
-
+    blanket = {k for k, it in enumerate(items) if _REWRITE.search(it)}
+    # When every item announces a rewrite, each accounts for every change whatever the scores: skip them.
+    relater = _Relater(clauses, skip, items) if len(blanket) < len(items) else None
     audited = []
     for ch in changes:
         if ch["kind"] == "unchanged":
@@ -488,26 +452,13 @@ def audit(clauses: list[Clause], changes: list[dict], to_meta: dict, from_meta: 
             continue
         if _is_metadata(ch):
             continue
-        changed = " ".join(o["text"] for o in ch["ops"] if o["op"] != "equal")
-        refs = [r for r in (ch["to_clause"], ch["from_clause"]) if r]
-        changed_stems = stem.stems(_words(changed))
-        title_terms = {t for r in refs for t in plain.stems(_words(r["title"]))}
-        names = _names(refs)
-
-        scores = score_all(set(changed_stems) | title_terms, changed_stems, names)
-        audited.append({"change": ch, "nature": nature(ch), "scores": scores, "names": names,
-                        "pointing": _pointers(changed, names), "changed": changed, "title_terms": title_terms})
+        a = relater.relate(ch) if relater else {"scores": [(0.0, 0, False)] * len(items)}
+        audited.append({"change": ch, "nature": nature(ch), **a})
         if _DEBUG:
-            print(_clause_label(ch), scores, sorted(set(changed_stems))[:40])
-
-    def without_pointers(a: dict) -> list[tuple[float, int, bool]]:
-        """The change's scores without its sentences that name another clause."""
-        rest = stem.stems(_words(" ".join(x for x in _SENTENCE_END.split(a["changed"]) if not _REF.search(x))))
-        return score_all(set(rest) | a["title_terms"], rest, a["names"])
-
-    _discount_pointers(audited, len(items), without_pointers)
+            print(_clause_label(ch), a["scores"])
+    if relater:
+        _discount_pointers(audited, len(items), relater.without_pointers)
     best = [max((a["scores"][k][0] for a in audited), default=0.0) for k in range(len(items))]
-    blanket = {k for k, it in enumerate(items) if _REWRITE.search(it)}
     out_changes = []
     for a in audited:
         ch = a["change"]
@@ -548,6 +499,71 @@ def audit(clauses: list[Clause], changes: list[dict], to_meta: dict, from_meta: 
         "items_without_change": [i["n"] for i in item_out if not i["clauses"]],
         "counts": _counts(out_changes, unmentioned),
     }
+
+
+_Scores = list[tuple[float, int, bool]]  # per item: (score, shared terms, shares a rare phrase)
+
+
+class _Relater:
+    """Scores a change against every item (see the module docstring): the terms of an item it shares,
+    weighted by inverse document frequency over the newer version's clauses, and the rest of the
+    evidence `audit` decides with."""
+
+    def __init__(self, clauses: list[Clause], skip: set[int], items: list[str]) -> None:
+        # Words of titles and texts, found once (a match never spans the space that joins title and text).
+        title_words = [_words(c.title) for c in clauses]
+        text_words = [_words(c.text) for c in clauses]
+        self.plain = plain = _Stemmer(None)
+        docs = [plain.term_set(tw + xw) for tw, xw in zip(title_words, text_words, strict=True)]
+        df = Counter(chain.from_iterable(docs))
+        n = len(docs)
+        # Only words that stand alone in the policy's body count as vocabulary for re-splitting: the
+        # changelog's own run-togethers ("givencoverage dateup") must not vouch for themselves.
+        body = [k for k in range(len(clauses)) if k not in skip]
+        vocab = {w for k in body for w in chain(title_words[k], text_words[k]) if len(w) >= 3}
+        self.stem = stem = _Stemmer(vocab, known=plain)
+        self.item_terms = item_terms = [stem.term_set(_words(it)) for it in items]
+        # A change scores only on terms it shares with an item, so only items' terms need a weight.
+        self.idf = {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in set().union(*item_terms)}
+        item_bigrams = [stem.bigrams(_words(it)) for it in items]
+        # Only bigrams of items are ever looked up: count and collect just those.
+        self.item_bigram_set = set().union(*item_bigrams)
+        # In how many clauses each bigram stands (counted once, not per change and item).
+        bigram_df = Counter(chain.from_iterable(stem.bigrams(xw, among=self.item_bigram_set) for xw in text_words))
+        self.item_refs = [{(k.lower(), v.lower()) for k, v in _REF.findall(it)} for it in items]
+        # The bigrams of each item rare enough (in at most RARE_BIGRAM_DF clauses) to count as its phrase.
+        self.rare_bigrams = [{bg for bg in ibig if bigram_df[bg] <= RARE_BIGRAM_DF} for ibig in item_bigrams]
+
+    def score_all(self, evidence: set[str], seq: list[str], names: set[tuple[str, str]]) -> _Scores:
+        """Per item: (idf of the terms it shares with the evidence, how many, whether a rare phrase too)."""
+        ch_bigrams = self.stem.bigrams([], seq, among=self.item_bigram_set)
+        idf = self.idf
+        scores = []
+        for terms, irefs, rare in zip(self.item_terms, self.item_refs, self.rare_bigrams, strict=True):
+            shared = terms & evidence
+            score = sum(map(idf.__getitem__, shared))
+            if not irefs.isdisjoint(names):
+                score += REF_BONUS
+                shared = shared | {"<ref>"}
+            scores.append((score, len(shared), not rare.isdisjoint(ch_bigrams)))
+        return scores
+
+    def relate(self, ch: dict) -> dict:
+        """A change's scores and the evidence `without_pointers` needs again."""
+        changed = " ".join(o["text"] for o in ch["ops"] if o["op"] != "equal")
+        refs = [r for r in (ch["to_clause"], ch["from_clause"]) if r]
+        changed_stems = self.stem.stems(_words(changed))
+        title_terms = {t for r in refs for t in self.plain.stems(_words(r["title"]))}
+        names = _names(refs)
+        scores = self.score_all(set(changed_stems) | title_terms, changed_stems, names)
+        return {"scores": scores, "names": names, "pointing": _pointers(changed, names), "changed": changed,
+                "title_terms": title_terms}
+
+    def without_pointers(self, a: dict) -> _Scores:
+        """The change's scores without its sentences that name another clause."""
+        kept = " ".join(x for x in _SENTENCE_END.split(a["changed"]) if not _REF.search(x))
+        rest = self.stem.stems(_words(kept))
+        return self.score_all(set(rest) | a["title_terms"], rest, a["names"])
 
 
 def _pointers(changed: str, own: set[tuple[str, str]]) -> set[tuple[str, str]]:
