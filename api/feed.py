@@ -89,6 +89,18 @@ def build_feed(base: str, policy: t.PolicyInfo, versions: list[t.VersionInfo], s
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 
+def _last_change(versions: list[t.VersionInfo]) -> dt.datetime:
+    """When the archive last changed what the feed says: the latest time one of its versions was
+    archived or re-extracted, to the second as HTTP dates go. Not the newest effective date: a version
+    archived today with an older date (a back-filled revision) changes the feed as much as a new one,
+    and a reader asking If-Modified-Since must not be told otherwise."""
+    if not versions:
+        return _midnight(dt.date(2000, 1, 1))
+    newest = max(v.extracted_at for v in versions)
+    newest = newest.replace(tzinfo=dt.UTC) if newest.tzinfo is None else newest.astimezone(dt.UTC)
+    return newest.replace(microsecond=0)
+
+
 def _modified_since(request: Request, last_modified: dt.datetime) -> bool:
     header = request.headers.get("if-modified-since")
     if not header:
@@ -115,7 +127,7 @@ def policy_feed(slug: Slug, request: Request, session: SessionDep) -> Response:
     policy = storage.get_policy(session, slug)
     versions = storage.list_versions(session, slug)
     etag = redline_etag("feed", *(version_etag(v) for v in versions))  # its summaries come from redlines
-    last_modified = _midnight(max((v.effective for v in versions), default=dt.date(2000, 1, 1)))
+    last_modified = _last_change(versions)
     headers = {"Last-Modified": format_datetime(last_modified, usegmt=True)}
     if (cached := not_modified(request, etag, FEED_CACHE_CONTROL)) is not None:
         cached.headers.update(headers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from email.utils import parsedate_to_datetime
 from xml.etree import ElementTree as ET
 
@@ -9,6 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from archive.db import storage
+from archive.db.engine import read_session
 
 RSP = "/policies/anthropic-rsp"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -63,7 +66,7 @@ def test_clause_history(client):
     assert client.get(f"{RSP}/clauses/99.99/history").status_code == 404
 
 
-def test_feed(client):
+def test_feed(client, corpus_engine):
     r = client.get(f"{RSP}/feed.atom")
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("application/atom+xml")
@@ -77,8 +80,10 @@ def test_feed(client):
     assert related and related[0].endswith("/compare/3.3..3.4?format=html")
     assert "Since 3.3" in newest.find(f"{ATOM}summary").text
     assert "first archived" in entries[-1].find(f"{ATOM}summary").text
-    last_modified = parsedate_to_datetime(r.headers["last-modified"])
-    assert last_modified.date().isoformat() == "2026-07-08"
+    # Last-Modified: when the archive last took in or re-extracted a version, not an effective date.
+    with read_session(corpus_engine) as s:
+        newest = max(v.extracted_at for v in storage.list_versions(s, "anthropic-rsp"))
+    assert parsedate_to_datetime(r.headers["last-modified"]) == newest.astimezone(dt.UTC).replace(microsecond=0)
     assert client.get(f"{RSP}/feed.atom", headers={"If-None-Match": r.headers["etag"]}).status_code == 304
     since = client.get(f"{RSP}/feed.atom", headers={"If-Modified-Since": r.headers["last-modified"]})
     assert since.status_code == 304
