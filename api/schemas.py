@@ -180,7 +180,13 @@ class ClauseDetail(BaseModel):
 
 class PageText(BaseModel):
     number: int
-    text: str
+    text: str = Field(description="The page's body text, as clauses and search read it.")
+    header: str = Field(
+        description="Lines printed above the body that the extractor set aside: a running header, and "
+        "a table's header row repeated on a page it continues on."
+    )
+    footer: str = Field(description="Lines printed below the body that the extractor set aside: a running "
+                        "footer and the page number.")
 
 
 class VersionText(BaseModel):

@@ -96,6 +96,18 @@ def test_text_plain_json_and_page(client):
     assert client.get(f"{RSP}/versions/3.1/text", params={"page": 999}).status_code == 404
 
 
+def test_json_pages_carry_what_the_extractor_set_aside(client):
+    """A page's running footer and a table header repeated at its top are not body text, but the page
+    as printed had them: the JSON says what they were."""
+    pages = client.get(f"{RSP}/versions/3.1/text", params={"format": "json"}).json()["pages"]
+    p7 = pages[6]
+    assert p7["number"] == 7 and p7["footer"] == "Responsible Scaling Policy, Anthropic 7"
+    assert p7["header"].startswith("Capability or usage threshold\nMitigations")
+    assert not p7["text"].startswith("Capability or usage threshold")
+    assert pages[5]["header"] == "" and pages[5]["text"].startswith("Capability or usage threshold")
+    assert pages[0]["footer"] == ""  # the cover page prints none
+
+
 def test_clause_tree_and_clause(client):
     tree = client.get(f"{RSP}/versions/3.1/clauses").json()
 

@@ -20,6 +20,9 @@ from archive.db import storage
 from archive.errors import NotFound
 
 router = APIRouter(tags=["versions"])
+# Part of the JSON text's ETag: bumped when its shape changes (2: pages carry header and footer), so a
+# cache holding the older body is not told it is current.
+PAGE_JSON_SHAPE = 2
 
 _EXTENSIONS = {"application/pdf": "pdf", "text/plain": "txt", "text/html": "html"}
 NOT_MODIFIED = {304: {"description": "Not modified (If-None-Match matched the ETag)."}}
@@ -86,7 +89,7 @@ def get_text(
     as_json = _wants_json(request, format)
     if page is not None and page > info.page_count:
         raise NotFound(f"version {label} of '{slug}' has {info.page_count} pages, not {page}")
-    etag = version_etag(info, "text", page, as_json)
+    etag = version_etag(info, "text", page, as_json and PAGE_JSON_SHAPE)
     if (cached := not_modified(request, etag)) is not None:
         return cached
     if as_json or page is not None:
@@ -98,7 +101,7 @@ def get_text(
                 policy=slug,
                 version=label,
                 page_count=info.page_count,
-                pages=[s.PageText(number=p.number, text=p.text) for p in rows],
+                pages=[s.PageText(number=p.number, text=p.text, header=p.header, footer=p.footer) for p in rows],
             )
             return cacheable(JSONResponse(s.plain(body)), etag)
         text = t.PAGE_SEPARATOR.join(p.text for p in rows)
