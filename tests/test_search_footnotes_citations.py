@@ -197,6 +197,87 @@ def test_an_index_of_the_previous_format_is_rebuilt(index, tmp_path):
     assert open_index(copy, index.fingerprint) is None  # ensure_index then rebuilds it
 
 
+
+# --- 1b. headings ----------------------------------------------------------------------------------
+
+# 3.0-3.4 §3.6 opens: "3.6. External Review" (the heading as printed), then its body.
+FROM_HEADING = "3.6 External Review We will work toward a practice of seeking"
+
+
+def test_a_quote_from_the_heading_into_the_body_stands_in_that_clause(corpus_settings, session):
+    from archive.db import storage
+
+    r = svc.resolve(corpus_settings, session, quote=FROM_HEADING, policy=RSP)
+    assert r["status"] == "found" and r["versions"] == ["3.0", "3.1", "3.2", "3.3", "3.4"]
+    for m in r["matches"]:
+        assert m["clause"]["number"] == "3.6" and m["in_heading"] is True and m["in_footnote"] is None
+        assert m["text"] == m["selector"]["exact"] == "3.6. External Review\n\n" + FROM_HEADING[20:]
+        # Offsets are the version's own: the quote reads there in its text, heading first.
+        assert storage.version_text(session, RSP, m["version"])[m["char_start"] : m["char_end"]] == m["text"]
+    m34 = next(m for m in r["matches"] if m["version"] == "3.4")
+    assert m34["citation"].endswith("§3.6, p. 14") and m34["clause_char_start"] == 0
+
+
+def test_a_body_quote_is_not_also_a_heading_match(corpus_settings, session):
+    r = svc.resolve(corpus_settings, session, quote="We will work toward a practice of seeking", policy=RSP)
+    assert len(r["matches"]) == len(r["versions"]) == 5  # one per version, from the body
+    assert all(m["in_heading"] is False and m["clause_char_start"] == 0 for m in r["matches"])
+
+
+def test_a_citation_quoting_the_heading_is_checked(corpus_settings, session):
+    current, wrong = _check(
+        corpus_settings,
+        session,
+        {"quote": FROM_HEADING, "policy": RSP, "version": "3.1", "section": "3.6"},
+        {"quote": FROM_HEADING, "policy": RSP, "version": "3.1", "section": "3.5"},
+    )
+    assert current["status"] == "current" and current["suggested"]["citation"].endswith("§3.6, p. 14")
+    assert wrong["status"] == "wrong" and "§3.6" in wrong["detail"]
+
+
+def test_quote_tables_find_what_the_reference_lookup_finds(index):
+    """Passages.locate (the tables) against quotes.locate (every clause, one by one) on quotes that
+    begin in headings, at a clause's first words, and anywhere in a body."""
+    from archive.search.passages import passages
+
+    tables = passages(index)
+    docs = tables.docs  # clauses and their footnote views
+    rnd = random.Random(11)
+    quotes = [(FROM_HEADING, True), ("Risk Reports", True), ("External Review", True)]
+    for d in rnd.sample([d for d in docs if d.heading and d.text and d.footnote is None], 40):
+        words = (d.heading + d.text).split()
+        quotes.append((" ".join(words[: rnd.randint(3, 12)]), True))  # from the heading's first word
+        at = rnd.randrange(len(words))
+        quotes.append((" ".join(words[at : at + rnd.randint(3, 12)]), False))
+
+    def key(m):
+        return (m.doc.policy, m.doc.version, m.doc.position, m.doc.footnote, m.doc.lead, m.start, m.end)
+
+    checked = 0
+    for q, from_heading in quotes:
+        try:
+            want = sorted(map(key, qt.locate(q, docs)))
+        except InvalidInput:  # too short to cite
+            continue
+        assert sorted(map(key, tables.locate(q))) == want, q
+        assert not from_heading or any(k[4] for k in want), q  # found as beginning in a heading
+        checked += 1
+    assert checked >= 70
+
+def test_a_heading_set_at_a_page_foot_keeps_each_part_on_its_page():
+    """A heading printed at the foot of page 4 whose body starts on page 5."""
+    from archive.search.index import IndexedClause
+
+    clause = IndexedClause(
+        policy="p", policy_title="P", publisher="", version="1", effective="2026-01-01", position=3,
+        number="2", title="Scope", lineage=None, text="This policy covers all models.", page_start=4,
+        page_end=5, body_page=5, body_offset=120, heading="2. Scope\n\f",
+    )  # fmt: skip
+    view = clause.heading_view()
+    assert view is not None and view.text == "2. Scope\n\nThis policy covers all models." and view.lead == 10
+    assert view.body_offset == 110 and view.page_at(0) == 4 and view.page_at(view.lead) == 5
+    assert IndexedClause(**{**clause.__dict__, "heading": ""}).heading_view() is None
+
 # --- 2. optional version and section --------------------------------------------------------------
 
 

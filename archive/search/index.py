@@ -39,8 +39,8 @@ from archive.types import PAGE_SEPARATOR, Clause, Footnote, PolicyInfo, VersionI
 
 # Bumped whenever what is indexed changes: an index of another version is rebuilt on first use.
 # search-3: footnotes indexed (in text after the body, and in footnotes) and stored in meta; the
-# hyphenated compounds table; "×" read as x.
-SCHEMA_VERSION = "search-3"
+# hyphenated compounds table; "×" read as x. search-4: each clause's printed heading stored in meta.
+SCHEMA_VERSION = "search-4"
 TEXTS_INDEX = "texts"  # second Whoosh index in the folder: one document per distinct (title, text, footnotes)
 FINGERPRINT_FILE = "fingerprint.json"
 LOCK_TIMEOUT_S = 600.0
@@ -68,10 +68,15 @@ class IndexedClause:
     page_breaks: tuple[int, ...] = ()  # offsets in `text` where a new page starts
     body_offset: int = 0  # offset of text[0] in the version's full text
     footnotes: tuple[Footnote, ...] = ()
+    # The heading as printed before `text` in the version's full text ("3.6. External Review\n\n"),
+    # page separators kept; "" when unknown (a clause with no text of its own).
+    heading: str = ""
     # Set on a view of one footnote (see footnote_views): `text` is then that footnote's text, its
     # marker is `footnote`, and `of` is the clause it belongs to.
     footnote: str | None = None
     of: IndexedClause | None = field(default=None, compare=False, repr=False)
+    # Set on the heading view (see heading_view): how many characters of heading precede the body.
+    lead: int = 0
 
     @property
     def doc_id(self) -> str:
@@ -108,6 +113,25 @@ class IndexedClause:
         """The clause itself (this entry unless it is a footnote view)."""
         return self.of or self
 
+    def heading_view(self) -> IndexedClause | None:
+        """The clause with its printed heading before the body, as one text (`lead` characters of
+        heading first), so a quote copied from the heading into the body stands in the clause. Its
+        offsets are the version's like the body's: `body_offset` moves back to the heading's start."""
+        if not self.heading:
+            return None
+        heading = self.heading.replace(PAGE_SEPARATOR, "\n")
+        breaks = tuple(i for i, ch in enumerate(self.heading) if ch == PAGE_SEPARATOR)
+        return replace(
+            self,
+            text=heading + self.text,
+            body_page=self.body_page - len(breaks),
+            page_breaks=breaks + tuple(b + len(heading) for b in self.page_breaks),
+            body_offset=self.body_offset - len(heading),
+            footnotes=(),
+            of=self,
+            lead=len(heading),
+        )
+
     def footnote_views(self) -> list[IndexedClause]:
         """Each footnote as an entry of its own: same clause, version and citation fields, `text`
         the footnote as printed (marker, space, text: a quote copied with its marker still
@@ -121,6 +145,7 @@ class IndexedClause:
                 page_breaks=(),
                 body_offset=0,
                 footnotes=(),
+                heading="",
                 footnote=f.marker,
                 of=self,
             )
@@ -138,12 +163,13 @@ def entry_for(
     policy: PolicyInfo | None = None,
 ) -> IndexedClause:
     """Turn a stored clause into an index entry; `full_text` (the version's) gives exact pages."""
-    body_offset, body_page, breaks = clause.char_start, clause.page_start, ()
+    body_offset, body_page, breaks, heading = clause.char_start, clause.page_start, (), ""
     if full_text:
         span = full_text[clause.char_start : clause.char_end]
         at = span.replace(PAGE_SEPARATOR, "\n").find(clause.text) if clause.text else -1
         if at >= 0:
             body_offset = clause.char_start + at
+            heading = span[:at]
             body_page = clause.page_start + span[:at].count(PAGE_SEPARATOR)
             body = full_text[body_offset : body_offset + len(clause.text)]
             breaks = tuple(i for i, ch in enumerate(body) if ch == PAGE_SEPARATOR)
@@ -164,6 +190,7 @@ def entry_for(
         page_breaks=breaks,
         body_offset=body_offset,
         footnotes=tuple(clause.footnotes),
+        heading=heading,
     )
 
 
@@ -213,6 +240,7 @@ def _meta(e: IndexedClause) -> dict:
         "page_breaks": list(e.page_breaks),
         "body_offset": e.body_offset,
         "footnotes": [[f.marker, f.text, f.page] for f in e.footnotes],
+        "heading": e.heading,
     }
 
 
@@ -235,6 +263,7 @@ def from_stored(fields: Mapping) -> IndexedClause:
         page_breaks=tuple(meta["page_breaks"]),
         body_offset=meta["body_offset"],
         footnotes=tuple(Footnote(m, t, p) for m, t, p in meta.get("footnotes", ())),
+        heading=meta.get("heading", ""),
     )
 
 

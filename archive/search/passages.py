@@ -9,6 +9,11 @@ them into one string that `str.find` scans at C speed. Closest passages are rank
 over distinct texts, by the rarest words they share with the quote, before difflib scores the few
 best. The tables live as long as the opened index, which is replaced whenever SQL changes.
 Each footnote is one more passage, a view of its clause (IndexedClause.footnote_views).
+
+A quote may also begin in a clause's printed heading (IndexedClause.heading_view). Headings get a
+table of their own, each followed by the first PROBE letters of its body: a quote's first PROBE
+letters found there, starting in the heading, name the few clauses to check in full. (Adding every
+heading view to the main table would double what each lookup scans and what the tables hold.)
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from archive.search.index import IndexedClause, SearchIndex
 Keep = Callable[[IndexedClause], bool] | None
 _WORD = re.compile(r"[^\W_]+")
 _SEP = "|"  # never in a compact text (letters and digits only)
+PROBE = 32  # compact letters of a quote looked up among headings
 _build_lock = threading.Lock()
 
 
@@ -47,12 +53,27 @@ class Passages:
                 self.members.append([])
                 self.compacts.append(qt.compact.__wrapped__(d.text))
             self.members[tid].append(d)
-        self.starts: list[int] = []
-        at = 0
-        for c, _ in self.compacts:
-            self.starts.append(at)
-            at += len(c) + len(_SEP)
+        self.starts = list(_starts(c for c, _ in self.compacts))
         self.hay = _SEP.join(c for c, _ in self.compacts)
+        # Headings: (heading, body) -> the clauses printed so; compacted: the heading, then PROBE
+        # letters of the body (a heading ends in a line break, so the two compact forms just join).
+        heads: dict[tuple[str, str], int] = {}
+        self.head_members: list[list[IndexedClause]] = []
+        self.head_compacts: list[str] = []
+        self.head_lengths: list[int] = []  # compact letters of the heading alone
+        for d in self.docs:
+            if not d.heading or d.footnote is not None:
+                continue
+            hid = heads.get((d.heading, d.text))
+            if hid is None:
+                hid = heads[(d.heading, d.text)] = len(self.head_members)
+                self.head_members.append([])
+                heading = qt.compact.__wrapped__(d.heading)[0]
+                self.head_compacts.append(heading + self.compacts[ids[d.text]][0][:PROBE])
+                self.head_lengths.append(len(heading))
+            self.head_members[hid].append(d)
+        self.head_starts = list(_starts(self.head_compacts))
+        self.head_hay = _SEP.join(self.head_compacts)
         # word -> {text id: occurrences}, over distinct texts, for ranking near passages
         self.postings: dict[str, dict[int, int]] = {}
         for text, tid in ids.items():
@@ -62,18 +83,11 @@ class Passages:
 
     def _texts_with(self, needle: str) -> Iterable[int]:
         """Ids of the distinct texts whose compact form contains `needle`, in text order."""
-        last = -1
-        i = self.hay.find(needle)
-        while i >= 0:
-            tid = bisect_right(self.starts, i) - 1
-            if tid != last:
-                yield tid
-                last = tid
-            i = self.hay.find(needle, self.starts[tid + 1] if tid + 1 < len(self.starts) else len(self.hay))
+        return _ids_with(self.hay, self.starts, needle)
 
     def locate(self, quote: str, *, keep: Keep = None, prefix: str | None = None, suffix: str | None = None):
-        """Every exact match of `quote` in the clauses `keep` allows; same result as
-        `quotes.locate(quote, all those clauses, prefix=..., suffix=...)`."""
+        """Every exact match of `quote` in the clauses `keep` allows (and their footnotes, and their
+        headings); same result as `quotes.locate(quote, all those clauses, prefix=..., suffix=...)`."""
         segments = qt.quote_segments(quote)
         cprefix = qt.compact(prefix or "")[0][-qt.CONTEXT * 2 :]
         csuffix = qt.compact(suffix or "")[0][: qt.CONTEXT * 2]
@@ -87,6 +101,20 @@ class Passages:
             if spans:
                 matched.add(tid)
             self._add(by_version, docs, spans)
+        probe = segments[0][:PROBE]
+        for hid in _ids_with(self.head_hay, self.head_starts, probe):
+            # The quote must begin in the heading: most candidates are quotes of a body's first words.
+            if self.head_compacts[hid].find(probe) >= self.head_lengths[hid]:
+                continue
+            docs = [d for d in self.head_members[hid] if keep is None or keep(d)]
+            if not docs:
+                continue
+            first = docs[0].heading_view()
+            assert first is not None
+            # Only a match that begins in the heading: any other is the body's, found above.
+            spans = [m for m in qt.find_in(first, segments, cprefix, csuffix) if m.start < first.lead]
+            if spans:
+                self._add(by_version, [first, *(d.heading_view() for d in docs[1:])], spans)
         unmarked = qt.unmarked_segments(quote)  # "4 “Double...": footnote 4, or 8 where renumbered
         for tid in self._texts_with(unmarked[0]) if unmarked else ():
             docs = [d for d in self.members[tid] if d.footnote is not None and (keep is None or keep(d))]
@@ -140,6 +168,26 @@ class Passages:
                 if d.policy == m.doc.policy and d.version != m.doc.version and (keep is None or keep(d)):
                     found.add(d.version)
         return sorted(found)
+
+
+def _starts(compacts: Iterable[str]) -> Iterable[int]:
+    """Where each compact text starts in their _SEP-joined string."""
+    at = 0
+    for c in compacts:
+        yield at
+        at += len(c) + len(_SEP)
+
+
+def _ids_with(hay: str, starts: list[int], needle: str) -> Iterable[int]:
+    """Ids of the texts joined in `hay` (starting at `starts`) whose compact form contains `needle`."""
+    last = -1
+    i = hay.find(needle) if needle else -1
+    while i >= 0:
+        tid = bisect_right(starts, i) - 1
+        if tid != last:
+            yield tid
+            last = tid
+        i = hay.find(needle, starts[tid + 1] if tid + 1 < len(starts) else len(hay))
 
 
 def passages(ix: SearchIndex) -> Passages:

@@ -17,7 +17,9 @@ each with a similarity score (difflib's ratio over the compact forms, 0..1).
 Footnotes are matched too, each as a view of its clause (IndexedClause.footnote_views) whose text
 is the footnote as printed, marker first ("4 “Double the rate...”"), so a quote may include the
 marker or not: a match there is cited as the clause, on the footnote's page ("p. 9 n. 4"), and
-says which footnote (`in_footnote`).
+says which footnote (`in_footnote`). Likewise a quote that begins in a clause's heading ("3.6.
+External Review We will work toward...") is matched in the heading view (IndexedClause.heading_view)
+and cited as that clause (`in_heading`).
 """
 
 from __future__ import annotations
@@ -224,6 +226,9 @@ def locate(
         found = find_in(doc, segments, cprefix, csuffix)
         if not found and unmarked:
             found = find_after_marker(doc, unmarked, cprefix, csuffix)
+        view = doc.heading_view() if doc.footnote is None else None
+        if view is not None:  # a quote that begins in the heading (else the body has it)
+            found += [m for m in find_in(view, segments, cprefix, csuffix) if m.start < view.lead]
         for m in found:
             by_version.setdefault((doc.policy, doc.version), []).append(m)
     out: list[Match] = []
@@ -363,7 +368,8 @@ def clause_ref(doc: IndexedClause) -> dict:
 def describe(m: Match, *, with_score: bool = False) -> dict:
     """A match as the CLI's --json and the API serve it. In a footnote, `in_footnote` is its
     marker, `clause_char_*` are offsets in the footnote's text and `char_*` are None (footnotes
-    are not part of the version's body text)."""
+    are not part of the version's body text). A match that begins in the clause's heading has
+    `in_heading` true and `clause_char_*` counted from the heading's first character."""
     doc = m.doc
     first, last = doc.page_at(m.start), doc.page_at(max(m.start, m.end - 1))
     exact = doc.text[m.start : m.end]
@@ -381,6 +387,7 @@ def describe(m: Match, *, with_score: bool = False) -> dict:
         "clause_char_start": m.start,
         "clause_char_end": m.end,
         "in_footnote": doc.footnote,
+        "in_heading": doc.lead > 0,
         "text": exact,
         "citation": citation(doc, first, last),
         "permalink": permalink(doc),
