@@ -125,6 +125,9 @@ def test_cite_page(client):
     assert "Responsible Scaling Policy v3.1" in body
     near = html_ok(client.get("/p/cite", params={"quote": "we will double the rate of external reviews of models"}))
     assert "Not found word for word" in near and "similarity" in near
+    # Copied from the heading on: found in that clause, shown from the heading with nothing cut before it.
+    heading = html_ok(client.get("/p/cite", params={"quote": "3.6 External Review We will work toward a practice"}))
+    assert "Found" in heading and "<p><mark>3.6. External Review" in heading
 
 
 @pytest.mark.parametrize(
