@@ -59,8 +59,18 @@ def _slice_ids(texts: list[str], shingle: int) -> np.ndarray | None:
                 v = v * base + x
             extra.append(v * n_texts + t)
         keys = np.concatenate((keys, np.array(extra, dtype=np.int64)))
-    keys.sort()  # np.unique on int64 goes through a slower hash path in numpy 2.x
+    keys = _radix_sorted(keys)  # np.unique on int64 goes through a slower hash path in numpy 2.x
     return keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+
+
+def _radix_sorted(keys: np.ndarray) -> np.ndarray:
+    """Non-negative int64 keys in ascending order. numpy's stable sort of 16-bit integers is a radix
+    sort, so sorting by 16 bits at a time from the lowest (a least-significant-digit radix sort)
+    takes about half the time of its comparison sort on the ~70k keys of a rewrite's clauses."""
+    bits = int(keys.max()).bit_length() if len(keys) else 0
+    for shift in range(0, bits, 16):
+        keys = keys[np.argsort((keys >> shift).astype(np.uint16), kind="stable")]
+    return keys
 
 
 class ShingleTable:
