@@ -39,22 +39,24 @@ def problem_of(r, status: int) -> dict:
 # 1. ETags cover everything in the body -----------------------------------------------------------
 
 
-def test_version_etag_changes_when_a_newer_version_arrives(fresh_env, fresh_engine):
+def ingest_rsp(engine, settings, label: str, pdf: str, effective: str) -> None:
+    """Ingest one corpus PDF of the RSP into a test's own archive."""
     from ingest import service
 
-    def add(label: str, pdf: str, effective: str) -> None:
-        req = service.single_file_request(
-            RSP_PDFS / pdf, slug="anthropic-rsp", label=label, effective=effective, title=None,
-            policy_title="Responsible Scaling Policy",
-        )  # fmt: skip
-        [outcome] = service.ingest(fresh_engine, [req], settings=fresh_env)
-        assert not outcome.failed, outcome
+    req = service.single_file_request(
+        RSP_PDFS / pdf, slug="anthropic-rsp", label=label, effective=effective, title=None,
+        policy_title="Responsible Scaling Policy",
+    )  # fmt: skip
+    [outcome] = service.ingest(engine, [req], settings=settings)
+    assert not outcome.failed, outcome
 
-    add("3.3", "rsp-v3.3_2026-05-26.pdf", "2026-05-26")
+
+def test_version_etag_changes_when_a_newer_version_arrives(fresh_env, fresh_engine):
+    ingest_rsp(fresh_engine, fresh_env, "3.3", "rsp-v3.3_2026-05-26.pdf", "2026-05-26")
     with TestClient(create_app(fresh_env)) as c:
         before = c.get(f"{RSP}/versions/3.3")
         assert before.status_code == 200 and before.json()["next"] is None
-        add("3.4", "rsp-v3.4_2026-07-08.pdf", "2026-07-08")
+        ingest_rsp(fresh_engine, fresh_env, "3.4", "rsp-v3.4_2026-07-08.pdf", "2026-07-08")
         after = c.get(f"{RSP}/versions/3.3", headers={"If-None-Match": before.headers["etag"]})
         assert after.status_code == 200, "a cache holding next: null must not be told it is current"
         assert after.json()["next"] == "3.4"
@@ -62,31 +64,21 @@ def test_version_etag_changes_when_a_newer_version_arrives(fresh_env, fresh_engi
         assert c.get(f"{RSP}/versions/3.3", headers={"If-None-Match": after.headers["etag"]}).status_code == 304
 
 
-
 def test_feed_last_modified_moves_when_an_older_version_is_back_filled(fresh_env, fresh_engine):
     """A reader that revalidates with If-Modified-Since alone must see a version archived after its
     last visit even when that version's effective date is older than the newest one's."""
-    from ingest import service
-
-    def add(label: str, pdf: str, effective: str) -> None:
-        req = service.single_file_request(
-            RSP_PDFS / pdf, slug="anthropic-rsp", label=label, effective=effective, title=None,
-            policy_title="Responsible Scaling Policy",
-        )  # fmt: skip
-        [outcome] = service.ingest(fresh_engine, [req], settings=fresh_env)
-        assert not outcome.failed, outcome
-
-    add("3.4", "rsp-v3.4_2026-07-08.pdf", "2026-07-08")
+    ingest_rsp(fresh_engine, fresh_env, "3.4", "rsp-v3.4_2026-07-08.pdf", "2026-07-08")
     with TestClient(create_app(fresh_env)) as c:
         first = c.get(f"{RSP}/feed.atom")
         seen = first.headers["last-modified"]
         assert c.get(f"{RSP}/feed.atom", headers={"If-Modified-Since": seen}).status_code == 304
         time.sleep(1.05)  # HTTP dates count whole seconds
-        add("3.3", "rsp-v3.3_2026-05-26.pdf", "2026-05-26")
+        ingest_rsp(fresh_engine, fresh_env, "3.3", "rsp-v3.3_2026-05-26.pdf", "2026-05-26")
         again = c.get(f"{RSP}/feed.atom", headers={"If-Modified-Since": seen})
         assert again.status_code == 200, "the back-filled 3.3 is news to this reader"
         assert len(ET.fromstring(again.content).findall(f"{ATOM}entry")) == 2
         assert again.headers["last-modified"] != seen
+
 
 # 2. If-None-Match: * only matches what exists ----------------------------------------------------
 
