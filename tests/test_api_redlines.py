@@ -89,3 +89,17 @@ def test_feed(client, corpus_engine):
     assert since.status_code == 304
     older = client.get(f"{RSP}/feed.atom", headers={"If-Modified-Since": "Mon, 01 Jan 2024 00:00:00 GMT"})
     assert older.status_code == 200
+
+
+def test_a_new_rendering_of_the_same_redline_gets_a_new_etag(client, monkeypatch):
+    """The HTML and text of a redline change when their rendering does (folding, in RENDER_VERSION 2):
+    a cache holding the older page must not be told it is current. The JSON's tag stays."""
+    from archive.services import redlines
+
+    before = {fmt: client.get(f"{RSP}/compare/3.0..3.1", params={"format": fmt}).headers["etag"]
+              for fmt in ("json", "html", "text")}
+    monkeypatch.setattr(redlines, "RENDER_VERSION", redlines.RENDER_VERSION + 1)
+    for fmt in ("html", "text"):
+        r = client.get(f"{RSP}/compare/3.0..3.1", params={"format": fmt}, headers={"If-None-Match": before[fmt]})
+        assert r.status_code == 200 and r.headers["etag"] != before[fmt]
+    assert client.get(f"{RSP}/compare/3.0..3.1").headers["etag"] == before["json"]

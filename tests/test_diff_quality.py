@@ -234,3 +234,30 @@ def test_rendered_split_names_its_source_and_how_much_of_it_came_from_there() ->
                "summary": {"added": 1}, "changes": [change], "audit": None}
     head = "@@ added: 2.4 Exceptions (p. 5)  (split off from 2.1 Scope (p. 3) (86% of its text))"
     assert head in render_text(redline)
+
+
+def test_standalone_html_folds_long_unchanged_text_and_loses_none(session) -> None:
+    """3.0 -> 3.1 Introduction: one inserted "with" in ~600 words. The page shows it with context and
+    folds the rest into <details> (as the web pages do); every word of the clause is still in the page."""
+    import html as htmllib
+    import re
+
+    from archive.diff.render import FOLD_CONTEXT, render_html, render_text
+
+    red = redlines.compare(session, RSP, "3.0", "3.1")
+    intro = by_clause(red)["Introduction"]
+    page = render_html({**red, "changes": [intro]})
+    body = page.split('<div class="body">', 1)[1].split("</div>", 1)[0]
+    folds = re.findall(r'<details class="fold"><summary>… (\d+) unchanged words</summary>', body)
+    assert len(folds) == 2, body[:500]
+    shown = re.sub(r"<details.*?</details>", " ", body)  # what a reader sees before opening a fold
+    assert "<ins>with </ins>" in shown
+    assert len(re.sub(r"<[^>]+>", " ", shown).split()) == 2 * FOLD_CONTEXT + 1  # context each side, and the change
+    words = htmllib.unescape(re.sub(r"<summary>.*?</summary>|<[^>]+>", " ", body)).split()
+    assert words == " ".join(o["text"] for o in intro["ops"]).split()
+    assert sum(map(int, folds)) == len(words) - 2 * FOLD_CONTEXT - 1
+    # The terminal view elides the same runs, with fewer words of context.
+    text = render_text({**red, "changes": [intro]})
+    assert "+ with" in text and text.count("…") == 2
+    # The audit box's heading has no rule of its own above it.
+    assert ".audit h2{border-top:0" in page

@@ -197,7 +197,8 @@ def test_static_css_is_responsive_and_printable(client):
 
 
 def test_fold_ops_keeps_changes_and_context():
-    from api.pages.views import fold_ops, paragraphs
+    from api.pages.views import paragraphs
+    from archive.diff.render import fold_ops
 
     long = " ".join(f"w{i}" for i in range(200)) + " "
     ops = [{"op": "equal", "text": long}, {"op": "insert", "text": "new words "}, {"op": "equal", "text": long}]
@@ -213,3 +214,15 @@ def test_compare_marks_text_moved_within_a_clause(client):
     body = html_ok(client.get(f"{RSP}/compare/3.2..3.3"))
     assert 'class="moved"' in body or 'class="fold moved"' in body
     assert not re.search(r"<del>[^<]*tractable to assess than capabilities in other domains", body)
+
+
+def test_fold_ops_counts_words_not_the_spaces_around_them():
+    """An unchanged run ending in a space before the change keeps `context` real words beside it, and
+    the pieces join back to the very same text."""
+    from archive.diff.render import fold_ops
+
+    long = " ".join(f"w{i}" for i in range(100)) + " "
+    ops = [{"op": "equal", "text": long}, {"op": "insert", "text": "new "}, {"op": "equal", "text": " " + long}]
+    out = fold_ops(ops, context=10)
+    assert [len(o["text"].split()) for o in out] == [90, 10, 1, 10, 90]
+    assert "".join(o["text"] for o in out) == "".join(o["text"] for o in ops)

@@ -38,6 +38,7 @@ from api.caching import PAGE_CACHE_CONTROL, cacheable, not_modified
 from api.deps import SessionDep, SettingsDep
 from api.pages import views
 from archive.db import storage
+from archive.diff.render import fold_ops
 from archive.errors import ArchiveError, InvalidInput
 
 HERE = Path(__file__).parent
@@ -59,7 +60,7 @@ env.globals.update(
     clause_name=views.clause_name,
     extractor_name=views.extractor_name,
     ops_stats=views.ops_stats,
-    fold_ops=views.fold_ops,
+    fold_ops=fold_ops,
     paragraphs=views.paragraphs,
 )
 

@@ -188,39 +188,6 @@ def compare_view(
     }
 
 
-FOLD_CONTEXT = 30  # words of unchanged text kept on each side of a change
-
-
-def fold_ops(ops: list[dict], context: int = FOLD_CONTEXT) -> list[dict]:
-    """Redline pieces for a page: long unchanged runs keep `context` words around each change and fold
-    the rest (shown on demand with <details>, so the change is easy to find and nothing is lost).
-    Unchanged text that moved within its clause keeps its "moved" mark, folded or not."""
-    if not any(o["op"] != "equal" for o in ops):
-        return [_piece(o["op"], o["text"], o.get("moved", False)) for o in ops]
-    out: list[dict] = []
-    last = len(ops) - 1
-    for i, o in enumerate(ops):
-        moved = o.get("moved", False)
-        words = o["text"].split(" ")
-        keep_head = context if i > 0 else 0  # text after a change
-        keep_tail = context if i < last else 0  # text before a change
-        if o["op"] != "equal" or len(words) <= keep_head + keep_tail + context:
-            out.append(_piece(o["op"], o["text"], moved))
-            continue
-        cut = len(words) - keep_tail
-        head, middle, tail = words[:keep_head], words[keep_head:cut], words[cut:]
-        if head:
-            out.append(_piece("equal", " ".join(head) + " ", moved))
-        out.append({**_piece("fold", " ".join(middle) + " ", moved), "words": len(middle)})
-        if tail:
-            out.append(_piece("equal", " ".join(tail), moved))
-    return out
-
-
-def _piece(op: str, text: str, moved: bool) -> dict:
-    return {"op": op, "text": text, "moved": True} if moved else {"op": op, "text": text}
-
-
 _BULLET = re.compile(r"^\s*(?:[●•◦▪○■–-]|\(?[a-z0-9]{1,3}[.)])\s")
 
 

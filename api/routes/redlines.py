@@ -47,7 +47,8 @@ def compare(
     new = storage.resolve_version(session, slug, b)
     if clause is not None:  # before the 304: `If-None-Match: *` asked of a missing clause is still a 404
         redlines.find_compared_clause(session, slug, old.label, new.label, clause)
-    etag = redline_etag(version_etag(old), version_etag(new), "compare", format, clause)
+    rendering = () if format == "json" else (redlines.RENDER_VERSION,)
+    etag = redline_etag(version_etag(old), version_etag(new), "compare", format, clause, *rendering)
     if (cached := not_modified(request, etag)) is not None:
         return cached
     redline = redlines.compare(session, slug, old.label, new.label, clause=clause)

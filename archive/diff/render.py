@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from html import escape
 
+# Part of the HTML and text representations' ETags: bumped when the same redline renders differently
+# (2: long unchanged stretches folded), so a cache holding an older rendering is not told it is current.
+RENDER_VERSION = 2
+
 _CSS = """
 body{font:16px/1.55 Georgia,serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
 h1{font-size:1.4rem}h2{font-size:1.1rem;margin:2rem 0 .3rem;border-top:1px solid #ccc;padding-top:1rem}
@@ -16,8 +20,57 @@ del::before{content:"[−";font:700 .75em sans-serif}del::after{content:"−]";f
 .audit{border:2px solid #333;padding:.6rem 1rem;margin:1rem 0}.audit li{margin:.2rem 0}
 .moved{border-bottom:2px dotted #777}
 .body{white-space:pre-wrap}.summary td,.summary th{padding:.1rem .6rem;text-align:right}
-@media print{ins,del{background:none}}
+.audit h2{border-top:0;margin-top:.2rem;padding-top:0}
+.fold{display:inline}.fold summary{display:inline;cursor:pointer;font:.8rem sans-serif;color:#555;
+border:1px dashed #777;border-radius:3px;padding:0 .35rem;margin:0 .2rem;list-style:none}
+.fold summary::-webkit-details-marker{display:none}.fold[open] summary{display:none}
+.fold::details-content{display:inline}.fold:not([open])::details-content{display:none}
+@media print{ins,del{background:none}.fold summary{display:none}
+.fold::details-content{content-visibility:visible;display:inline}}
 """
+
+FOLD_CONTEXT = 30  # words of unchanged text kept on each side of a change in HTML (12 in text)
+
+
+def _fold_cut(words: int, i: int, last: int, context: int) -> tuple[int, int] | None:
+    """Which words of an unchanged run (op i of ops 0..last) to fold away: (start, end), or None to
+    show it whole. `context` words stay beside each change; a fold hides at least `context` words."""
+    keep_head = context if i > 0 else 0  # text after a change
+    keep_tail = context if i < last else 0  # text before a change
+    if words <= keep_head + keep_tail + context:
+        return None
+    return keep_head, words - keep_tail
+
+
+def fold_ops(ops: list[dict], context: int = FOLD_CONTEXT) -> list[dict]:
+    """Redline pieces for reading: long unchanged runs keep `context` words around each change and fold
+    the rest (op "fold", with its word count; shown on demand with <details>, so the change is easy to
+    find and nothing is lost). Unchanged text that moved within its clause keeps its "moved" mark,
+    folded or not. A clause without a change is not folded."""
+    if not any(o["op"] != "equal" for o in ops):
+        return [_piece(o["op"], o["text"], o.get("moved", False)) for o in ops]
+    out: list[dict] = []
+    last = len(ops) - 1
+    for i, o in enumerate(ops):
+        text, moved = o["text"], o.get("moved", False)
+        words = text.split()
+        cut = _fold_cut(len(words), i, last, context) if o["op"] == "equal" else None
+        if cut is None:
+            out.append(_piece(o["op"], text, moved))
+            continue
+        head, middle, tail = words[: cut[0]], words[cut[0] : cut[1]], words[cut[1] :]
+        lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
+        if head:
+            out.append(_piece("equal", lead + " ".join(head) + " ", moved))
+        fold = ("" if head else lead) + " ".join(middle) + (" " if tail else trail)
+        out.append({**_piece("fold", fold, moved), "words": len(middle)})
+        if tail:
+            out.append(_piece("equal", " ".join(tail) + trail, moved))
+    return out
+
+
+def _piece(op: str, text: str, moved: bool) -> dict:
+    return {"op": op, "text": text, "moved": True} if moved else {"op": op, "text": text}
 
 
 
@@ -118,12 +171,16 @@ def render_html(redline: dict) -> str:
         if facts:
             out.append(f'<p class="pages">{escape(facts)}</p>')
         body = []
-        for op in ch["ops"]:
+        for op in fold_ops(ch["ops"]):
             text = escape(op["text"])
             if op["op"] == "insert":
                 body.append(f"<ins>{text}</ins>")
             elif op["op"] == "delete":
                 body.append(f"<del>{text}</del>")
+            elif op["op"] == "fold":
+                moved = ", moved within this clause" if op.get("moved") else ""
+                body.append(f'<details class="fold"><summary>… {op["words"]} unchanged words{moved}</summary>'
+                            f"{text}</details>")
             elif op.get("moved"):
                 body.append(f'<span class="moved" title="unchanged, moved within this clause">{text}</span>')
             else:
@@ -158,12 +215,9 @@ def render_text(redline: dict, context: int = 12) -> str:
         for k, op in enumerate(ops):
             words = op["text"].split()
             if op["op"] == "equal":
-                if k == 0 and len(ops) > 1:
-                    words = (["…"] if len(words) > context else []) + words[-context:]
-                elif k == len(ops) - 1 and len(ops) > 1:
-                    words = words[:context] + (["…"] if len(words) > context else [])
-                elif len(words) > 2 * context:
-                    words = words[:context] + ["…"] + words[-context:]
+                cut = _fold_cut(len(words), k, len(ops) - 1, context) if len(ops) > 1 else None
+                if cut is not None:
+                    words = words[: cut[0]] + ["…"] + words[cut[1] :]
                 if words:
                     lines.append(("~ (moved) " if op.get("moved") else "  ") + " ".join(words))
             else:

@@ -136,3 +136,21 @@ def test_text_contrast_meets_wcag_aa(page):
         result = page.evaluate(CONTRAST_JS)
         assert result["checked"] > 10, url
         assert not result["failures"], f"{url}: {result['failures'][:10]}"
+
+
+def test_a_folded_stretch_reads_inline_and_opens_in_place(page):
+    """3.0 -> 3.1 Introduction: ~250 unchanged words folded before the inserted "with". Closed, the fold's
+    button stands on the line of the text after it (a hidden block would break the line); opened,
+    the words appear where they stood."""
+    page.goto("/p/anthropic-rsp/compare/3.0..3.1")
+    fold = page.locator("article", has_text="Introduction").locator("details.fold").first
+    fold.scroll_into_view_if_needed()
+    # The top of the first line box after the fold, against the fold's button.
+    after = """d => { const r = document.createRange(); r.selectNodeContents(d.nextSibling);
+                      return r.getClientRects()[0].top; }"""
+    summary_top = fold.locator("summary").bounding_box()["y"]
+    assert abs(fold.evaluate(after) - summary_top) < 12
+    fold.locator("summary").click()
+    assert fold.evaluate("d => d.open")
+    assert "Our Responsible Scaling Policy (RSP) is our voluntary framework" in fold.inner_text()
+    assert not fold.locator("summary").is_visible()
