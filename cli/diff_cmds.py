@@ -71,6 +71,24 @@ def history(
             what = "unchanged"
         else:
             what = f"{ch['kind']}: +{ch.get('inserted_words', 0)} / -{ch.get('deleted_words', 0)} words"
-        typer.echo(f"{entry['version']:<8} {entry['effective']}  {name}  ({pages})  {what}")
+        typer.echo(f"{entry['version']:<8} {entry['effective']}  {name}  ({pages})  {what}"
+                   + _changelog_says(ch.get("changelog")))
     if result["removed_in"]:
-        typer.echo(f"removed in {result['removed_in']}")
+        typer.echo(f"removed in {result['removed_in']}" + _changelog_says(result.get("removal_changelog")))
+
+
+ITEM_CHARS = 90  # of a changelog item quoted on a history line (--json has it whole)
+
+
+def _changelog_says(said: dict | None) -> str:
+    """'; substantive, changelog item 1: how we …' / '; substantive, not in the changelog' / ''."""
+    if not said:
+        return ""
+    if said["items"]:
+        item = said["items"][0]
+        text = item["text"] if len(item["text"]) <= ITEM_CHARS else item["text"][:ITEM_CHARS].rsplit(" ", 1)[0] + " …"
+        more = f" (+{len(said['items']) - 1} more)" if len(said["items"]) > 1 else ""
+        return f"; {said['nature']}, changelog item {item['n']}: {text}{more}"
+    if said["editorial_note"]:
+        return f"; {said['nature']}, under the changelog's note on minor edits"
+    return f"; {said['nature']}, not in the changelog"

@@ -127,6 +127,23 @@ def test_history_follows_the_clause(session) -> None:
     assert len(lineages) == 1 and None not in lineages
 
 
+def test_history_says_what_each_changelog_says_of_each_step(session) -> None:
+    """The audit of each consecutive redline, for this clause: the issue's own examples."""
+    said = {e["version"]: e["change"]["changelog"] for e in redlines.clause_history(session, RSP, "1")["versions"]}
+    assert said["3.1"]["accounted"] and [i["n"] for i in said["3.1"]["items"]] == [1]
+    assert said["3.1"]["items"][0]["text"].startswith("how we operationalize the Automated R&D capability threshold")
+    assert said["3.1"]["items"][0]["entry"] == "April 2, 2026 (RSP v3.1)"
+    assert said["3.2"] is None  # unchanged: nothing to audit
+    assert said["3.0"]["items"][0]["text"].startswith("This update is a comprehensive rewrite")
+    unmentioned = redlines.clause_history(session, RSP, "3.6")["versions"]
+    step = next(e["change"]["changelog"] for e in unmentioned if e["version"] == "3.1")
+    assert step == {"nature": "substantive", "accounted": False, "items": [], "editorial_note": False}
+    # A clause removed later: the removal is audited too (2.2's Executive Summary went in the 3.0 rewrite).
+    gone = redlines.clause_history(session, RSP, "Executive Summary")
+    assert gone["removed_in"] == "3.0"
+    assert gone["removal_changelog"]["items"][0]["text"].startswith("This update is a comprehensive rewrite")
+
+
 def test_cli_diff_formats(corpus_env, cli) -> None:
     r = cli("diff", RSP, "3.0", "3.1", "--format", "json")
     assert r.exit_code == 0, r.output
@@ -142,6 +159,10 @@ def test_cli_diff_formats(corpus_env, cli) -> None:
 def test_cli_history_and_errors(corpus_env, cli) -> None:
     r = cli("history", RSP, "3.6")
     assert r.exit_code == 0 and "3.4" in r.output
+    line = next(ln for ln in r.output.splitlines() if ln.startswith("3.1 "))
+    assert line.endswith("modified: +13 / -97 words; substantive, not in the changelog"), line
+    line = next(ln for ln in cli("history", RSP, "3.4").output.splitlines() if ln.startswith("3.1 "))
+    assert line.endswith("; substantive, changelog item 2: how we use internal feedback on Risk Reports"), line
     assert json.loads(cli("history", RSP, "3.6", "--json").output)["versions"]
     for args in (("diff", RSP, "3.0", "9.9"), ("diff", "nope", "1", "2"), ("history", RSP, "99.99"),
                  ("diff", RSP, "2001-01-01", "3.1")):

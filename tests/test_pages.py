@@ -104,6 +104,25 @@ def test_clause_history_page(client):
     body = html_ok(client.get(f"{RSP}/clauses/3.6/history"))
     assert "Version 3.1" in body and "Version 3.4" in body
     assert f'href="{RSP}/3.1#clause-3.6"' in body
+    # What each version's changelog says of the step: 3.1's narrower definition is not mentioned,
+    # 3.2's addition is its first item.
+    said = re.findall(r'<p class="facts changelog-says">(.*?)</p>', body, re.S)
+    assert len(said) == 3, said  # 3.0 (added), 3.1, 3.2; 3.3 and 3.4 are unchanged
+    assert "3.1's changelog:" in said[1] and "<strong>not mentioned</strong> (a substantive change)" in said[1]
+    assert "item 1, “This update authorizes the LTBT to request external review" in said[2]
+
+
+def test_an_unexpected_failure_on_a_page_is_an_html_500(corpus_settings, monkeypatch):
+    """Not the API's problem+json: a person in a browser gets a page, and the failure is logged."""
+    from api.pages import views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(views, "timeline", broken)
+    with TestClient(create_app(corpus_settings), raise_server_exceptions=False) as c:
+        body = html_ok(c.get("/"), 500)
+    assert "Something went wrong on our side" in body and "a bug" not in body
 
 
 def test_search_page(client):

@@ -90,6 +90,10 @@ class PageRoute(APIRoute):
             except SQLAlchemyError:
                 log.exception("database error on %s", request.url.path)
                 return error_page(503, "Service unavailable", "The archive's database is not answering.", request)
+            except Exception:  # a person in a browser gets a page, not the API's JSON problem
+                log.exception("internal error on %s", request.url.path)
+                return error_page(500, "Internal error", "Something went wrong on our side; it has been logged.",
+                                  request)
 
         return page_handler
 

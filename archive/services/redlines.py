@@ -162,23 +162,24 @@ def clause_history(session: Session, slug: str, number: str) -> dict:
     while k > 0:
         red = _full(session, slug, versions[k - 1], versions[k])
         ch = next((c for c in red["changes"] if c["to_clause"] and c["to_clause"]["id"] == pos), None)
-        steps[k] = _step(ch)
+        steps[k] = _step(ch, red.get("audit"))
         if ch is None or ch["from_clause"] is None:
             break
         k, pos = k - 1, ch["from_clause"]["id"]
         chain[k] = pos
     # Forwards.
-    removed_in = None
+    removed_in, removal = None, None
     k, pos = k0, pos0
     while k + 1 < len(versions):
         red = _full(session, slug, versions[k], versions[k + 1])
         ch = next((c for c in red["changes"] if c["from_clause"] and c["from_clause"]["id"] == pos), None)
         if ch is None or ch["to_clause"] is None:
             removed_in = versions[k + 1].label
+            removal = _changelog_says(ch, red.get("audit")) if ch is not None else None
             break
         k, pos = k + 1, ch["to_clause"]["id"]
         chain[k] = pos
-        steps[k] = _step(ch)
+        steps[k] = _step(ch, red.get("audit"))
     entries = []
     for k in sorted(chain):
         v = versions[k]
@@ -188,14 +189,16 @@ def clause_history(session: Session, slug: str, number: str) -> dict:
             "effective": v.effective.isoformat(),
             "clause": {"id": chain[k], "number": c.number, "title": c.title, "page_start": c.page_start,
                        "page_end": c.page_end, "lineage": c.lineage},
-            "change": steps.get(k, {"kind": "added" if k > 0 else "first", "similarity": None, "ops": []}),
+            "change": steps.get(k, {"kind": "added" if k > 0 else "first", "similarity": None, "ops": [],
+                                    "changelog": None}),
         })
-    return {"policy": slug, "clause": number, "versions": entries, "removed_in": removed_in}
+    return {"policy": slug, "clause": number, "versions": entries, "removed_in": removed_in,
+            "removal_changelog": removal}
 
 
-def _step(change: dict | None) -> dict:
+def _step(change: dict | None, audit: dict | None) -> dict:
     if change is None:
-        return {"kind": "added", "similarity": None, "ops": []}
+        return {"kind": "added", "similarity": None, "ops": [], "changelog": None}
     ops = change["ops"]
     return {
         "kind": change["kind"],
@@ -203,7 +206,27 @@ def _step(change: dict | None) -> dict:
         "inserted_words": sum(len(o["text"].split()) for o in ops if o["op"] == "insert"),
         "deleted_words": sum(len(o["text"].split()) for o in ops if o["op"] == "delete"),
         "ops": ops,
+        "changelog": _changelog_says(change, audit),
     }
+
+
+def _changelog_says(change: dict, audit: dict | None) -> dict | None:
+    """What the newer version's changelog audit says of one change of a consecutive redline: its nature,
+    whether the changelog accounts for it, and the items that do. None when the step was not audited
+    (no changelog, no change, or the changelog itself)."""
+    if not audit:
+        return None
+    ends = (change["from_clause"] or {}).get("id"), (change["to_clause"] or {}).get("id")
+    for a in audit["changes"]:
+        if ((a["from_clause"] or {}).get("id"), (a["to_clause"] or {}).get("id")) == ends:
+            items = [audit["items"][n - 1] for n in a["items"]]
+            return {
+                "nature": a["nature"],
+                "accounted": a["accounted"],
+                "items": [{"n": i["n"], "text": i["text"], "entry": i["entry"]} for i in items],
+                "editorial_note": a["editorial_note"],
+            }
+    return None
 
 
 # --- lineages ---------------------------------------------------------------------------------
