@@ -261,3 +261,19 @@ def test_standalone_html_folds_long_unchanged_text_and_loses_none(session) -> No
     assert "+ with" in text and text.count("…") == 2
     # The audit box's heading has no rule of its own above it.
     assert ".audit h2{border-top:0" in page
+
+
+def test_long_inserts_and_deletes_are_blocks_short_ones_inline(session) -> None:
+    """2.2 -> 3.0: a whole removed clause is one labelled block, not a struck-through paragraph; the
+    front matter's changed version number stays an inline <del>."""
+    from archive.diff.render import BLOCK_WORDS, fold_ops, render_html
+
+    red = redlines.compare(session, RSP, "2.2", "3.0")
+    summary, front = by_clause(red)["Executive Summary"], by_clause(red)["Front matter"]
+    page = render_html({**red, "changes": [summary, front]})
+    assert summary["kind"] == "removed" and page.count('<del class="block">') == 1
+    assert "<del>2.2 </del>" in page
+    assert [o.get("block", False) for o in fold_ops(summary["ops"])] == [True]
+    edge = " ".join(["w"] * BLOCK_WORDS)
+    ops = [{"op": "equal", "text": "a "}, {"op": "insert", "text": edge}, {"op": "delete", "text": edge[2:]}]
+    assert [o.get("block", False) for o in fold_ops(ops)] == [False, True, False]

@@ -77,7 +77,7 @@ def test_version_page_tree_anchors_and_provenance(client):
 
 def test_compare_marks_the_ai_rnd_threshold_change(client):
     body = html_ok(client.get(f"{RSP}/compare/3.0..3.1"))
-    assert re.search(r"<ins>[^<]*double the rate of progress[^<]*</ins>", body)
+    assert re.search(r"<ins class=\"block\">[^<]*double the rate of progress[^<]*</ins>", body)
     assert "added</li>" in body or "added" in body
     assert 'class="summary-bar"' in body and "What the changelog says" in body
     assert f'href="{RSP}/compare/3.0..3.1?all=1"' in body  # changed-only by default, a link to all

@@ -5,7 +5,8 @@ from __future__ import annotations
 from html import escape
 
 # Part of the HTML and text representations' ETags: bumped when the same redline renders differently
-# (2: long unchanged stretches folded), so a cache holding an older rendering is not told it is current.
+# (2: long unchanged stretches folded, long inserts and deletes set as blocks), so a cache holding an
+# older rendering is not told it is current.
 RENDER_VERSION = 2
 
 _CSS = """
@@ -21,6 +22,10 @@ del::before{content:"[−";font:700 .75em sans-serif}del::after{content:"−]";f
 .moved{border-bottom:2px dotted #777}
 .body{white-space:pre-wrap}.summary td,.summary th{padding:.1rem .6rem;text-align:right}
 .audit h2{border-top:0;margin-top:.2rem;padding-top:0}
+ins.block,del.block{display:block;text-decoration:none;padding:.2rem .6rem;margin:.4rem 0}
+ins.block{border-left:4px solid #2a7a2a}del.block{border-left:4px dashed #a33}
+ins.block::before{content:"[+ inserted] "}del.block::before{content:"[− deleted] "}
+ins.block::after,del.block::after{content:none}
 .fold{display:inline}.fold summary{display:inline;cursor:pointer;font:.8rem sans-serif;color:#555;
 border:1px dashed #777;border-radius:3px;padding:0 .35rem;margin:0 .2rem;list-style:none}
 .fold summary::-webkit-details-marker{display:none}.fold[open] summary{display:none}
@@ -30,6 +35,11 @@ border:1px dashed #777;border-radius:3px;padding:0 .35rem;margin:0 .2rem;list-st
 """
 
 FOLD_CONTEXT = 30  # words of unchanged text kept on each side of a change in HTML (12 in text)
+# An inserted or deleted run of at least this many words is set as a block of its own in HTML, labelled
+# and ruled at its side, not underlined or struck through: a rewritten passage or a whole added or
+# removed clause stays readable (struck-through paragraphs are not), and is still marked by more than
+# colour.
+BLOCK_WORDS = 40
 
 
 def _fold_cut(words: int, i: int, last: int, context: int) -> tuple[int, int] | None:
@@ -46,7 +56,8 @@ def fold_ops(ops: list[dict], context: int = FOLD_CONTEXT) -> list[dict]:
     """Redline pieces for reading: long unchanged runs keep `context` words around each change and fold
     the rest (op "fold", with its word count; shown on demand with <details>, so the change is easy to
     find and nothing is lost). Unchanged text that moved within its clause keeps its "moved" mark,
-    folded or not. A clause without a change is not folded."""
+    folded or not. A clause without a change is not folded. A long insert or delete is marked
+    "block" (see BLOCK_WORDS)."""
     if not any(o["op"] != "equal" for o in ops):
         return [_piece(o["op"], o["text"], o.get("moved", False)) for o in ops]
     out: list[dict] = []
@@ -56,7 +67,10 @@ def fold_ops(ops: list[dict], context: int = FOLD_CONTEXT) -> list[dict]:
         words = text.split()
         cut = _fold_cut(len(words), i, last, context) if o["op"] == "equal" else None
         if cut is None:
-            out.append(_piece(o["op"], text, moved))
+            piece = _piece(o["op"], text, moved)
+            if o["op"] != "equal" and len(words) >= BLOCK_WORDS:
+                piece["block"] = True
+            out.append(piece)
             continue
         head, middle, tail = words[: cut[0]], words[cut[0] : cut[1]], words[cut[1] :]
         lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
@@ -139,8 +153,9 @@ def render_html(redline: dict) -> str:
         f"<h1>{escape(title)}</h1>",
         f'<p class="meta">From version {escape(f["label"])} (effective {escape(str(f.get("effective", "")))}) '
         f'to version {escape(t["label"])} (effective {escape(str(t.get("effective", "")))}). '
-        "Insertions are shown <ins>like this</ins>, deletions <del>like this</del>, unchanged text that moved "
-        'within its clause <span class="moved">like this</span>.</p>',
+        "Insertions are shown <ins>like this</ins>, deletions <del>like this</del>, a long inserted or deleted "
+        'passage as a block of its own, unchanged text that moved within its clause <span class="moved">like '
+        "this</span>.</p>",
         '<table class="summary"><tr>' + "".join(f"<th>{k}</th>" for k in redline["summary"]) + "</tr><tr>"
         + "".join(f"<td>{v}</td>" for v in redline["summary"].values()) + "</tr></table>",
     ]
@@ -173,10 +188,11 @@ def render_html(redline: dict) -> str:
         body = []
         for op in fold_ops(ch["ops"]):
             text = escape(op["text"])
+            block = ' class="block"' if op.get("block") else ""
             if op["op"] == "insert":
-                body.append(f"<ins>{text}</ins>")
+                body.append(f"<ins{block}>{text}</ins>")
             elif op["op"] == "delete":
-                body.append(f"<del>{text}</del>")
+                body.append(f"<del{block}>{text}</del>")
             elif op["op"] == "fold":
                 moved = ", moved within this clause" if op.get("moved") else ""
                 body.append(f'<details class="fold"><summary>… {op["words"]} unchanged words{moved}</summary>'

@@ -17,9 +17,13 @@ def test_home_timeline_to_the_3_1_redline(page):
     change = page.locator("ins", has_text="double the rate of progress").first
     change.scroll_into_view_if_needed()
     assert change.is_visible()
-    # marked by more than colour: inserted text underlined, deleted text struck through
-    assert "underline" in change.evaluate("e => getComputedStyle(e).textDecorationLine")
+    # marked by more than colour: inserted words underlined, deleted words struck through, and a long
+    # inserted passage (this one) set apart as a block ruled at its side and labelled
+    short = page.locator("ins", has_text="We will consider").first
+    assert "underline" in short.evaluate("e => getComputedStyle(e).textDecorationLine")
     assert "line-through" in page.locator("del").first.evaluate("e => getComputedStyle(e).textDecorationLine")
+    assert change.evaluate("e => getComputedStyle(e).borderLeftStyle") == "solid"
+    assert change.evaluate("e => getComputedStyle(e, '::before').content") == '"Inserted"'
     assert page.locator(".summary-bar").is_visible()
     page.get_by_role("link", name="Show all clauses").click()
     page.wait_for_url(re.compile(r"\?all=1$"))
