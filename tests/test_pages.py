@@ -86,6 +86,17 @@ def test_compare_marks_the_ai_rnd_threshold_change(client):
     assert every > changed_only > 0
 
 
+def test_the_changelog_audit_links_each_clause_it_names_to_its_redline(client):
+    """3.0 -> 3.1: "not mentioned" 3.1 and 3.6, and item 2's 3.4, each link to that clause's article."""
+    body = html_ok(client.get(f"{RSP}/compare/3.0..3.1"))
+    audit = body.split('<section class="audit"', 1)[1].split("</section>", 1)[0]
+    links = dict(re.findall(r'<a href="#(change-\d+)">([^<]+)</a>', audit))
+    assert sorted(links.values()) == ["1", "3.1", "3.4", "3.6", "Appendix A"], links
+    for anchor, name in links.items():
+        article = body.split(f'id="{anchor}"', 1)[1].split("</h3>", 1)[0]
+        assert re.search(rf'<span class="kind">modified</span>\s*{re.escape(name)} ', article), (name, article)
+
+
 def test_compare_one_clause_and_dates(client):
     body = html_ok(client.get(f"{RSP}/compare/3.0..3.1", params={"clause": "1"}))
     assert body.count('<article class="change') == 1

@@ -185,7 +185,18 @@ def compare_view(
         "show_all": show_all,
         "toggle_url": compare_url(slug, va.label, vb.label, clause=clause, show_all=not show_all),
         "reverse_url": compare_url(slug, vb.label, va.label, clause=clause, show_all=show_all),
+        "change_number": change_numbers(red["changes"]),
     }
+
+
+def change_numbers(changes: list[dict]) -> dict[tuple[int | None, int | None], int]:
+    """(A clause id, B clause id) -> the change's number on the page (its `change-N` anchor), so the
+    changelog audit can link each clause it names to that clause's redline."""
+    return {(_id(c["from_clause"]), _id(c["to_clause"])): n for n, c in enumerate(changes, 1)}
+
+
+def _id(ref: dict | None) -> int | None:
+    return ref["id"] if ref else None
 
 
 _BULLET = re.compile(r"^\s*(?:[●•◦▪○■–-]|\(?[a-z0-9]{1,3}[.)])\s")
