@@ -36,6 +36,9 @@ def diff(
     changed_only: Annotated[
         bool, typer.Option("--changed-only/--all", help="Leave out unchanged clauses (the default) or list them too.")
     ] = True,
+    width: Annotated[
+        int, typer.Option("--width", min=0, help="Text format: wrap lines at this many columns (0: never wrap).")
+    ] = redlines.TEXT_WIDTH,
 ) -> None:
     """Clause-by-clause, word-by-word redline between two versions of a policy."""
     # A transaction, not a read session: the first request stores the computed redline.
@@ -46,7 +49,7 @@ def diff(
     elif fmt is Format.html:
         typer.echo(redlines.render_html(result))
     else:
-        typer.echo(redlines.render_text(result), nl=False)
+        typer.echo(redlines.render_text(result, width=width), nl=False)
 
 
 @app.command()

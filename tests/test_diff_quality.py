@@ -277,3 +277,23 @@ def test_long_inserts_and_deletes_are_blocks_short_ones_inline(session) -> None:
     edge = " ".join(["w"] * BLOCK_WORDS)
     ops = [{"op": "equal", "text": "a "}, {"op": "insert", "text": edge}, {"op": "delete", "text": edge[2:]}]
     assert [o.get("block", False) for o in fold_ops(ops)] == [False, True, False]
+
+
+def test_text_view_wraps_long_lines_and_keeps_every_word(session) -> None:
+    """2.2 -> 3.0: whole removed and added clauses are paragraphs; the text view wraps them at 100
+    columns, each continuation keeping its '- '/'+ ' prefix, and loses no word."""
+    from archive.diff.render import TEXT_WIDTH, render_text
+
+    red = redlines.compare(session, RSP, "2.2", "3.0")
+    wrapped, flat = render_text(red), render_text(red, width=0)
+    assert max(map(len, flat.splitlines())) > 1000
+    long_lines = [ln for ln in wrapped.splitlines() if len(ln) > TEXT_WIDTH]
+    assert all(len(ln.split()) <= 2 for ln in long_lines), long_lines  # only a prefix and one unbreakable word
+
+    def by_prefix(text: str, prefix: str) -> list[str]:
+        return [w for ln in text.splitlines() if ln.startswith(prefix) for w in ln[len(prefix):].split()]
+
+    for prefix in ("- ", "+ "):
+        assert by_prefix(wrapped, prefix) == by_prefix(flat, prefix)
+    summary = wrapped.split("@@ removed: Executive Summary", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+    assert len(summary) > 10 and all(ln.startswith("- ") for ln in summary)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from html import escape
 
 # Part of the HTML and text representations' ETags: bumped when the same redline renders differently
@@ -206,8 +207,13 @@ def render_html(redline: dict) -> str:
     return "\n".join(out)
 
 
-def render_text(redline: dict, context: int = 12) -> str:
-    """Unified-diff style: a header per clause, '-'/'+' lines for changes, a few words of context."""
+TEXT_WIDTH = 100  # columns of the text view; a longer line wraps, its prefix repeated
+
+
+def render_text(redline: dict, context: int = 12, width: int = TEXT_WIDTH) -> str:
+    """Unified-diff style: a header per clause, '-'/'+' lines for changes, a few words of context.
+    Lines wrap at `width` columns (0: never), each continuation with its line's prefix, so a deleted
+    paragraph stays a block of '- ' lines that grep and a pager show whole."""
     f, t = redline["from"], redline["to"]
     lines = [f"--- {redline['policy']} {f['label']} ({f.get('effective', '')})",
              f"+++ {redline['policy']} {t['label']} ({t.get('effective', '')})"]
@@ -235,7 +241,18 @@ def render_text(redline: dict, context: int = 12) -> str:
                 if cut is not None:
                     words = words[: cut[0]] + ["…"] + words[cut[1] :]
                 if words:
-                    lines.append(("~ (moved) " if op.get("moved") else "  ") + " ".join(words))
+                    lines += _wrapped(("~ (moved) " if op.get("moved") else "  "), words, width)
             else:
-                lines.append(("- " if op["op"] == "delete" else "+ ") + " ".join(words))
+                lines += _wrapped("- " if op["op"] == "delete" else "+ ", words, width)
     return "\n".join(lines) + "\n"
+
+
+def _wrapped(prefix: str, words: list[str], width: int) -> list[str]:
+    """`prefix` + the words, as lines of at most `width` columns (a word longer than that stands alone);
+    the continuation lines carry the same prefix ("~ (moved) " continues as "~ ")."""
+    if width <= 0:
+        return [prefix + " ".join(words)]
+    room = max(width - len(prefix), 20)
+    rest = prefix if prefix in ("- ", "+ ", "  ") else "~ "
+    lines = textwrap.wrap(" ".join(words), room, break_long_words=False, break_on_hyphens=False)
+    return [(prefix if k == 0 else rest) + line for k, line in enumerate(lines)]

@@ -22,12 +22,13 @@ from archive import types as t
 from archive.db import storage
 from archive.diff import redline as rl
 from archive.diff.align import align
-from archive.diff.render import RENDER_VERSION, render_html, render_text
+from archive.diff.render import RENDER_VERSION, TEXT_WIDTH, render_html, render_text
 from archive.errors import ClauseNotFound, InvalidInput
 from archive.settings import get_settings
 
 __all__ = [
-    "RENDER_VERSION", "assign_lineages", "clause_history", "compare", "redline_key", "render_html", "render_text"
+    "RENDER_VERSION", "TEXT_WIDTH", "assign_lineages", "clause_history", "compare", "redline_key", "render_html",
+    "render_text",
 ]
 
 log = logging.getLogger(__name__)
