@@ -94,3 +94,27 @@ def test_cli_resolve(corpus_env, cli):
     assert r.exit_code == 0 and r.output.startswith("found") and "§7.1, p. 16" in r.output
     r = cli("resolve", QUOTE_2_2, "--json")
     assert json.loads(r.output)["status"] == "found"
+
+
+def test_text_fragment_of_a_match(corpus_settings, session):
+    """Every match carries the text fragment that opens a page at it: widened to whole words where the
+    PDF ran two together ("expectdouble"), long quotes as a start and an end, two words around."""
+    r = svc.resolve(corpus_settings, session, quote=QUOTE_2_2, policy="anthropic-rsp", version="2.2")
+    assert r["matches"][0]["text_fragment"] == (
+        ":~:text=by%20ensuring-,this%20policy%20is%20designed,the%20Board%20of%20Directors%3B,"
+        "-%282%29%20approving")
+    quote = "double the rate of progress in AI aggregate capabilities"
+    (m,) = svc.resolve(corpus_settings, session, quote=quote, policy="anthropic-rsp", version="3.1")["matches"]
+    assert m["text_fragment"] == (
+        ":~:text=observe%20or-,expectdouble%20the%20rate%20of,in%20AI%20aggregate%20capabilities,"
+        "-compared%20to")
+
+
+def test_text_fragment_encodes_its_delimiters():
+    from archive.search.quotes import text_fragment
+
+    text = "risk-benefit trade-offs, R&D; and more"
+    assert text_fragment(text, 0, 14) == ":~:text=risk%2Dbenefit%20trade%2Doffs%2C,-R%26D%3B%20and"
+    assert text_fragment(text, 5, 12) == ":~:text=risk%2Dbenefit,-trade%2Doffs%2C%20R%26D%3B"  # a whole word
+    assert text_fragment(text, 25, 38, shown_from=25) == ":~:text=R%26D%3B%20and%20more"  # nothing before it
+    assert text_fragment("   ", 0, 3) == ""

@@ -54,6 +54,7 @@ env = Environment(
 env.globals.update(
     anchor=views.anchor,
     version_url=views.version_url,
+    quote_url=views.quote_url,
     compare_url=views.compare_url,
     history_url=views.history_url,
     pages_text=views.pages_text,

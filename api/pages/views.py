@@ -40,6 +40,15 @@ def version_url(slug: str, label: str, number: str = "", title: str = "") -> str
     return base + (f"#{anchor(number, title)}" if number or title else "")
 
 
+def quote_url(match: dict) -> str:
+    """The version page at a resolved quote: the clause's anchor, then the text fragment that has the
+    browser scroll to the quote and highlight it (the anchor alone where the browser cannot)."""
+    c = match["clause"]
+    url = version_url(match["policy"], match["version"], c["number"], c["title"])
+    fragment = match.get("text_fragment", "")
+    return url + ("" if "#" in url or not fragment else "#") + fragment
+
+
 def compare_url(slug: str, a: str, b: str, *, clause: str | None = None, show_all: bool = False) -> str:
     params = {k: v for k, v in (("clause", clause), ("all", "1" if show_all else None)) if v}
     return f"/p/{q(slug)}/compare/{q(a)}..{q(b)}" + (f"?{urlencode(params)}" if params else "")

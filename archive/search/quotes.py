@@ -365,15 +365,61 @@ def clause_ref(doc: IndexedClause) -> dict:
     return {"number": doc.number, "title": doc.title, "label": doc.label, "lineage": doc.lineage}
 
 
+FRAGMENT_WORDS = 4  # words of a long quote's start and of its end in a text fragment
+
+
+def text_fragment(text: str, start: int, end: int, shown_from: int = 0) -> str:
+    """A Text Fragment directive (`:~:text=prefix-,start,end,-suffix`, the WICG scroll-to-text
+    fragment that browsers support) for `text[start:end]`, to append to the fragment of a page showing
+    the text from `shown_from` on: the browser scrolls to the passage and highlights it; where it
+    cannot find it, the rest of the fragment (a clause anchor) still applies. Browsers match whole
+    words, so the passage widens to the whitespace around it ("expectdouble", run together in the
+    PDF, for a quote that begins "double"). A long passage is given by its first and last
+    FRAGMENT_WORDS words (a range, which may cross paragraphs); up to two words before and after it
+    tell repeated passages apart."""
+    while start > shown_from and not text[start - 1].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    words = text[start:end].split()
+    if not words:
+        return ""
+    if len(words) <= 2 * FRAGMENT_WORDS:
+        parts = [_fragment_part(words)]
+    else:
+        parts = [_fragment_part(words[:FRAGMENT_WORDS]), _fragment_part(words[-FRAGMENT_WORDS:])]
+    # A window of text on each side, less any word it cuts, not the whole clause split on every call.
+    lo, hi = max(shown_from, start - _FRAGMENT_WINDOW), min(len(text), end + _FRAGMENT_WINDOW)
+    before = text[lo:start].split()[1 if lo > shown_from else 0 :]
+    after = text[end:hi].split()[: -1 if hi < len(text) else None]
+    if before[-2:]:
+        parts.insert(0, _fragment_part(before[-2:]) + "-")
+    if after[:2]:
+        parts.append("-" + _fragment_part(after[:2]))
+    return ":~:text=" + ",".join(parts)
+
+
+_FRAGMENT_WINDOW = 120  # characters each side in which to find the words around a passage
+
+
+def _fragment_part(words: list[str]) -> str:
+    # "-", "," and "&" delimit the directive's parts: percent-encoded inside one (quote keeps "-").
+    return urlquote(" ".join(words), safe="").replace("-", "%2D")
+
+
 def describe(m: Match, *, with_score: bool = False) -> dict:
     """A match as the CLI's --json and the API serve it. In a footnote, `in_footnote` is its
     marker, `clause_char_*` are offsets in the footnote's text and `char_*` are None (footnotes
     are not part of the version's body text). A match that begins in the clause's heading has
-    `in_heading` true and `clause_char_*` counted from the heading's first character."""
+    `in_heading` true and `clause_char_*` counted from the heading's first character. `text_fragment`
+    opens a page showing the clause at the quote (see text_fragment)."""
     doc = m.doc
     first, last = doc.page_at(m.start), doc.page_at(max(m.start, m.end - 1))
     exact = doc.text[m.start : m.end]
     in_note = doc.footnote is not None
+    # A page shows a heading apart from the body and a footnote's marker as a list number: the
+    # fragment finds the rest of the quote.
+    shown_from = doc.lead or (len(doc.footnote) + 1 if in_note else 0)
     out = {
         "policy": doc.policy,
         "policy_title": doc.policy_title,
@@ -397,6 +443,7 @@ def describe(m: Match, *, with_score: bool = False) -> dict:
             "prefix": doc.text[max(0, m.start - CONTEXT) : m.start],
             "suffix": doc.text[m.end : m.end + CONTEXT],
         },
+        "text_fragment": text_fragment(doc.text, max(m.start, shown_from), m.end, shown_from),
     }
     if with_score:
         out["score"] = m.score

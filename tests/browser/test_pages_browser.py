@@ -158,3 +158,17 @@ def test_a_folded_stretch_reads_inline_and_opens_in_place(page):
     assert fold.evaluate("d => d.open")
     assert "Our Responsible Scaling Policy (RSP) is our voluntary framework" in fold.inner_text()
     assert not fold.locator("summary").is_visible()
+
+
+def test_a_resolved_quote_opens_its_page_at_the_quote(page):
+    """The cite page's link carries a text fragment: the version page opens scrolled to the quote,
+    pages below the clause's heading (the anchor alone would stop at the heading)."""
+    page.goto("/p/cite?quote=double+the+rate+of+progress+in+AI+aggregate+capabilities&version=3.1")
+    page.locator("a.hit").first.click()
+    page.wait_for_url(re.compile(r"/p/anthropic-rsp/3\.1#clause-1:~:text="))
+    para = page.locator("p", has_text="expectdouble the rate of progress").first
+    page.wait_for_function("window.scrollY > 0")
+    box, clause = para.bounding_box(), page.locator("#clause-1").bounding_box()
+    viewport = page.viewport_size["height"]
+    assert 0 <= box["y"] < viewport, box  # the quote is on screen
+    assert clause["y"] < -viewport, clause  # and the clause's top more than a screen above it
