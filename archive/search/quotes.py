@@ -368,6 +368,7 @@ def clause_ref(doc: IndexedClause) -> dict:
 FRAGMENT_WORDS = 4  # words of a long quote's start and of its end in a text fragment
 
 
+@lru_cache(maxsize=1024)  # a passage standing in many versions is one text: described once
 def text_fragment(text: str, start: int, end: int, shown_from: int = 0) -> str:
     """A Text Fragment directive (`:~:text=prefix-,start,end,-suffix`, the WICG scroll-to-text
     fragment that browsers support) for `text[start:end]`, to append to the fragment of a page showing
@@ -404,7 +405,10 @@ _FRAGMENT_WINDOW = 120  # characters each side in which to find the words around
 
 def _fragment_part(words: list[str]) -> str:
     # "-", "," and "&" delimit the directive's parts: percent-encoded inside one (quote keeps "-").
-    return urlquote(" ".join(words), safe="").replace("-", "%2D")
+    part = " ".join(words)
+    if part.isascii() and part.replace(" ", "").isalnum():  # most parts: nothing to encode but spaces
+        return part.replace(" ", "%20")
+    return urlquote(part, safe="").replace("-", "%2D")
 
 
 def describe(m: Match, *, with_score: bool = False) -> dict:
