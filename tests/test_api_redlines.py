@@ -103,3 +103,20 @@ def test_a_new_rendering_of_the_same_redline_gets_a_new_etag(client, monkeypatch
         r = client.get(f"{RSP}/compare/3.0..3.1", params={"format": fmt}, headers={"If-None-Match": before[fmt]})
         assert r.status_code == 200 and r.headers["etag"] != before[fmt]
     assert client.get(f"{RSP}/compare/3.0..3.1").headers["etag"] == before["json"]
+
+
+def test_text_redline_wraps_at_the_width_asked(client):
+    url = f"{RSP}/compare/2.2..3.0"
+    default = client.get(url, params={"format": "text"})
+    flat = client.get(url, params={"format": "text", "width": 0})
+    narrow = client.get(url, params={"format": "text", "width": 60})
+    assert max(map(len, flat.text.splitlines())) > 1000
+    ops = [ln for ln in narrow.text.splitlines() if ln[:2] in ("- ", "+ ", "  ")]  # not the headers
+    assert len(ops) > 100 and max(len(ln) for ln in ops if len(ln.split()) > 2) <= 60
+    assert len({default.headers["etag"], flat.headers["etag"], narrow.headers["etag"]}) == 3
+
+    def words(text: str) -> list[str]:  # less the line prefixes a wrap repeats
+        return [w for w in text.split() if w not in {"-", "+", "~"}]
+
+    assert words(flat.text) == words(narrow.text) == words(default.text)
+    assert client.get(url, params={"format": "text", "width": -1}).status_code == 422

@@ -118,3 +118,12 @@ def test_text_fragment_encodes_its_delimiters():
     assert text_fragment(text, 5, 12) == ":~:text=risk%2Dbenefit,-trade%2Doffs%2C%20R%26D%3B"  # a whole word
     assert text_fragment(text, 25, 38, shown_from=25) == ":~:text=R%26D%3B%20and%20more"  # nothing before it
     assert text_fragment("   ", 0, 3) == ""
+
+
+def test_a_passage_wholly_in_a_heading_gets_no_text_fragment():
+    """A page shows a heading apart from the body: nothing of the quote is left to find there, so no
+    fragment (the clause's anchor still leads to it)."""
+    from archive.search.quotes import text_fragment
+
+    view = "3.6 External Review\nWe will work toward"
+    assert text_fragment(view, 0, 19, shown_from=20) == ""

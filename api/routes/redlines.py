@@ -42,12 +42,15 @@ def compare(
         str | None,
         Query(pattern=CLAUSE_PATTERN, description="Only this clause (number or title, as in `b`)."),
     ] = None,
+    width: Annotated[
+        int, Query(ge=0, le=10_000, description="Text format: wrap lines at this many columns (0: never).")
+    ] = redlines.TEXT_WIDTH,
 ) -> Response:
     old = storage.resolve_version(session, slug, a)  # a label, or a day (YYYY-MM-DD) then in force
     new = storage.resolve_version(session, slug, b)
     if clause is not None:  # before the 304: `If-None-Match: *` asked of a missing clause is still a 404
         redlines.find_compared_clause(session, slug, old.label, new.label, clause)
-    rendering = () if format == "json" else (redlines.RENDER_VERSION,)
+    rendering = {"json": (), "html": (redlines.RENDER_VERSION,), "text": (redlines.RENDER_VERSION, width)}[format]
     etag = redline_etag(version_etag(old), version_etag(new), "compare", format, clause, *rendering)
     if (cached := not_modified(request, etag)) is not None:
         return cached
@@ -55,7 +58,7 @@ def compare(
     if format == "html":
         response: Response = HTMLResponse(redlines.render_html(redline))
     elif format == "text":
-        response = PlainTextResponse(redlines.render_text(redline))
+        response = PlainTextResponse(redlines.render_text(redline, width=width))
     else:
         response = JSONResponse(s.plain(redline))
     return cacheable(response, etag)

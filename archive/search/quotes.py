@@ -378,6 +378,9 @@ def text_fragment(text: str, start: int, end: int, shown_from: int = 0) -> str:
     PDF, for a quote that begins "double"). A long passage is given by its first and last
     FRAGMENT_WORDS words (a range, which may cross paragraphs); up to two words before and after it
     tell repeated passages apart."""
+    start = max(start, shown_from)
+    if start >= end:  # nothing of the passage is shown in the text a page has
+        return ""
     while start > shown_from and not text[start - 1].isspace():
         start -= 1
     while end < len(text) and not text[end].isspace():
@@ -447,7 +450,7 @@ def describe(m: Match, *, with_score: bool = False) -> dict:
             "prefix": doc.text[max(0, m.start - CONTEXT) : m.start],
             "suffix": doc.text[m.end : m.end + CONTEXT],
         },
-        "text_fragment": text_fragment(doc.text, max(m.start, shown_from), m.end, shown_from),
+        "text_fragment": text_fragment(doc.text, m.start, m.end, shown_from),
     }
     if with_score:
         out["score"] = m.score
