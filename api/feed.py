@@ -26,6 +26,8 @@ router = APIRouter(tags=["feeds"])
 ATOM = "http://www.w3.org/2005/Atom"
 TAG_AUTHORITY = "tag:policy-archive,2025:"
 FEED_CACHE_CONTROL = "public, max-age=300"
+FEED_SHAPE = 2  # bumped when entries say more of the same redlines (2: the changelog audit's verdict)
+FEED_NAMES = 5  # unmentioned clauses named in an entry; the redline it links to lists them all
 
 
 def _midnight(day: dt.date) -> dt.datetime:
@@ -44,7 +46,23 @@ def describe_summary(summary: Any) -> str:
 
 
 def _change_summary(session: Session, slug: str, old: str, new: str) -> str:
-    return describe_summary(redlines.compare(session, slug, old, new).get("summary"))
+    redline = redlines.compare(session, slug, old, new)
+    return describe_summary(redline.get("summary")) + _audit_phrase(redline.get("audit"))
+
+
+def _audit_phrase(audit: dict | None) -> str:
+    """What the newer version's changelog audit found, for a feed reader watching for unannounced
+    changes: '; changelog: 2 changed clauses not mentioned (3.1, 3.6)'."""
+    if not audit:
+        return ""
+    unmentioned = [u["clause"] for u in audit["unmentioned"]]
+    if not unmentioned:
+        return "; changelog: every changed clause accounted for"
+    clauses = "clause" if len(unmentioned) == 1 else "clauses"
+    named = ", ".join(unmentioned[:FEED_NAMES]) + (
+        f" and {len(unmentioned) - FEED_NAMES} more" if len(unmentioned) > FEED_NAMES else ""
+    )
+    return f"; changelog: {len(unmentioned)} changed {clauses} not mentioned ({named})"
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -126,7 +144,8 @@ def _modified_since(request: Request, last_modified: dt.datetime) -> bool:
 def policy_feed(slug: Slug, request: Request, session: SessionDep) -> Response:
     policy = storage.get_policy(session, slug)
     versions = storage.list_versions(session, slug)
-    etag = redline_etag("feed", *(version_etag(v) for v in versions))  # its summaries come from redlines
+    # Its summaries come from redlines; FEED_SHAPE: what an entry says of them.
+    etag = redline_etag("feed", FEED_SHAPE, *(version_etag(v) for v in versions))
     last_modified = _last_change(versions)
     headers = {"Last-Modified": format_datetime(last_modified, usegmt=True)}
     if (cached := not_modified(request, etag, FEED_CACHE_CONTROL)) is not None:

@@ -80,6 +80,12 @@ def test_feed(client, corpus_engine):
     assert related and related[0].endswith("/compare/3.3..3.4?format=html")
     assert "Since 3.3" in newest.find(f"{ATOM}summary").text
     assert "first archived" in entries[-1].find(f"{ATOM}summary").text
+    # Each step says what the changelog audit found: 3.1 left two changed clauses unannounced.
+    by_id = {e.find(f"{ATOM}id").text.rsplit("/", 1)[1]: e.find(f"{ATOM}summary").text for e in entries}
+    assert by_id["3.1"].endswith("; changelog: 2 changed clauses not mentioned (3.1, 3.6)."), by_id["3.1"]
+    assert by_id["3.4"].endswith("; changelog: every changed clause accounted for."), by_id["3.4"]
+    assert by_id["2.0"].endswith(" not mentioned (ASL-2 Commitments, ASL-3 Commitments, 3, 4, 5 and 3 more)."), \
+        by_id["2.0"]
     # Last-Modified: when the archive last took in or re-extracted a version, not an effective date.
     with read_session(corpus_engine) as s:
         newest = max(v.extracted_at for v in storage.list_versions(s, "anthropic-rsp"))
