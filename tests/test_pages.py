@@ -60,6 +60,10 @@ def test_home_timeline_links_each_redline(client):
     assert f'href="{RSP}/compare/3.0..3.1"' in body
     assert re.search(r"\d+ clauses? changed since 3\.0", body)
     assert '<time datetime="2026-04-02">' in body  # 3.1's effective date
+    # The changelog audit's verdict on each step, linked to the compare page's audit.
+    link = f'<a class="unmentioned" href="{RSP}/compare/3.0..3.1#audit-h">2 not mentioned in 3.1\'s changelog</a>'
+    assert link in body
+    assert "every one accounted for by 3.4's changelog" in body
 
 
 def test_version_page_tree_anchors_and_provenance(client):

@@ -101,17 +101,20 @@ def changed(summary: dict) -> int:
 
 
 def timeline(session: Session, slug: str) -> list[dict]:
-    """Versions newest first, each with its changed-clause count since the one before (redlines are cached)."""
+    """Versions newest first, each with its changed-clause count since the one before and how many of
+    those its changelog does not mention (redlines are cached)."""
     from archive.services import redlines
 
     versions = storage.list_versions(session, slug)
     rows = []
     for i, v in enumerate(versions):
         prev = versions[i - 1] if i else None
-        row = {"v": v, "prev": prev, "changed": None, "summary": None, "compare": None}
+        row = {"v": v, "prev": prev, "changed": None, "summary": None, "compare": None, "unmentioned": None}
         if prev is not None:
             red = redlines.compare(session, slug, prev.label, v.label)
             row["summary"] = red["summary"]
+            # How many changed clauses the version's own changelog does not mention (None: no audit).
+            row["unmentioned"] = len(red["audit"]["unmentioned"]) if red.get("audit") else None
             row["changed"] = changed(red["summary"])
             row["compare"] = compare_url(slug, prev.label, v.label)
         rows.append(row)
