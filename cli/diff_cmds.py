@@ -75,15 +75,15 @@ def history(
         else:
             what = f"{ch['kind']}: +{ch.get('inserted_words', 0)} / -{ch.get('deleted_words', 0)} words"
         typer.echo(f"{entry['version']:<8} {entry['effective']}  {name}  ({pages})  {what}"
-                   + _changelog_says(ch.get("changelog")))
+                   + _changelog_phrase(ch.get("changelog")))
     if result["removed_in"]:
-        typer.echo(f"removed in {result['removed_in']}" + _changelog_says(result.get("removal_changelog")))
+        typer.echo(f"removed in {result['removed_in']}" + _changelog_phrase(result.get("removal_changelog")))
 
 
 ITEM_CHARS = 90  # of a changelog item quoted on a history line (--json has it whole)
 
 
-def _changelog_says(said: dict | None) -> str:
+def _changelog_phrase(said: dict | None) -> str:
     """'; substantive, changelog item 1: how we …' / '; substantive, not in the changelog' / ''."""
     if not said:
         return ""
