@@ -99,7 +99,7 @@ def phases(a: list[Clause], b: list[Clause], meta_a: dict, meta_b: dict) -> tupl
     t2 = time.perf_counter()
     changes = [rl.pair_change(p, a, b) for p in pairs]
     t3 = time.perf_counter()
-    changelog.audit(b, changes, meta_b, meta_a)
+    changelog.audit(b, changes, meta_b, meta_a, a)
     t4 = time.perf_counter()
     return t1 - t0, t2 - t1, t3 - t2, t4 - t3
 

@@ -84,8 +84,7 @@ def test_feed(client, corpus_engine):
     by_id = {e.find(f"{ATOM}id").text.rsplit("/", 1)[1]: e.find(f"{ATOM}summary").text for e in entries}
     assert by_id["3.1"].endswith("; changelog: 2 changed clauses not mentioned (3.1, 3.6)."), by_id["3.1"]
     assert by_id["3.4"].endswith("; changelog: every changed clause accounted for."), by_id["3.4"]
-    assert by_id["2.0"].endswith(" not mentioned (ASL-2 Commitments, ASL-3 Commitments, 3, 4, 5 and 3 more)."), \
-        by_id["2.0"]
+    assert by_id["2.2"].endswith("; changelog: 4 changed clauses not mentioned (1, 3.1, 3.3, 4.3)."), by_id["2.2"]
     # Last-Modified: when the archive last took in or re-extracted a version, not an effective date.
     with read_session(corpus_engine) as s:
         newest = max(v.extracted_at for v in storage.list_versions(s, "anthropic-rsp"))
@@ -126,3 +125,12 @@ def test_text_redline_wraps_at_the_width_asked(client):
 
     assert words(flat.text) == words(narrow.text) == words(default.text)
     assert client.get(url, params={"format": "text", "width": -1}).status_code == 422
+
+
+def test_feed_names_at_most_five_unmentioned_clauses():
+    from api.feed import _audit_phrase
+
+    audit = {"unmentioned": [{"clause": f"{k}"} for k in range(1, 9)]}
+    assert _audit_phrase(audit) == "; changelog: 8 changed clauses not mentioned (1, 2, 3, 4, 5 and 3 more)"
+    assert _audit_phrase({"unmentioned": [{"clause": "3.6"}]}) == "; changelog: 1 changed clause not mentioned (3.6)"
+    assert _audit_phrase(None) == ""

@@ -297,3 +297,17 @@ def test_text_view_wraps_long_lines_and_keeps_every_word(session) -> None:
         assert by_prefix(wrapped, prefix) == by_prefix(flat, prefix)
     summary = wrapped.split("@@ removed: Executive Summary", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
     assert len(summary) > 10 and all(ln.startswith("- ") for ln in summary)
+
+
+def test_a_new_heading_is_accounted_for_through_its_subsections(session) -> None:
+    """1.0 -> 2.0: "3 Capability Assessment" is a heading over 3.1-3.3, with no text of its own. The
+    items that account for its subsections account for it; 1.0's flat "ASL-2 Commitments" heading
+    has no subsections to go by and stays unmentioned."""
+    audit = redlines.compare(session, RSP, "1.0", "2.0")["audit"]
+    by = {c["clause"]: c for c in audit["changes"]}
+    heading = by["3"]
+    assert heading["accounted"] and heading["via_subsections"]
+    assert heading["items"] == sorted({n for k in ("3.1", "3.2", "3.3") for n in by[k]["items"]})
+    assert not any("3" in i["clauses"] for i in audit["items"])  # not one of the items' own matches
+    assert [u["clause"] for u in audit["unmentioned"]] == ["ASL-2 Commitments", "ASL-3 Commitments", "4", "5", "6.1"]
+    assert not by["3.1"]["via_subsections"]

@@ -25,6 +25,9 @@
   that only points elsewhere ("see here", "described below") is no item.
 - Changelogs set as a table of dated rows (a date line, then what changed) are read too: the rows
   dated after the older version up to the newer one are its entries.
+- An added or removed heading with no text of its own (a section whose words are all in its
+  subsections) is accounted for by the items that account for its subsections' changes
+  (`via_subsections`); it is not listed among those items' clauses.
 - Not audited: the changelog itself, and front-matter changes that touch only version/date words.
 """
 
@@ -413,11 +416,18 @@ def _is_metadata(change: dict) -> bool:
     return all(_META_WORD.match(w.strip(",.;:")) for w in words)
 
 
-def audit(clauses: list[Clause], changes: list[dict], to_meta: dict, from_meta: dict | None = None) -> dict | None:
+def audit(
+    clauses: list[Clause],
+    changes: list[dict],
+    to_meta: dict,
+    from_meta: dict | None = None,
+    older: list[Clause] | None = None,
+) -> dict | None:
     """The audit of `changes` (a redline from version `from_meta` to version `to_meta`, each
-    {label, effective?}, whose newer clauses these are) against the changelog entries of the revisions
-    in between; None without a changelog or an entry for them, and None for a comparison backwards
-    or of a version with itself: a changelog tells what a revision changed, nothing of those."""
+    {label, effective?}, whose newer clauses these are; `older`: the older version's clauses) against
+    the changelog entries of the revisions in between; None without a changelog or an entry for them,
+    and None for a comparison backwards or of a version with itself: a changelog tells what a
+    revision changed, nothing of those."""
     if from_meta is not None and not _forward(from_meta, to_meta):
         return None
     found = _changelog(clauses)
@@ -478,10 +488,15 @@ def audit(clauses: list[Clause], changes: list[dict], to_meta: dict, from_meta: 
             "items": matched,
             "editorial_note": a["nature"] == "editorial" and note is not None and not matched,
             "accounted": accounted,
+            "via_subsections": False,
         })
+    # Added or removed with no text of its own: a heading over subsections.
+    bare = [a["change"]["kind"] in ("added", "removed") and not a["change"]["ops"] for a in audited]
+    _headings_through_subsections(out_changes, bare, clauses, older)
     item_out = [
         {"n": k + 1, "text": it, "entry": item_entry[k].title,
-         "clauses": [c["clause"] for c in out_changes if k + 1 in c["items"]], "rewrite": k in blanket}
+         "clauses": [c["clause"] for c in out_changes if k + 1 in c["items"] and not c["via_subsections"]],
+         "rewrite": k in blanket}
         for k, it in enumerate(items)
     ]
     unmentioned = [
@@ -499,6 +514,36 @@ def audit(clauses: list[Clause], changes: list[dict], to_meta: dict, from_meta: 
         "items_without_change": [i["n"] for i in item_out if not i["clauses"]],
         "counts": _counts(out_changes, unmentioned),
     }
+
+
+def _headings_through_subsections(
+    changes: list[dict], bare: list[bool], newer: list[Clause], older: list[Clause] | None
+) -> None:
+    """An added or removed heading with no text of its own ("3 Capability Assessment" over 3.1-3.3,
+    1.0's "ASL-2 Commitments") changes nothing an item could name: its subsections carry the
+    change. It is accounted for by the items that account for its subsections' changes (in place,
+    `via_subsections` set), when any do; a heading without changed subsections stays as it was."""
+    def key(c: dict) -> tuple[str, int] | None:
+        ref, side = (c["to_clause"], "b") if c["to_clause"] else (c["from_clause"], "a")
+        return (side, ref["id"]) if ref else None
+
+    def parent(side: str, pos: int) -> int | None:
+        version = newer if side == "b" else older
+        return version[pos].parent if version is not None and 0 <= pos < len(version) else None
+
+    by_parent: dict[tuple[str, int], list[dict]] = {}
+    for c in changes:
+        k = key(c)
+        if k is not None and (up := parent(*k)) is not None:
+            by_parent.setdefault((k[0], up), []).append(c)
+    # Deepest first (a subsection comes after its heading), so a heading over headings sees theirs.
+    for c, heading_only in reversed(list(zip(changes, bare, strict=True))):
+        k = key(c)
+        if not heading_only or c["accounted"] or k is None:
+            continue
+        items = sorted({n for sub in by_parent.get(k, []) for n in sub["items"]})
+        if items:
+            c.update(items=items, accounted=True, via_subsections=True)
 
 
 _Scores = list[tuple[float, int, bool]]  # per item: (score, shared terms, shares a rare phrase)

@@ -16,7 +16,7 @@ from archive.diff.words import Op, analyse, canonical_length, diff_words, equal_
 from archive.types import Clause
 
 # Bump whenever the output for the same inputs would change: it is part of the cache key.
-ALGORITHM_VERSION = "redline/7"
+ALGORITHM_VERSION = "redline/8"
 
 KINDS = ("added", "removed", "modified", "moved", "renumbered")
 
@@ -84,7 +84,7 @@ def compute(policy: str, from_meta: dict, to_meta: dict, a: list[Clause], b: lis
         "algorithm": ALGORITHM_VERSION,
         "summary": summary,
         "changes": changes,
-        "audit": changelog.audit(b, changes, to_meta, from_meta),
+        "audit": changelog.audit(b, changes, to_meta, from_meta, a),
     }
 
 
