@@ -88,7 +88,6 @@ def _piece(op: str, text: str, moved: bool) -> dict:
     return {"op": op, "text": text, "moved": True} if moved else {"op": op, "text": text}
 
 
-
 def _entries(audit: dict) -> list[dict]:
     """The changelog entries an audit checked (bodies stored before "entries" existed name only one)."""
     return audit.get("entries") or [audit["entry"]]
