@@ -103,6 +103,7 @@ def _entries_phrase(audit: dict, esc) -> str:
         return f"Newest changelog entry: {titles[0]}"
     return f"Changelog entries of the {len(titles)} revisions in between: " + ", ".join(titles)
 
+
 def _clause_name(ref: dict | None) -> str:
     if not ref:
         return "—"
