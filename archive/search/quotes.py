@@ -385,33 +385,37 @@ def text_fragment(text: str, start: int, end: int, shown_from: int = 0) -> str:
         start -= 1
     while end < len(text) and not text[end].isspace():
         end += 1
-    words = text[start:end].split()
+    words = _fragment_words(text[start:end])
     if not words:
         return ""
+    # The directive's delimiters stand in as control characters, so that one percent-encoding of the
+    # whole covers every part; then "," and "-" take their places.
     if len(words) <= 2 * FRAGMENT_WORDS:
-        parts = [_fragment_part(words)]
+        raw = " ".join(words)
     else:
-        parts = [_fragment_part(words[:FRAGMENT_WORDS]), _fragment_part(words[-FRAGMENT_WORDS:])]
+        raw = " ".join(words[:FRAGMENT_WORDS]) + "\x00" + " ".join(words[-FRAGMENT_WORDS:])
     # A window of text on each side, less any word it cuts, not the whole clause split on every call.
     lo, hi = max(shown_from, start - _FRAGMENT_WINDOW), min(len(text), end + _FRAGMENT_WINDOW)
-    before = text[lo:start].split()[1 if lo > shown_from else 0 :]
-    after = text[end:hi].split()[: -1 if hi < len(text) else None]
+    before = _fragment_words(text[lo:start])[1 if lo > shown_from else 0 :]
+    after = _fragment_words(text[end:hi])[: -1 if hi < len(text) else None]
     if before[-2:]:
-        parts.insert(0, _fragment_part(before[-2:]) + "-")
+        raw = " ".join(before[-2:]) + "\x01\x00" + raw
     if after[:2]:
-        parts.append("-" + _fragment_part(after[:2]))
-    return ":~:text=" + ",".join(parts)
+        raw += "\x00\x01" + " ".join(after[:2])
+    # urllib's quote keeps "-", which inside a part must be encoded: it delimits prefix and suffix.
+    encoded = urlquote(raw, safe="").replace("-", "%2D")
+    return ":~:text=" + encoded.replace("%00", ",").replace("%01", "-")
+
+
+def _fragment_words(text: str) -> list[str]:
+    """Words, without the two control characters text_fragment lends its delimiters (a PDF's text
+    could hold one)."""
+    if "\x00" in text or "\x01" in text:
+        text = text.replace("\x00", "").replace("\x01", "")
+    return text.split()
 
 
 _FRAGMENT_WINDOW = 120  # characters each side in which to find the words around a passage
-
-
-def _fragment_part(words: list[str]) -> str:
-    # "-", "," and "&" delimit the directive's parts: percent-encoded inside one (quote keeps "-").
-    part = " ".join(words)
-    if part.isascii() and part.replace(" ", "").isalnum():  # most parts: nothing to encode but spaces
-        return part.replace(" ", "%20")
-    return urlquote(part, safe="").replace("-", "%2D")
 
 
 def describe(m: Match, *, with_score: bool = False) -> dict:
