@@ -121,10 +121,14 @@ def test_clause_history_page(client):
     assert f'href="{RSP}/3.1#clause-3.6"' in body
     # What each version's changelog says of the step: 3.1's narrower definition is not mentioned,
     # 3.2's addition is its first item.
-    said = re.findall(r'<p class="facts changelog-says">(.*?)</p>', body, re.S)
+    said = re.findall(r'<div class="facts changelog-says">(.*?)</div>', body, re.S)
     assert len(said) == 3, said  # 3.0 (added), 3.1, 3.2; 3.3 and 3.4 are unchanged
     assert "3.1's changelog:" in said[1] and "<strong>not mentioned</strong> (a substantive change)" in said[1]
     assert "item 1, “This update authorizes the LTBT to request external review" in said[2]
+    # A step many items account for (2.0's new Executive Summary) names three, the rest on demand.
+    body = html_ok(client.get(f"{RSP}/clauses/Executive Summary/history"))
+    first = body.split('<div class="facts changelog-says">', 1)[1].split("</div>", 1)[0]
+    assert first.count("item ") == 3 + 12 and '<details class="more-items"><summary>and 12 more items' in first
 
 
 def test_an_unexpected_failure_on_a_page_is_an_html_500(corpus_settings, monkeypatch):
