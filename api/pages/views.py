@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -16,7 +17,7 @@ from api import urls
 from archive import types as t
 from archive.dates import parse_day
 from archive.db import storage
-from archive.diff.redline import KINDS
+from archive.diff.redline import KINDS, change_key
 from archive.errors import InvalidInput
 
 LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -201,14 +202,11 @@ def compare_view(
     }
 
 
-def change_numbers(changes: list[dict]) -> dict[tuple[int | None, int | None], int]:
-    """(A clause id, B clause id) -> the change's number on the page (its `change-N` anchor), so the
-    changelog audit can link each clause it names to that clause's redline."""
-    return {(_id(c["from_clause"]), _id(c["to_clause"])): n for n, c in enumerate(changes, 1)}
-
-
-def _id(ref: dict | None) -> int | None:
-    return ref["id"] if ref else None
+def change_numbers(changes: list[dict]) -> Callable[[dict], int | None]:
+    """A change or audit entry -> that change's number on the page (its `change-N` anchor), so the
+    changelog audit can link each clause it names to that clause's redline (None: not on the page)."""
+    numbers = {change_key(c): n for n, c in enumerate(changes, 1)}
+    return lambda c: numbers.get(change_key(c))
 
 
 _BULLET = re.compile(r"^\s*(?:[●•◦▪○■–-]|\(?[a-z0-9]{1,3}[.)])\s")

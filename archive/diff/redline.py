@@ -25,6 +25,13 @@ def clause_ref(position: int, c: Clause) -> dict:
     return {"id": position, "number": c.number, "title": c.title, "page_start": c.page_start, "page_end": c.page_end}
 
 
+def change_key(change: dict) -> tuple[int | None, int | None]:
+    """(older clause id, newer clause id) of a change, or of an audit entry about it: what names one
+    change of a redline (an added clause has no older id, a removed one no newer)."""
+    a, b = change["from_clause"], change["to_clause"]
+    return (a["id"] if a else None, b["id"] if b else None)
+
+
 def clear_caches() -> None:
     """Forget every memoised text and word (so a benchmark's cold run computes everything)."""
     words.clear_caches()

@@ -366,6 +366,7 @@ def clause_ref(doc: IndexedClause) -> dict:
 
 
 FRAGMENT_WORDS = 4  # words of a long quote's start and of its end in a text fragment
+_FRAGMENT_WINDOW = 120  # characters each side in which to find the words around a passage
 
 
 @lru_cache(maxsize=1024)  # a passage standing in many versions is one text: described once
@@ -413,9 +414,6 @@ def _fragment_words(text: str) -> list[str]:
     if "\x00" in text or "\x01" in text:
         text = text.replace("\x00", "").replace("\x01", "")
     return text.split()
-
-
-_FRAGMENT_WINDOW = 120  # characters each side in which to find the words around a passage
 
 
 def describe(m: Match, *, with_score: bool = False) -> dict:

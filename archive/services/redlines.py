@@ -217,9 +217,9 @@ def _changelog_says(change: dict, audit: dict | None) -> dict | None:
     (no changelog, no change, or the changelog itself)."""
     if not audit:
         return None
-    ends = (change["from_clause"] or {}).get("id"), (change["to_clause"] or {}).get("id")
+    ends = rl.change_key(change)
     for a in audit["changes"]:
-        if ((a["from_clause"] or {}).get("id"), (a["to_clause"] or {}).get("id")) == ends:
+        if rl.change_key(a) == ends:
             items = [audit["items"][n - 1] for n in a["items"]]
             return {
                 "nature": a["nature"],
