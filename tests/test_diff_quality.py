@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from archive.db.engine import read_session
-from archive.diff import changelog
+from archive.diff.changelog import entries, items, relate
 from archive.diff.words import canonical, diff_words
 from archive.services import redlines
 
@@ -187,7 +187,7 @@ def test_pointer_sentences_are_not_items(session) -> None:
     ("It now requires reports be shared with 200 employees, rather than with all staff.", 1),
 ])
 def test_series_split(sentence: str, parts: int) -> None:
-    assert len(changelog._series(sentence)) == parts
+    assert len(items.series(sentence)) == parts
 
 
 @pytest.mark.parametrize(("line", "date"), [
@@ -196,13 +196,13 @@ def test_series_split(sentence: str, parts: int) -> None:
     ("Updated in February 2026", None),
 ])
 def test_row_dates(line: str, date) -> None:
-    assert changelog._row_date(line) == date
+    assert entries.row_date(line) == date
 
 
 def test_terms_meet_across_plural_and_ing() -> None:
-    assert changelog._term("briefings") == changelog._term("brief") == "brief"
-    assert changelog._term("risks") == changelog._term("risk")
-    assert changelog._term("process") == "proces" and changelog._term("during") == "during"
+    assert relate.term("briefings") == relate.term("brief") == "brief"
+    assert relate.term("risks") == relate.term("risk")
+    assert relate.term("process") == "proces" and relate.term("during") == "during"
 
 
 # -- rendering: what a change without a counterpart or without text shows --------------------------
