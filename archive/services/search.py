@@ -45,6 +45,7 @@ from archive.search.searching import (
     run_search,
     version_filter,
 )
+from archive.services.redlines import compare
 from archive.settings import Settings
 from archive.types import VersionInfo
 
@@ -516,42 +517,9 @@ def _successor(session: Session, ix: SearchIndex, doc: IndexedClause, latest: st
 
 
 def _redline(session: Session, doc: IndexedClause, successor: IndexedClause) -> dict:
-    """The clause's redline from the cited version to the newest (issue 3's when available)."""
-    try:
-        from archive.services.redlines import compare  # issue 3; optional until it lands
-    except ImportError:
-        compare = None
-    if compare is not None:
-        try:
-            return {
-                "source": "redlines",
-                **compare(session, doc.policy, doc.version, successor.version, clause=doc.label),
-            }
-        except Exception as exc:  # noqa: BLE001 - fall back rather than fail the whole check
-            fallback_reason = f"{type(exc).__name__}: {exc}"
-        else:  # pragma: no cover
-            fallback_reason = ""
-    else:
-        fallback_reason = "archive.services.redlines is not available"
-    from difflib import SequenceMatcher
-
-    a, b = doc.text.split(), successor.text.split()
-    ops = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag == "equal":
-            ops.append({"op": "equal", "text": " ".join(a[i1:i2])})
-        if tag in ("delete", "replace"):
-            ops.append({"op": "delete", "text": " ".join(a[i1:i2])})
-        if tag in ("insert", "replace"):
-            ops.append({"op": "insert", "text": " ".join(b[j1:j2])})
-    return {
-        "source": "fallback",
-        "note": fallback_reason,
-        "from": doc.version,
-        "to": successor.version,
-        "clause": qt.clause_ref(successor),
-        "ops": ops,
-    }
+    """The cited clause's redline (its lineage only) from the cited version to `successor`'s, as
+    `compare` serves it; "source" tells clients that read it that it is the archive's redline."""
+    return {"source": "redlines", **compare(session, doc.policy, doc.version, successor.version, clause=doc.label)}
 
 
 def _suggest(m: qt.Match) -> dict:
