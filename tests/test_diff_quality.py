@@ -311,3 +311,28 @@ def test_a_new_heading_is_accounted_for_through_its_subsections(session) -> None
     assert not any("3" in i["clauses"] for i in audit["items"])  # not one of the items' own matches
     assert [u["clause"] for u in audit["unmentioned"]] == ["ASL-2 Commitments", "ASL-3 Commitments", "4", "5", "6.1"]
     assert not by["3.1"]["via_subsections"]
+
+
+def test_the_method_page_reports_the_audits_the_archive_computes(session) -> None:
+    """docs/redlines.md's table of consecutive audits is what the corpus gives."""
+    import re
+
+    from archive.settings import PROJECT_ROOT
+
+    doc = (PROJECT_ROOT / "docs" / "redlines.md").read_text()
+    rows = re.findall(r"^\| ([\d.]+) -> ([\d.]+) \| (\d+) \| (\d+) \| (\d+) \| (\d+)", doc, flags=re.M)
+    assert len(rows) == 5
+    for a, b, *figures in rows:
+        counts = redlines.compare(session, RSP, a, b)["audit"]["counts"]
+        shown = [counts["audited"], counts["substantive"], counts["editorial"], counts["unmentioned"]]
+        assert shown == [int(x) for x in figures], (a, b)
+    # The figures its "where it is weak" notes quote (prose: its lines joined).
+    doc = " ".join(doc.split())
+    rewrite = redlines.compare(session, RSP, "1.0", "2.0")["audit"]
+    accounted, audited = map(int, re.search(r"says that (\d+) of (\d+) changes are accounted for", doc).groups())
+    assert (rewrite["counts"]["accounted"], rewrite["counts"]["audited"]) == (accounted, audited)
+    widest = int(re.search(r"one item covering up to (\d+) clauses", doc).group(1))
+    assert max(len(i["clauses"]) for i in rewrite["items"]) == widest
+    vague = redlines.compare(session, NONCOMPLIANCE, "2025-12", "2026-02")["audit"]
+    unmentioned, of = map(int, re.search(r"lists (\d+) of (\d+) as not mentioned", doc).groups())
+    assert (vague["counts"]["unmentioned"], vague["counts"]["audited"]) == (unmentioned, of)

@@ -41,3 +41,37 @@ def test_every_command_has_help(cli):
         assert result.exit_code == 0, name
         assert "Usage" in result.stdout
         assert len(result.stdout.splitlines()) > 3, name
+
+
+# -- docs/redlines.md: the method page researchers cite ----------------------------------------------
+
+REDLINES_DOC = (PROJECT_ROOT / "docs" / "redlines.md").read_text()
+_DOC_MODULES = {
+    "align": "archive.diff.align", "words": "archive.diff.words", "render": "archive.diff.render",
+    "redline": "archive.diff.redline", "nature": "archive.diff.changelog.nature",
+    "relate": "archive.diff.changelog.relate", "audit": "archive.diff.changelog.audit",
+}
+
+
+def test_every_threshold_the_redline_method_names_is_the_one_the_code_uses():
+    import ast
+    import importlib
+
+    named = re.findall(r"`(\w+)\.([A-Z][A-Z_]+)` = (\"[^\"]*\"|\d+(?:\.\d+)?)", REDLINES_DOC)
+    assert len(named) >= 25  # the page's thresholds, not a stray match or two
+    for module, name, value in named:
+        actual = getattr(importlib.import_module(_DOC_MODULES[module]), name)
+        said = ast.literal_eval(value)
+        assert actual == said, f"docs/redlines.md says {module}.{name} = {value}; the code has {actual!r}"
+
+
+def test_the_redline_method_page_names_every_alignment_and_audit_threshold():
+    """A threshold added to the code without a word in the method page fails here."""
+    from archive.diff import align
+    from archive.diff.changelog import audit, nature, relate
+
+    named = set(re.findall(r"`(\w+\.[A-Z][A-Z_]+)` = ", REDLINES_DOC))
+    for module, short in ((align, "align"), (audit, "audit"), (nature, "nature"), (relate, "relate")):
+        for name, value in vars(module).items():
+            if name.isupper() and isinstance(value, int | float) and name != "BULK_MIN_PAIRS":  # a speed knob
+                assert f"{short}.{name}" in named, f"docs/redlines.md does not describe {short}.{name}"

@@ -264,3 +264,33 @@ def test_fold_ops_counts_words_not_the_spaces_around_them():
     out = fold_ops(ops, context=10)
     assert [len(o["text"].split()) for o in out] == [90, 10, 1, 10, 90]
     assert "".join(o["text"] for o in out) == "".join(o["text"] for o in ops)
+
+
+def test_the_method_page_is_the_docs_own_text_linked_from_every_redline(client):
+    body = html_ok(client.get("/p/method"))
+    assert "<h1>How redlines and the changelog audit work</h1>" in body
+    assert '<h2 id="the-changelog-audit">4. The changelog audit</h2>' in body
+    assert "<table>" in body and "<code>align.MOVE_SIM</code> = 0.75" in body
+    compare = html_ok(client.get(f"{RSP}/compare/3.0..3.1"))
+    assert 'href="/p/method#the-changelog-audit"' in compare and "candidate for an" in compare
+    assert 'href="/p/method"' in html_ok(client.get(f"{RSP}/clauses/3.6/history"))
+
+
+def test_a_doc_page_shows_raw_html_as_text(tmp_path, monkeypatch):
+    from api.pages import docs
+
+    (tmp_path / "redlines.md").write_text("# T\n\n<script>alert(1)</script> and <b>bold</b>\n")
+    monkeypatch.setattr(docs, "DOCS", tmp_path)
+    title, body = docs.page("method")
+    assert title == "T" and "<script>" not in body and "&lt;script&gt;" in body
+
+
+def test_a_doc_page_that_is_not_there_is_a_404(tmp_path, monkeypatch):
+    from api.pages import docs
+    from archive.errors import NotFound
+
+    monkeypatch.setattr(docs, "DOCS", tmp_path)
+    with pytest.raises(NotFound):
+        docs.page("method")
+    with pytest.raises(NotFound):
+        docs.page("nothing")

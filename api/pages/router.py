@@ -10,6 +10,7 @@ URL scheme (every page is a GET with a stable URL; none collides with the JSON A
     /p/{slug}/clauses/{number}/history     one clause through every version
     /p/search?q=&policy=&version=&as_of=&collapse=1&history=1&page=
     /p/cite?quote=&policy=&version=&as_of=
+    /p/method                              how redlines and the changelog audit are made (docs/redlines.md)
     /p/static/...                          style.css, pages.js
 
 Pages are left out of the OpenAPI schema. Every error on a page (unknown version, empty query, bad
@@ -36,7 +37,7 @@ from starlette.routing import Match
 
 from api.caching import PAGE_CACHE_CONTROL, cacheable, not_modified
 from api.deps import SessionDep, SettingsDep
-from api.pages import views
+from api.pages import docs, views
 from archive.db import storage
 from archive.diff.render import fold_ops
 from archive.errors import ArchiveError, InvalidInput
@@ -185,6 +186,12 @@ def cite_page(request: Request, session: SessionDep, settings: SettingsDep) -> H
         as_of=views.parse_date(form["as_of"], "as-of date"),
     )
     return render("cite.html", **ctx)
+
+
+@router.get("/p/method")
+def method_page() -> HTMLResponse:
+    title, body = docs.page("method")
+    return render("doc.html", title=title, body=body)
 
 
 @router.get("/p/{slug}")
