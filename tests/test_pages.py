@@ -294,3 +294,23 @@ def test_a_doc_page_that_is_not_there_is_a_404(tmp_path, monkeypatch):
         docs.page("method")
     with pytest.raises(NotFound):
         docs.page("nothing")
+
+
+@pytest.mark.parametrize("page", [
+    f"{RSP}/compare/3.0..3.1", f"{RSP}/compare/2026-03-01..3.1?clause=3.6", f"{RSP}/clauses/Appendix%20A/history",
+    f"{RSP}/3.1",
+])
+def test_each_page_links_its_data_as_the_api_serves_it(client, page):
+    """The formats line and <link rel="alternate"> point at the API's representations of the same thing,
+    each answering with the media type the link announces."""
+    body = html_ok(client.get(page))
+    links = re.findall(r'<a href="([^"]+)" type="([^"]+)">', body.split('class="formats', 1)[1].split("</p>", 1)[0])
+    alternates = re.findall(r'<link rel="alternate" type="application/json" href="([^"]+)"', body)
+    assert links and alternates and set(alternates) <= {u for u, _ in links}
+    for url, kind in links:
+        url = url.replace("&amp;", "&")
+        r = client.get(url)
+        assert r.status_code == 200, url
+        assert r.headers["content-type"].startswith(kind), (url, r.headers["content-type"])
+    if "clause=3.6" in page:  # a date resolves to its version; the clause limit carries over
+        assert "/policies/anthropic-rsp/compare/3.0..3.1?clause=3.6" in alternates

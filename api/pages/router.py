@@ -241,7 +241,8 @@ def history_page(slug: str, number: str, session: SessionDep) -> HTMLResponse:
     views.check(number, views.CLAUSE_RE, "clause")
     hist = redlines.clause_history(session, slug, number)
     return render(
-        "history.html", policy=storage.get_policy(session, slug), h=hist, title=f"History of {number}"
+        "history.html", policy=storage.get_policy(session, slug), h=hist, title=f"History of {number}",
+        formats=views.history_formats(slug, number),
     )
 
 

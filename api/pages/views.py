@@ -59,6 +59,45 @@ def history_url(slug: str, number: str, title: str = "") -> str:
     return f"/p/{q(slug)}/clauses/{q(number or title)}/history"
 
 
+def api_compare_url(slug: str, a: str, b: str, fmt: str = "json", *, clause: str | None = None) -> str:
+    """The same comparison from the API, in one of its representations (json, text, html)."""
+    params = {k: v for k, v in (("format", None if fmt == "json" else fmt), ("clause", clause)) if v}
+    return f"/policies/{q(slug)}/compare/{q(a)}..{q(b)}" + (f"?{urlencode(params)}" if params else "")
+
+
+def api_history_url(slug: str, number: str) -> str:
+    return urls.path("policies", slug, "clauses", number, "history")
+
+
+def api_version_url(slug: str, label: str, *rest: str) -> str:
+    """A version's metadata and provenance, or with `rest` ("clauses", "text") what else it has."""
+    return urls.path("policies", slug, "versions", label, *rest)
+
+
+Format = tuple[str, str, str]  # (what it is, URL, media type): a page's data as the API serves it
+
+
+def compare_formats(slug: str, a: str, b: str, clause: str | None) -> list[Format]:
+    return [
+        ("JSON", api_compare_url(slug, a, b, clause=clause), "application/json"),
+        ("text (unified diff)", api_compare_url(slug, a, b, "text", clause=clause), "text/plain"),
+        ("standalone HTML page", api_compare_url(slug, a, b, "html", clause=clause), "text/html"),
+    ]
+
+
+def history_formats(slug: str, number: str) -> list[Format]:
+    return [("JSON", api_history_url(slug, number), "application/json")]
+
+
+def version_formats(slug: str, label: str) -> list[Format]:
+    return [
+        ("metadata and provenance as JSON", api_version_url(slug, label), "application/json"),
+        ("clauses as JSON", api_version_url(slug, label, "clauses"), "application/json"),
+        ("text page by page as JSON", api_version_url(slug, label, "text") + "?format=json", "application/json"),
+        ("plain text", api_version_url(slug, label, "text"), "text/plain"),
+    ]
+
+
 def pages_text(start: int, end: int) -> str:
     return f"p. {start}" if start == end else f"pp. {start}–{end}"
 
@@ -165,6 +204,7 @@ def version_view(session: Session, slug: str, label: str) -> dict:
         "snapshots": storage.snapshot_history(session, slug, info.label),
         "extractions": storage.extraction_log(session, slug, info.label),
         "source_url": f"/policies/{q(slug)}/versions/{q(info.label)}/source",
+        "formats": version_formats(slug, info.label),
     }
 
 
@@ -199,6 +239,7 @@ def compare_view(
         "toggle_url": compare_url(slug, va.label, vb.label, clause=clause, show_all=not show_all),
         "reverse_url": compare_url(slug, vb.label, va.label, clause=clause, show_all=show_all),
         "change_number": change_numbers(red["changes"]),
+        "formats": compare_formats(slug, va.label, vb.label, clause),
     }
 
 
