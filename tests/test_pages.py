@@ -314,3 +314,19 @@ def test_each_page_links_its_data_as_the_api_serves_it(client, page):
         assert r.headers["content-type"].startswith(kind), (url, r.headers["content-type"])
     if "clause=3.6" in page:  # a date resolves to its version; the clause limit carries over
         assert "/policies/anthropic-rsp/compare/3.0..3.1?clause=3.6" in alternates
+
+
+def test_a_day_opens_the_version_in_force_then(client):
+    """Point in time, as legislation services do it: a day answers with a redirect to the version in
+    force that day (the day it took effect included); before the first version, a 404 page."""
+    for day, label in (("2026-05-01", "3.2"), ("2026-04-29", "3.2"), ("2026-04-28", "3.1"), ("2030-01-01", "3.4")):
+        r = client.get(f"{RSP}/{day}", follow_redirects=False)
+        assert (r.status_code, r.headers["location"]) == (302, f"{RSP}/{label}"), day
+        r = client.get(f"{RSP}?as_of={day}", follow_redirects=False)  # the home page's form
+        assert (r.status_code, r.headers["location"]) == (302, f"{RSP}/{label}"), day
+    assert "had no version in force on 2020-01-01" in html_ok(client.get(f"{RSP}/2020-01-01"), 404)
+    assert "had no version in force" in html_ok(client.get(f"{RSP}?as_of=2020-01-01"), 404)
+    assert "date" in html_ok(client.get(f"{RSP}?as_of=2026-02-30"), 400)
+    assert client.get(f"{RSP}", follow_redirects=False).headers["location"] == f"{RSP}/3.4"
+    home = html_ok(client.get("/"))
+    assert f'<form class="inline" action="{RSP}" method="get">' in home and 'min="2023-09-19"' in home

@@ -3,8 +3,9 @@
 URL scheme (every page is a GET with a stable URL; none collides with the JSON API):
 
     /                                      home: each policy and the timeline of its versions
-    /p/{slug}                              302 to the latest version's page
+    /p/{slug}?as_of=                       302 to the latest version's page, or the one in force that day
     /p/{slug}/{label}                      one version: clause tree (anchors #clause-3.6), provenance
+    /p/{slug}/{YYYY-MM-DD}                 302 to the version in force that day (404 before the first)
     /p/{slug}/compare?a=&b=&clause=&all=   the compare form's target: 303 to the stable URL below
     /p/{slug}/compare/{a}..{b}             redline (labels or YYYY-MM-DD); ?clause=3.6, ?all=1 for all
     /p/{slug}/clauses/{number}/history     one clause through every version
@@ -195,10 +196,13 @@ def method_page() -> HTMLResponse:
 
 
 @router.get("/p/{slug}")
-def policy_latest(slug: str, session: SessionDep) -> RedirectResponse:
+def policy_latest(slug: str, request: Request, session: SessionDep) -> RedirectResponse:
+    """The latest version's page; with ?as_of=YYYY-MM-DD (the home page's form), the version in force
+    that day."""
     _policy(session, slug)
-    latest = storage.latest_version(session, slug)
-    return RedirectResponse(views.version_url(slug, latest.label), status_code=302)
+    day = views.parse_date(request.query_params.get("as_of"), "date")
+    target = storage.latest_version(session, slug) if day is None else storage.version_in_force(session, slug, day)
+    return RedirectResponse(views.version_url(slug, target.label), status_code=302)
 
 
 @router.get("/p/{slug}/compare")
@@ -247,9 +251,12 @@ def history_page(slug: str, number: str, session: SessionDep) -> HTMLResponse:
 
 
 @router.get("/p/{slug}/{label}")
-def version_page(slug: str, label: str, session: SessionDep) -> HTMLResponse:
+def version_page(slug: str, label: str, session: SessionDep) -> Response:
     _policy(session, slug)
     views.check(label, views.LABEL_RE, "version")
+    info = storage.resolve_version(session, slug, label)
+    if info.label != label:  # a day (YYYY-MM-DD): the version in force then, at its own address
+        return RedirectResponse(views.version_url(slug, info.label), status_code=302)
     ctx = views.version_view(session, slug, label)
     return render("version.html", title=f"{ctx['policy'].title} {label}", **ctx)
 
