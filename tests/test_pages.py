@@ -330,3 +330,8 @@ def test_a_day_opens_the_version_in_force_then(client):
     assert client.get(f"{RSP}", follow_redirects=False).headers["location"] == f"{RSP}/3.4"
     home = html_ok(client.get("/"))
     assert f'<form class="inline" action="{RSP}" method="get">' in home and 'min="2023-09-19"' in home
+    # Each version page says until when it was in force, so a reader landing there from a day knows.
+    page = html_ok(client.get(f"{RSP}/3.1"))
+    assert 'in force until <time datetime="2026-04-28">2026-04-28</time>, then replaced by 3.2' in page
+    assert "the newest version in the archive" in html_ok(client.get(f"{RSP}/3.4"))
+

@@ -199,6 +199,8 @@ def version_view(session: Session, slug: str, label: str) -> dict:
         "versions": versions,
         "previous": versions[at - 1] if at > 0 else None,
         "next": versions[at + 1] if at + 1 < len(versions) else None,
+        # The last day it was in force: the day before the next version took effect.
+        "in_force_until": versions[at + 1].effective - dt.timedelta(days=1) if at + 1 < len(versions) else None,
         "roots": roots,
         "flat": flat,
         "snapshots": storage.snapshot_history(session, slug, info.label),
