@@ -1,7 +1,9 @@
-"""Commands that compare: diff (a redline between two versions) and history (one clause over time)."""
+"""Commands that compare: diff (a redline between two versions), history (one clause over time) and
+unannounced (what each revision's changelog leaves out)."""
 
 from __future__ import annotations
 
+import textwrap
 from enum import StrEnum
 from typing import Annotated
 
@@ -78,6 +80,37 @@ def history(
                    + _changelog_phrase(ch.get("changelog")))
     if result["removed_in"]:
         typer.echo(f"removed in {result['removed_in']}" + _changelog_phrase(result.get("removal_changelog")))
+
+
+@app.command()
+def unannounced(
+    slug: Annotated[str, typer.Argument(help="Policy slug.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (with each change's word ops).")] = False,
+) -> None:
+    """Each revision's changed clauses that its changelog does not mention, newest first: candidates for
+    unannounced changes (the changelog audit matches words, not meaning: read each one's redline)."""
+    with errors_as_exit(), transaction(engine()) as session:
+        result = redlines.unannounced(session, slug)
+    if as_json:
+        echo_json(result)
+        return
+    for rev in result["revisions"]:
+        a, b = rev["from"]["label"], rev["to"]["label"]
+        if not rev["audited"]:
+            typer.echo(f"{a} -> {b}  no changelog entry to check against")
+            continue
+        typer.echo(f"{a} -> {b}  {len(rev['unmentioned'])} of {rev['counts']['audited']} changed clauses not mentioned"
+                   f" in {'; '.join(rev['entries'])}")
+        for u in rev["unmentioned"]:
+            size = f"+{u['inserted_words']} / -{u['deleted_words']} words"
+            typer.echo(f"  {u['clause']}  {u['kind']}, {u['nature']}: {size}")
+            for sign, key in (("+", "inserted"), ("-", "deleted")):
+                if u[key]:
+                    typer.echo(textwrap.fill(u[key], redlines.TEXT_WIDTH, initial_indent=f"    {sign} ",
+                                             subsequent_indent="      "))
+    counts = result["counts"]
+    typer.echo(f"{counts['substantive']} substantive and {counts['editorial']} editorial changes not mentioned, "
+               f"over {counts['audited']} of {counts['revisions']} revisions with a changelog entry")
 
 
 ITEM_CHARS = 90  # of a changelog item quoted on a history line (--json has it whole)

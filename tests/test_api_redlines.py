@@ -134,3 +134,14 @@ def test_feed_names_at_most_five_unmentioned_clauses():
     assert _audit_phrase(audit) == "; changelog: 8 changed clauses not mentioned (1, 2, 3, 4, 5 and 3 more)"
     assert _audit_phrase({"unmentioned": [{"clause": "3.6"}]}) == "; changelog: 1 changed clause not mentioned (3.6)"
     assert _audit_phrase(None) == ""
+
+
+def test_unannounced(client):
+    r = client.get(f"{RSP}/unannounced")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    body = r.json()
+    assert body["policy"] == "anthropic-rsp" and body["counts"]["revisions"] == 7
+    r31 = next(x for x in body["revisions"] if x["to"]["label"] == "3.1")
+    assert [u["clause"] for u in r31["unmentioned"]] == ["3.1", "3.6"]
+    missing = client.get("/policies/no-such-policy/unannounced")
+    assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"

@@ -168,3 +168,50 @@ def test_cli_history_and_errors(corpus_env, cli) -> None:
                  ("diff", RSP, "2001-01-01", "3.1")):
         bad = cli(*args)
         assert bad.exit_code != 0 and "error:" in bad.output and "Traceback" not in bad.output
+
+
+# --- what the changelogs leave out -------------------------------------------------------------------
+
+
+def test_unannounced_lists_what_each_revisions_changelog_leaves_out(session) -> None:
+    report = redlines.unannounced(session, RSP)
+    revisions = {(r["from"]["label"], r["to"]["label"]): r for r in report["revisions"]}
+    assert list(revisions)[0] == ("3.3", "3.4") and len(revisions) == 7  # newest first, every revision
+    r31 = revisions[("3.0", "3.1")]
+    assert r31["entries"] == ["April 2, 2026 (RSP v3.1)"]
+    assert [(u["clause"], u["nature"]) for u in r31["unmentioned"]] == [("3.1", "substantive"), ("3.6", "substantive")]
+    s36 = r31["unmentioned"][1]
+    assert (s36["inserted_words"], s36["deleted_words"]) == (13, 97)
+    assert s36["inserted"].startswith("that it crosses the threshold for automated AI R&D")
+    assert len(s36["deleted"].split()) <= redlines.EXCERPT_WORDS + 2 and s36["deleted"].endswith("…")
+    # `change` is the change's number in the pair's redline of changed clauses (the compare page's anchor).
+    changes = redlines.compare(session, RSP, "3.0", "3.1")["changes"]
+    assert changes[s36["change"] - 1]["to_clause"]["number"] == "3.6"
+    assert s36["ops"] == changes[s36["change"] - 1]["ops"]
+    # Each revision lists exactly what its audit leaves unmentioned; the totals add up.
+    for (a, b), r in revisions.items():
+        audit = redlines.compare(session, RSP, a, b)["audit"]
+        assert [u["clause"] for u in r["unmentioned"]] == [u["clause"] for u in audit["unmentioned"]]
+    assert report["counts"]["unmentioned"] == sum(len(r["unmentioned"]) for r in revisions.values()) == 12
+
+
+def test_unannounced_of_an_unknown_policy_is_an_error(session) -> None:
+    from archive.errors import PolicyNotFound
+
+    with pytest.raises(PolicyNotFound):
+        redlines.unannounced(session, "no-such-policy")
+
+
+def test_unannounced_command(corpus_env, cli) -> None:
+    result = cli("unannounced", RSP)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    at = lines.index("3.0 -> 3.1  2 of 7 changed clauses not mentioned in April 2, 2026 (RSP v3.1)")
+    assert lines[at + 1] == "  3.1  modified, substantive: +9 / -5 words"
+    assert lines[at + 2] == "    + models that are covered by a prior Risk Report."
+    assert max(len(line) for line in lines if line.startswith("    ")) <= redlines.TEXT_WIDTH  # quotes wrap
+    assert lines[-1].startswith("7 substantive and 5 editorial changes not mentioned")
+    data = json.loads(cli("unannounced", RSP, "--json").stdout)
+    assert data["counts"]["unmentioned"] == 12
+    bad = cli("unannounced", "no-such-policy")
+    assert bad.exit_code != 0 and bad.output.strip().count("\n") == 0 and "no-such-policy" in bad.output

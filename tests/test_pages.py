@@ -335,3 +335,21 @@ def test_a_day_opens_the_version_in_force_then(client):
     assert 'in force until <time datetime="2026-04-28">2026-04-28</time>, then replaced by 3.2' in page
     assert "the newest version in the archive" in html_ok(client.get(f"{RSP}/3.4"))
 
+
+
+def test_what_the_changelogs_leave_out_page(client):
+    body = html_ok(client.get(f"{RSP}/unannounced"))
+    assert "What the changelogs leave out" in body and 'href="/p/method#the-changelog-audit"' in body
+    assert '<section class="revision" id="rev-3.1"' in body
+    # Each listed change links to its redline on the compare page, where that anchor is the same clause.
+    link = f'href="{RSP}/compare/3.0..3.1#change-'
+    numbers = re.findall(re.escape(link) + r'(\d+)">([^<]+)</a>', body)
+    assert [name for _, name in numbers] == ["3.1 Scope and Timing", "3.6 External Review"]
+    compare = html_ok(client.get(f"{RSP}/compare/3.0..3.1"))
+    for n, name in numbers:
+        heading = compare.split(f'id="change-{n}-h">', 1)[1].split("</h3>", 1)[0]
+        assert name in heading
+    assert "accounts for every one of the 7 changed clauses" in body  # 3.3 -> 3.4
+    assert "1 of the 4 changed clauses is not mentioned" in body  # 3.1 -> 3.2
+    assert f'href="{RSP}/unannounced"' in html_ok(client.get("/"))
+    assert html_ok(client.get("/p/no-such-policy/unannounced"), 404)

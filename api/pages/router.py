@@ -9,6 +9,7 @@ URL scheme (every page is a GET with a stable URL; none collides with the JSON A
     /p/{slug}/compare?a=&b=&clause=&all=   the compare form's target: 303 to the stable URL below
     /p/{slug}/compare/{a}..{b}             redline (labels or YYYY-MM-DD); ?clause=3.6, ?all=1 for all
     /p/{slug}/clauses/{number}/history     one clause through every version
+    /p/{slug}/unannounced                  every revision's changed clauses its changelog does not mention
     /p/search?q=&policy=&version=&as_of=&collapse=1&history=1&page=
     /p/cite?quote=&policy=&version=&as_of=
     /p/method                              how redlines and the changelog audit are made (docs/redlines.md)
@@ -235,6 +236,16 @@ def compare_page(slug: str, a: str, b: str, request: Request, session: SessionDe
     response = render("compare.html", title=f"{ctx['va'].label} → {ctx['vb'].label}", **ctx)
     response.headers["Server-Timing"] = f"render;dur={(time.perf_counter() - started) * 1000:.1f}"
     return response
+
+
+@router.get("/p/{slug}/unannounced")
+def unannounced_page(slug: str, session: SessionDep) -> HTMLResponse:
+    from archive.services import redlines
+
+    policy = _policy(session, slug)
+    report = redlines.unannounced(session, slug)
+    return render("unannounced.html", policy=policy, r=report, title=f"What the changelogs leave out: {policy.title}",
+                  formats=views.unannounced_formats(slug))
 
 
 @router.get("/p/{slug}/clauses/{number}/history")

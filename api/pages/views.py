@@ -85,6 +85,10 @@ def compare_formats(slug: str, a: str, b: str, clause: str | None) -> list[Forma
     ]
 
 
+def unannounced_formats(slug: str) -> list[Format]:
+    return [("JSON", urls.path("policies", slug, "unannounced"), "application/json")]
+
+
 def history_formats(slug: str, number: str) -> list[Format]:
     return [("JSON", api_history_url(slug, number), "application/json")]
 

@@ -71,3 +71,12 @@ def compare(
 )
 def clause_history(slug: Slug, number: ClauseNumber, session: SessionDep) -> JSONResponse:
     return JSONResponse(s.plain(redlines.clause_history(session, slug, number)))
+
+
+@router.get(
+    "/policies/{slug}/unannounced",
+    response_model=s.ServiceResult,
+    summary="Each revision's changed clauses that its changelog does not mention (candidates for unannounced changes)",
+)
+def unannounced(slug: Slug, session: SessionDep) -> JSONResponse:
+    return JSONResponse(s.plain(redlines.unannounced(session, slug)))

@@ -28,7 +28,7 @@ from archive.settings import get_settings
 
 __all__ = [
     "RENDER_VERSION", "TEXT_WIDTH", "assign_lineages", "clause_history", "compare", "redline_key", "render_html",
-    "render_text",
+    "render_text", "unannounced",
 ]
 
 log = logging.getLogger(__name__)
@@ -228,6 +228,70 @@ def _changelog_says(change: dict, audit: dict | None) -> dict | None:
                 "editorial_note": a["editorial_note"],
             }
     return None
+
+
+# --- what the changelogs leave out ------------------------------------------------------------
+
+EXCERPT_WORDS = 40  # of a change's inserted and of its deleted text, quoted in the report
+
+
+def unannounced(session: Session, slug: str) -> dict:
+    """For every revision (consecutive pair, newest first), the changed clauses its changelog entry
+    does not mention, as the changelog audit finds them: candidates for unannounced changes. Each
+    says how much changed, quotes the start of what was inserted and deleted, and carries its word
+    ops; `change` is its number in the pair's redline of changed clauses (the compare page's
+    #change-N). A revision with no changelog entry to check against has `audited` false."""
+    storage.get_policy(session, slug)  # PolicyNotFound, not an empty report
+    versions = storage.list_versions(session, slug)
+    revisions = []
+    for older, newer in zip(versions, versions[1:], strict=False):
+        red = compare(session, slug, older.label, newer.label)
+        audit = red["audit"]
+        numbered = {rl.change_key(c): (n, c) for n, c in enumerate(red["changes"], 1)}
+        listed = []
+        for u in audit["unmentioned"] if audit else []:
+            n, change = numbered[rl.change_key(u)]
+            step = _step(change, None)
+            listed.append({
+                **u, "change": n, "similarity": change["similarity"],
+                "inserted_words": step["inserted_words"], "deleted_words": step["deleted_words"],
+                "inserted": _excerpt(change["ops"], "insert"), "deleted": _excerpt(change["ops"], "delete"),
+                "ops": change["ops"],
+            })
+        revisions.append({
+            "from": _meta(older),
+            "to": _meta(newer),
+            "changed": sum(red["summary"][k] for k in rl.KINDS),
+            "audited": audit is not None,
+            "entries": [e["title"] for e in audit["entries"]] if audit else [],
+            "counts": audit["counts"] if audit else None,
+            "unmentioned": listed,
+        })
+    revisions.reverse()
+    every = [u for r in revisions for u in r["unmentioned"]]
+    return {
+        "policy": slug,
+        "revisions": revisions,
+        "counts": {
+            "revisions": len(revisions),
+            "audited": sum(r["audited"] for r in revisions),
+            "unmentioned": len(every),
+            "substantive": sum(u["nature"] == "substantive" for u in every),
+            "editorial": sum(u["nature"] == "editorial" for u in every),
+        },
+    }
+
+
+def _excerpt(ops: list[dict], op: str) -> str:
+    """The first EXCERPT_WORDS words a change inserted (or deleted), its pieces joined by " … "."""
+    pieces, left = [], EXCERPT_WORDS
+    for o in ops:
+        if o["op"] != op or left <= 0:
+            continue
+        words = o["text"].split()
+        pieces.append(" ".join(words[:left]) + (" …" if len(words) > left else ""))
+        left -= len(words)
+    return " … ".join(pieces)
 
 
 # --- lineages ---------------------------------------------------------------------------------
