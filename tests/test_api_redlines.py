@@ -143,5 +143,7 @@ def test_unannounced(client):
     assert body["policy"] == "anthropic-rsp" and body["counts"]["revisions"] == 7
     r31 = next(x for x in body["revisions"] if x["to"]["label"] == "3.1")
     assert [u["clause"] for u in r31["unmentioned"]] == ["3.1", "3.6"]
+    again = client.get(f"{RSP}/unannounced", headers={"If-None-Match": r.headers["etag"]})
+    assert again.status_code == 304
     missing = client.get("/policies/no-such-policy/unannounced")
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"

@@ -56,6 +56,10 @@ def test_audit_3_0_to_3_1(session) -> None:
     assert by["3.4"]["accounted"] and 2 in by["3.4"]["items"]
     unmentioned = {u["clause"] for u in audit["unmentioned"]}
     assert {"3.1", "3.6"} <= unmentioned, audit["unmentioned"]
+    # At the top of the standalone HTML, as candidates: the audit matches words, not meaning.
+    page = redlines.render_html(redlines.compare(session, RSP, "3.0", "3.1"))
+    top = page.split('<section class="audit">', 1)[1].split("</section>", 1)[0]
+    assert "candidate for an unannounced change" in top and "<li>3.6 (modified, substantive)</li>" in top
 
 
 def test_3_3_to_3_4_agrees_with_changelog(session) -> None:

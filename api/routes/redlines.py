@@ -77,6 +77,12 @@ def clause_history(slug: Slug, number: ClauseNumber, session: SessionDep) -> JSO
     "/policies/{slug}/unannounced",
     response_model=s.ServiceResult,
     summary="Each revision's changed clauses that its changelog does not mention (candidates for unannounced changes)",
+    responses={304: {"description": "Not modified (If-None-Match matched the ETag)."}},
 )
-def unannounced(slug: Slug, session: SessionDep) -> JSONResponse:
-    return JSONResponse(s.plain(redlines.unannounced(session, slug)))
+def unannounced(slug: Slug, request: Request, session: SessionDep) -> Response:
+    storage.get_policy(session, slug)  # a 404 for an unknown policy, before any 304
+    # What every version holds: a version added, re-extracted or re-dated changes the report.
+    etag = redline_etag("unannounced", *(version_etag(v) for v in storage.list_versions(session, slug)))
+    if (cached := not_modified(request, etag)) is not None:
+        return cached
+    return cacheable(JSONResponse(s.plain(redlines.unannounced(session, slug))), etag)

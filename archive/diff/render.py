@@ -6,9 +6,9 @@ import textwrap
 from html import escape
 
 # Part of the HTML and text representations' ETags: bumped when the same redline renders differently
-# (2: long unchanged stretches folded, long inserts and deletes set as blocks), so a cache holding an
-# older rendering is not told it is current.
-RENDER_VERSION = 2
+# (2: long unchanged stretches folded, long inserts and deletes set as blocks; 3: the HTML audit says
+# its list is candidates), so a cache holding an older rendering is not told it is current.
+RENDER_VERSION = 3
 
 _CSS = """
 body{font:16px/1.55 Georgia,serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
@@ -166,6 +166,9 @@ def render_html(redline: dict) -> str:
         out.append(f"<p>{_entries_phrase(audit, escape)}. "
                    f"{audit['counts']['substantive']} substantive and {audit['counts']['editorial']} editorial "
                    "changes audited.</p>")
+        out.append('<p class="meta">The audit matches words, not meaning: a clause listed as not mentioned is a '
+                   "candidate for an unannounced change, to be checked against its redline (the method: "
+                   "docs/redlines.md, or /p/method on the archive's server).</p>")
         if audit["unmentioned"]:
             out.append("<p><strong>Changed but not mentioned in the changelog:</strong></p><ul>")
             out += [f"<li>{escape(u['clause'])} ({u['kind']}, {u['nature']})</li>" for u in audit["unmentioned"]]

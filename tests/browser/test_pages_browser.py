@@ -72,7 +72,8 @@ def test_phone_viewport_and_keyboard(browser, live_server):
         for name, url in (("home", "/"), ("compare", "/p/anthropic-rsp/compare/3.0..3.1"),
                           ("version", "/p/anthropic-rsp/3.1#clause-3.6"), ("cite", f"/p/cite?quote={QUOTE}"),
                           ("search", "/p/search?q=external+review&collapse=1&history=1"),
-                          ("history", "/p/anthropic-rsp/clauses/3.6/history")):
+                          ("history", "/p/anthropic-rsp/clauses/3.6/history"), ("method", "/p/method"),
+                          ("unannounced", "/p/anthropic-rsp/unannounced")):
             pg.goto(url.replace("&", "%26") if url.startswith("/p/cite") else url)
             overflow = pg.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 0, f"{url} overflows a phone screen by {overflow}px"
@@ -135,7 +136,7 @@ CONTRAST_JS = """
 def test_text_contrast_meets_wcag_aa(page):
     for url in ("/", "/p/anthropic-rsp/3.1", "/p/anthropic-rsp/compare/3.0..3.1?all=1",
                 "/p/search?q=external+review&history=1", "/p/anthropic-rsp/clauses/3.6/history",
-                "/p/anthropic-rsp/9.9"):
+                "/p/anthropic-rsp/9.9", "/p/method", "/p/anthropic-rsp/unannounced"):
         page.goto(url)
         result = page.evaluate(CONTRAST_JS)
         assert result["checked"] > 10, url
