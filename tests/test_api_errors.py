@@ -42,6 +42,7 @@ ERROR_PATHS: list[tuple[str, str, dict | None, int]] = [
     ("GET", f"{RSP}/compare/3.0", None, 404),
     ("GET", "/policies/nope/compare/3.0..3.1", None, 404),
     ("GET", "/policies/nope/clauses/1/history", None, 404),
+    ("GET", "/policies/nope/unannounced", None, 404),
     ("GET", "/policies/nope/feed.atom", None, 404),
     ("GET", "/search", None, 422),
     ("GET", "/search", {"q": LONG}, 400),
