@@ -1,4 +1,4 @@
-"""Commands over the search index: search (and --history), resolve, check-citations, index rebuild."""
+"""Commands over the search index: search (and --history), resolve, cite, check-citations, index rebuild."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,7 @@ import typer
 
 from archive.db.engine import read_session
 from archive.errors import ArchiveError
+from archive.services import cite as cite_service
 from archive.services import search as svc
 from archive.settings import get_settings
 from cli.app import app
@@ -159,6 +161,29 @@ def resolve(
         typer.echo(f"  closest ({m['score']:.2f}): {m['citation']}: “{' '.join(m['text'].split())}”")
     for h in data["history"]:
         typer.echo(f"{h['policy']}: {h['summary']}")
+
+
+class CiteFormat(StrEnum):
+    bibtex = "bibtex"
+    csl_json = "csl-json"
+    wikitext = "wikitext"
+
+
+@app.command()
+def cite(
+    slug: Annotated[str, typer.Argument(help="Policy slug.")],
+    version: Annotated[str, typer.Argument(help="A label (3.1) or a date (YYYY-MM-DD: the version in force).")],
+    fmt: Annotated[
+        CiteFormat, typer.Option("--format", "-f", help="bibtex, csl-json or wikitext.")
+    ] = CiteFormat.bibtex,
+    clause: Annotated[str | None, typer.Option(help="Cite this clause (number, or title) and its pages.")] = None,
+    quote: Annotated[str | None, typer.Option(help="Cite this passage: its clause and pages.")] = None,
+) -> None:
+    """Cite a version, a clause of it or a quote in it, for a reference manager or a wiki: BibTeX,
+    CSL-JSON or Wikipedia's {{cite web}}. The publisher's document is what is cited."""
+    with _errors(), read_session(engine()) as session:
+        ref = cite_service.reference(session, slug, version, clause=clause, quote=quote, settings=get_settings())
+    typer.echo(cite_service.as_text(ref, fmt.value).rstrip("\n"))
 
 
 @app.command("check-citations")

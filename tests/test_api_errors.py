@@ -43,6 +43,7 @@ ERROR_PATHS: list[tuple[str, str, dict | None, int]] = [
     ("GET", "/policies/nope/compare/3.0..3.1", None, 404),
     ("GET", "/policies/nope/clauses/1/history", None, 404),
     ("GET", "/policies/nope/unannounced", None, 404),
+    ("GET", f"{RSP}/versions/3.1/cite", {"format": "mla"}, 422),
     ("GET", "/policies/nope/feed.atom", None, 404),
     ("GET", "/search", None, 422),
     ("GET", "/search", {"q": LONG}, 400),

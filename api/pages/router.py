@@ -43,6 +43,7 @@ from api.pages import docs, views
 from archive.db import storage
 from archive.diff.render import fold_ops
 from archive.errors import ArchiveError, InvalidInput
+from archive.services import cite as cite_service
 
 HERE = Path(__file__).parent
 log = logging.getLogger("policy_archive.pages")
@@ -181,12 +182,17 @@ def cite_page(request: Request, session: SessionDep, settings: SettingsDep) -> H
         return render("cite.html", **ctx)
     if not form["quote"].strip():
         raise InvalidInput("The quote box was empty: paste the words you want to cite.")
-    ctx["result"] = search.resolve(
+    ctx["result"] = result = search.resolve(
         settings, session, quote=form["quote"],
         policy=views.check(form["policy"], views.SLUG_RE, "policy"),
         version=views.check(form["version"], views.LABEL_RE, "version"),
         as_of=views.parse_date(form["as_of"], "as-of date"),
     )
+    # Each match shown, in each citation format (the closest passages are not the quote: none for them).
+    ctx["cite_as_all"] = [
+        views.cite_blocks(cite_service.of_match(session, m, form["quote"], base_url=str(request.base_url)))
+        for m in result["matches"][: views.MATCHES_SHOWN]
+    ]
     return render("cite.html", **ctx)
 
 
@@ -262,14 +268,16 @@ def history_page(slug: str, number: str, session: SessionDep) -> HTMLResponse:
 
 
 @router.get("/p/{slug}/{label}")
-def version_page(slug: str, label: str, session: SessionDep) -> Response:
+def version_page(slug: str, label: str, request: Request, session: SessionDep) -> Response:
     _policy(session, slug)
     views.check(label, views.LABEL_RE, "version")
     info = storage.resolve_version(session, slug, label)
     if info.label != label:  # a day (YYYY-MM-DD): the version in force then, at its own address
         return RedirectResponse(views.version_url(slug, info.label), status_code=302)
     ctx = views.version_view(session, slug, label)
-    return render("version.html", title=f"{ctx['policy'].title} {label}", **ctx)
+    ref = cite_service.reference(session, slug, label, base_url=str(request.base_url))
+    return render("version.html", title=f"{ctx['policy'].title} {label}", cite=views.cite_blocks(ref),
+                  meta=views.citation_meta(ref), **ctx)
 
 
 @router.get("/p")

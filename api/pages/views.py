@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from sqlalchemy.orm import Session
 
 from api import urls
+from archive import cite
 from archive import types as t
 from archive.dates import parse_day
 from archive.db import storage
@@ -23,6 +24,7 @@ from archive.errors import InvalidInput
 LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 CLAUSE_RE = re.compile(r"^[^\x00-\x1f/]{1,200}$")
+MATCHES_SHOWN = 20  # on the cite page; a narrower scope shows the rest
 
 
 def anchor(number: str, title: str = "") -> str:
@@ -87,6 +89,22 @@ def compare_formats(slug: str, a: str, b: str, clause: str | None) -> list[Forma
 
 def unannounced_formats(slug: str) -> list[Format]:
     return [("JSON", urls.path("policies", slug, "unannounced"), "application/json")]
+
+
+def cite_blocks(ref: cite.Reference) -> list[tuple[str, str, str]]:
+    """(name, format, text) of each citation format, for a page's "cite this" box."""
+    names = {"bibtex": "BibTeX", "csl-json": "CSL-JSON (Zotero, Pandoc)", "wikitext": "Wikipedia {{cite web}}"}
+    return [(names[fmt], fmt, make(ref)) for fmt, make in cite.FORMATS.items()]
+
+
+def citation_meta(ref: cite.Reference) -> list[tuple[str, str]]:
+    """Highwire Press and Dublin Core <meta> tags, which Zotero and Wikipedia's citation tool read off a page."""
+    tags = [("citation_title", ref.title), ("citation_author", ref.publisher), ("citation_publisher", ref.publisher),
+            ("citation_date", ref.effective.strftime("%Y/%m/%d")), ("DC.title", ref.title),
+            ("DC.creator", ref.publisher), ("DC.publisher", ref.publisher), ("DC.date", ref.effective.isoformat())]
+    if ref.url:
+        tags += [("citation_pdf_url", ref.url), ("DC.source", ref.url)]
+    return tags
 
 
 def history_formats(slug: str, number: str) -> list[Format]:

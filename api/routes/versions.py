@@ -12,12 +12,14 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from api import schemas as s
 from api import urls
 from api.caching import SOURCE_CACHE_CONTROL, cacheable, not_modified, validated, version_etag
-from api.deps import SessionDep
+from api.deps import SessionDep, SettingsDep
 from api.negotiation import preferred
-from api.routes.params import ClauseNumber, Label, Slug
+from api.routes.params import CLAUSE_PATTERN, ClauseNumber, Label, Ref, Slug
+from archive import cite
 from archive import types as t
 from archive.db import storage
 from archive.errors import NotFound
+from archive.services import cite as cite_service
 
 router = APIRouter(tags=["versions"])
 # Part of the JSON text's ETag: bumped when its shape changes (2: pages carry header and footer), so a
@@ -211,3 +213,35 @@ def get_source(slug: Slug, label: Label, request: Request, session: SessionDep) 
         },
     )
     return cacheable(response, etag, SOURCE_CACHE_CONTROL)
+
+
+@router.get(
+    "/policies/{slug}/versions/{label}/cite",
+    summary="Cite a version, one of its clauses or a quote in it: BibTeX, CSL-JSON or Wikipedia's {{cite web}}",
+    responses={
+        200: {
+            "content": {media: {"schema": {"type": "string"}} for media in cite.MEDIA_TYPES.values()},
+            "description": "The citation in the format asked for.",
+        }
+    },
+)
+def cite_version(
+    slug: Slug,
+    label: Ref,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    format: Annotated[Literal["bibtex", "csl-json", "wikitext"], Query(description="Citation format.")] = "bibtex",
+    clause: Annotated[
+        str | None, Query(pattern=CLAUSE_PATTERN, description="Cite this clause (number, or title) and its pages.")
+    ] = None,
+    quote: Annotated[
+        str | None, Query(min_length=1, description="Cite this passage: its clause and pages in the version.")
+    ] = None,
+) -> Response:
+    """The publisher's document is what is cited; the archive's copy is named as an archived copy only
+    when its bytes match the publisher's recorded hash."""
+    ref = cite_service.reference(
+        session, slug, label, clause=clause, quote=quote, settings=settings, base_url=str(request.base_url)
+    )
+    return Response(cite_service.as_text(ref, format), media_type=f"{cite.MEDIA_TYPES[format]}; charset=utf-8")
