@@ -17,6 +17,7 @@ from archive import types as t
 from archive.db import storage
 from archive.errors import InvalidInput, NotFound
 from archive.search.quotes import section_name
+from archive.services.search import resolve
 from archive.settings import Settings
 
 
@@ -36,49 +37,38 @@ def reference(
     index), of the passage: its clause and pages in that version, NotFound when it is not there."""
     if clause is not None and quote is not None:
         raise InvalidInput("give a clause or a quote to cite, not both")
-    policy = storage.get_policy(session, slug)
+    storage.get_policy(session, slug)  # PolicyNotFound before any version lookup
     info = storage.resolve_version(session, slug, version)
-    section, pages = "", (None, None)
-    if clause is not None:
-        _, c = storage.find_clause(session, slug, info.label, clause, any_title=True)
-        section, pages = section_name(c.number, c.title), (c.page_start, c.page_end)
     if quote is not None:
         return of_match(session, _passage(session, settings, slug, info.label, quote), quote,
                         base_url=base_url, today=today)
-    return cite.Reference(
-        publisher=policy.publisher,
-        policy_title=policy.title,
-        version=info.label,
-        effective=info.effective,
-        url=info.source_url,
-        section=section,
-        page_first=pages[0],
-        page_last=pages[1],
-        accessed=today or dt.date.today(),
-        **_archived_copy(session, info, base_url),
-    )
+    if clause is None:
+        return _reference(session, info, base_url, today)
+    _, c = storage.find_clause(session, slug, info.label, clause, any_title=True)
+    return _reference(session, info, base_url, today, section=section_name(c.number, c.title),
+                      page_first=c.page_start, page_last=c.page_end)
 
 
 def of_match(session: Session, match: dict, quote: str, *, base_url: str = "",
              today: dt.date | None = None) -> cite.Reference:
     """The citation of a resolved quote (a match as archive.services.search.resolve describes it):
     its clause, pages and footnote, with the quote as the reader gave it."""
-    policy = storage.get_policy(session, match["policy"])
     info = storage.get_version(session, match["policy"], match["version"])
     c = match["clause"]
+    return _reference(
+        session, info, base_url, today, section=section_name(c["number"], c["title"]), page_first=match["page"],
+        page_last=match["page_end"], footnote=match["in_footnote"] or "", quote=" ".join(quote.split()),
+    )
+
+
+def _reference(session: Session, info: t.VersionInfo, base_url: str, today: dt.date | None,
+               **passage: object) -> cite.Reference:
+    """What every citation of `info` carries, with `passage` (section, pages, footnote, quote)."""
+    policy = storage.get_policy(session, info.policy)
     return cite.Reference(
-        publisher=policy.publisher,
-        policy_title=policy.title,
-        version=info.label,
-        effective=info.effective,
-        url=info.source_url,
-        section=section_name(c["number"], c["title"]),
-        page_first=match["page"],
-        page_last=match["page_end"],
-        footnote=match["in_footnote"] or "",
-        quote=" ".join(quote.split()),
-        accessed=today or dt.date.today(),
-        **_archived_copy(session, info, base_url),
+        publisher=policy.publisher, policy_title=policy.title, version=info.label, effective=info.effective,
+        url=info.source_url, accessed=today or dt.date.today(), **_archived_copy(session, info, base_url),
+        **passage,  # type: ignore[arg-type]
     )
 
 
@@ -100,8 +90,6 @@ def _archived_copy(session: Session, info: t.VersionInfo, base_url: str) -> dict
 
 def _passage(session: Session, settings: Settings | None, slug: str, label: str, quote: str) -> dict:
     """Where the quote stands in that version: the first match in the body text, else in a footnote."""
-    from archive.services.search import resolve
-
     if settings is None:
         raise ValueError("citing a quote needs the settings (the search index)")
     matches = resolve(settings, session, quote=quote, policy=slug, version=label)["matches"]
