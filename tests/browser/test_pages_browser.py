@@ -173,3 +173,21 @@ def test_a_resolved_quote_opens_its_page_at_the_quote(page):
     viewport = page.viewport_size["height"]
     assert 0 <= box["y"] < viewport, box  # the quote is on screen
     assert clause["y"] < -viewport, clause  # and the clause's top more than a screen above it
+
+
+def test_cite_a_version_for_a_wiki_and_copy_it(page, live_server):
+    """The version page's "cite this" box opens in place, and its copy button copies the whole citation."""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+    page.goto("/p/anthropic-rsp/3.1")
+    box = page.locator("details.cite-as")
+    assert not box.locator("textarea").first.is_visible()  # closed until asked for
+    box.locator("summary").click()
+    field = page.get_by_label("Wikipedia {{cite web}}")
+    assert field.is_visible()
+    wikitext = field.input_value()
+    assert wikitext.startswith("{{cite web |url=https://")
+    assert "|title=Responsible Scaling Policy, version 3.1" in wikitext
+    copy = box.locator(".citation", has=field).get_by_role("button", name="Copy")
+    copy.click()
+    page.wait_for_function("[...document.querySelectorAll('.cite-as .copy')].some(b => b.textContent !== 'Copy')")
+    assert page.evaluate("navigator.clipboard.readText()") == wikitext
