@@ -75,11 +75,11 @@ def _tex(text: str) -> str:
 def bibtex(ref: Reference) -> str:
     """A @misc entry (what BibTeX styles and biblatex both take), with biblatex's date and version."""
     d = ref.effective
-    note = [f"Effective {d.isoformat()}"]
+    note = [f"Effective {d.isoformat()}"]  # each part TeX-escaped as it is added; a URL goes in \url as is
     if where := _where(ref):
-        note.append(where)
+        note.append(_tex(where))
     if ref.quote:
-        note.append(f"``{ref.quote}''")
+        note.append(f"``{_tex(ref.quote)}''")
     if ref.archived_url:
         note.append(f"Archived copy: \\url{{{ref.archived_url}}}"
                     + (f" ({ref.archived_on.isoformat()})" if ref.archived_on else ""))
@@ -96,7 +96,7 @@ def bibtex(ref: Reference) -> str:
         fields += [("howpublished", f"\\url{{{ref.url}}}"), ("url", ref.url)]
     if ref.accessed:
         fields.append(("urldate", ref.accessed.isoformat()))
-    fields.append(("note", ". ".join(_tex(n) if not n.startswith("Archived copy") else n for n in note)))
+    fields.append(("note", ". ".join(note)))
     body = ",\n".join(f"  {name} = {value}" if name == "month" else f"  {name} = {{{value}}}" for name, value in fields)
     return f"@misc{{{key(ref)},\n{body}\n}}\n"
 

@@ -37,7 +37,6 @@ def reference(
     index), of the passage: its clause and pages in that version, NotFound when it is not there."""
     if clause is not None and quote is not None:
         raise InvalidInput("give a clause or a quote to cite, not both")
-    storage.get_policy(session, slug)  # PolicyNotFound before any version lookup
     info = storage.resolve_version(session, slug, version)
     if quote is not None:
         return of_match(session, _passage(session, settings, slug, info.label, quote), quote,
