@@ -7,7 +7,7 @@ then times 50 queries (words, phrases, boolean, prefix, filters) and 50 resolves
 the clauses, some with a word changed) three ways in the same run:
 - index: our Whoosh index (archive.search), as the service runs it (parse, run_search: text/title
   queries on the distinct-texts index, every match counted, one page with snippets) minus the SQL
-  freshness check (one small probe query per request; see archive.services.search.ensure_index)
+  freshness check (one small probe query per request; see archive.services.search.index.ensure_index)
   and the SQL lookup of a version filter's version. "cold" is the first pass over the 50 (stored
   clauses and snippet tokens not cached yet), "warm" a second pass, as a long-running server sees
   repeated or overlapping queries;
@@ -41,7 +41,8 @@ from archive.search.index import IndexedClause, open_index, write_index  # noqa:
 from archive.search.passages import passages  # noqa: E402
 from archive.search.query import parse  # noqa: E402
 from archive.search.searching import run_search, version_filter  # noqa: E402
-from archive.services import search as svc  # noqa: E402
+from archive.services.search import index as held_index  # noqa: E402
+from archive.services.search import quotes as quote_service  # noqa: E402
 
 
 def ingest_corpus(root: Path) -> str:
@@ -63,7 +64,7 @@ def ingest_corpus(root: Path) -> str:
 def load_entries(url: str) -> list[IndexedClause]:
     engine = make_engine(url=url)
     with read_session(engine) as session:
-        entries = list(svc._entries(session))
+        entries = list(held_index.entries(session))
     engine.dispose()
     return entries
 
@@ -191,9 +192,9 @@ def index_query(ix, q: dict) -> dict:
 
 
 def index_resolve(ix, quote: str) -> list:
-    matches = svc._locate(ix, quote, None)
+    matches = quote_service.locate(ix, quote, None)
     if not matches:
-        svc._describe_closest(ix, svc._closest(ix, quote, None), None)
+        quote_service.describe_closest(ix, quote_service.closest(ix, quote, None), None)
     return matches
 
 

@@ -93,19 +93,19 @@ def test_bad_input_raises(corpus_settings, session):
 def test_index_rebuilt_when_missing_or_damaged(corpus_settings, session, tmp_path):
     # An index folder of its own: the shared one stays readable by tests other workers run meanwhile.
     corpus_settings = corpus_settings.model_copy(update={"index_dir": tmp_path / "index"})
-    svc._cache.clear()
+    svc.forget_held()
     ix = svc.ensure_index(corpus_settings, session)
     path = ix.path
     for f in path.glob("*.seg"):
         f.write_bytes(b"damaged")
-    svc._cache.clear()
+    svc.forget_held()
     ix2 = svc.ensure_index(corpus_settings, session)
     assert ix2.doc_count == ix.doc_count
     (path / "fingerprint.json").write_text('{"fingerprint": "stale"}')
-    svc._cache.clear()
+    svc.forget_held()
     assert svc.ensure_index(corpus_settings, session).doc_count == ix.doc_count
     assert svc.search(corpus_settings, session, q="compress two years")["total"] >= 2
-    svc._cache.clear()  # later tests open the shared index again
+    svc.forget_held()  # later tests open the shared index again
 
 
 @pytest.mark.parametrize(

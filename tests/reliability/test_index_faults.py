@@ -28,7 +28,7 @@ def _results(settings: Settings, engine) -> dict[str, tuple[int, list[str]]]:
 
 def _new_process() -> None:
     """What a restart does to the in-memory state: the open-index cache is gone."""
-    search_service._cache.clear()
+    search_service.forget_held()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from api.app import create_app
 from archive.db.engine import make_engine, read_session
 from archive.services import redlines
 from archive.services import search as search_service
+from archive.services.search import index as held_index
 from archive.settings import Settings
 from tests.conftest import NONCOMPLIANCE_PDFS
 from tests.reliability.helpers import ingest_file
@@ -41,7 +42,7 @@ def test_redline_memo_is_bounded_by_bytes(monkeypatch):
 def test_index_deleted_under_concurrent_requests_is_reopened_once(fresh_env):
     engine = make_engine(fresh_env)
     ingest_file(engine, NONCOMPLIANCE_PDFS / "noncompliance-2025-12-04.pdf", "p", "1")
-    search_service._cache.clear()
+    search_service.forget_held()
     try:
         with read_session(engine) as session:
             first = search_service.ensure_index(fresh_env, session)
@@ -64,8 +65,8 @@ def test_index_deleted_under_concurrent_requests_is_reopened_once(fresh_env):
             t.join(120)
         assert not errors
         assert len({id(ix) for ix in got}) == 1 and got[0] is not first  # one new index, shared
-        [held] = search_service._cache.values()
+        [held] = held_index._cache.values()
         assert held.ix is got[0]
     finally:
-        search_service._cache.clear()
+        search_service.forget_held()
         engine.dispose()
