@@ -74,8 +74,11 @@ def _by_font(body: list[RawLine], size: float) -> int | None:
 
 
 def _glued_marker(number: str) -> re.Pattern[str]:
-    # Digits glued after a letter or closing punctuation, not part of a longer number or "3.1".
-    return re.compile(rf"(?:(?<=[^\W\d_])|(?<=[^\W\d_][.!?])|(?<=[,;:)\]”’\"'])){number}(?!\d)(?![.,]\d)")
+    # Digits glued after a letter or closing punctuation, or after a sentence's end that follows either
+    # ("face.1", "(see Section 3).1"), not part of a longer number or "3.1".
+    return re.compile(
+        rf"(?:(?<=[^\W\d_])|(?<=[^\W\d_][.!?])|(?<=[,;:)\]”’\"'])|(?<=[)\]”’\"'][.!?])){number}(?!\d)(?![.,]\d)"
+    )
 
 
 def _by_text(body: list[RawLine], size: float) -> int | None:

@@ -26,7 +26,9 @@ from ingest.normalize import join_hyphenated, normalize_line, vocabulary
 from ingest.repeats import repeated_tops
 
 EXTRACTOR_NAME = "policy-archive-pdf"
-EXTRACTOR_VERSION = "3"  # bump on any change in output (2: columns, sideways text apart; 3: repeated table headers)
+# Bump on any change in output (2: columns, sideways text apart; 3: repeated table headers; 4: a note
+# marker after ")." found).
+EXTRACTOR_VERSION = "4"
 
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi|,b$", re.I)
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*(?:\d{1,4}|[ivxlc]{1,6})\s*[-–—]?(?:\s+of\s+\d{1,4})?$", re.I)

@@ -76,6 +76,38 @@ def test_a_short_stretch_deleted_whole_and_inserted_whole_elsewhere_is_a_move() 
     assert not any(o.moved for o in ops)
 
 
+def _words(seed: int, n: int = 40) -> str:
+    """n distinct made-up words of eight letters (none shared between seeds)."""
+    return " ".join("".join(chr(97 + (seed * 131 + k * 17 + m * 7) % 26) for m in range(8)) + "q" * seed
+                    for k in range(n))
+
+
+def test_a_passage_between_two_changes_of_one_hunk_stays_in_place() -> None:
+    """The word diff's cleanup folds a passage standing between two long rewrites into one change, too
+    long for the character refinement (3.2 -> 3.3 §3.1); found again in both its delete and its
+    insert, it did not move: it is equal where it stands, and the change around it splits in two."""
+    kept = "Within thirty days of determining that we have an internally deployed model that"
+    first_a, first_b, second_a, second_b = (_words(seed) for seed in (1, 2, 3, 4))
+    a = f"Opening words stay here. {first_a} {kept} {second_a}"
+    b = f"Opening words stay here. {first_b} {kept} {second_b}"
+    ops = [(o.op, o.text.strip(), o.moved) for o in diff_words(a, b)]
+    assert ("equal", kept, False) in ops, ops
+    assert [text for op, text, _ in ops if op == "delete"] == [first_a, second_a]
+    assert [text for op, text, _ in ops if op == "insert"] == [first_b, second_b]
+
+
+def test_v3_3_second_bullet_is_not_moved(session) -> None:
+    """3.2 -> 3.3 §3.1: both bullets were rewritten around the second bullet's unchanged opening."""
+    sec = by_clause(redlines.compare(session, RSP, "3.2", "3.3"))["3.1"]
+    opening = "● Within 30 days of determining that we have an internally deployed model that"
+    assert not any(o.get("moved") for o in sec["ops"])
+    assert any(o["op"] == "equal" and opening in o["text"] for o in sec["ops"])
+    deletes = [o["text"] for o in sec["ops"] if o["op"] == "delete"]
+    # No deletion joins the end of the first bullet to the rest of the second.
+    first = next(d for d in deletes if "any of the models covered in the most recent Risk Report" in d)
+    assert "is in-scope" not in first, deletes
+
+
 def test_table_rows_that_broke_across_pages_differently_are_no_change(session) -> None:
     """3.3 sets the section 1 table across its pages differently: 3.2's rows come in another order."""
     sec1 = by_clause(redlines.compare(session, RSP, "3.2", "3.3"))["1"]
@@ -119,6 +151,17 @@ def test_v2_2_spacing_of_section_references_is_no_change(session) -> None:
 def test_footnotes_compare_in_number_order(session) -> None:
     """2.0 stores §7.1's notes in page-foot order ([15], [17], [16]); 2.2 in number order."""
     assert by_clause(redlines.compare(session, RSP, "2.0", "2.2", changed_only=False))["7.1"]["kind"] == "unchanged"
+
+
+def test_a_footnote_stays_with_the_clause_of_its_marker_across_a_page_break(session) -> None:
+    """2.2 prints §2's note 1 ("We hope to publish updates ...", marker "(see Section 3).1") at the foot
+    of the page where §3.1 begins: it is §2's note, so §3.1 is unchanged from 2.0 and the audit does
+    not list it."""
+    redline = redlines.compare(session, RSP, "2.0", "2.2", changed_only=False)
+    ch = by_clause(redline)
+    assert ch["3.1"]["kind"] == "unchanged"
+    assert "We hope to publish updates" not in ops_text(ch["2"], "delete") + ops_text(ch["2"], "insert")
+    assert "3.1" not in [u["clause"] for u in redline["audit"]["unmentioned"]]
 
 
 def test_a_heading_without_text_adds_no_empty_op(session) -> None:

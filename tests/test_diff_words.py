@@ -24,6 +24,7 @@ def changed(a: str, b: str) -> list[tuple[str, str]]:
         ("the capa-\nbility of models", "the capability of models"),
         ("spaced   out\n\ntext\fhere", "spaced out text here"),
         ("the ﬁnal rule", "the final rule"),
+        ("a one-year scaleup of 35^2 = ~1000x", "a one-year scaleup of 352= ~1000x"),  # a superscript spelled out
     ],
 )
 def test_noise_is_not_a_change(a: str, b: str) -> None:

@@ -73,12 +73,18 @@ def test_footnotes_split_and_markers_removed() -> None:
     assert sorted(notes, key=int) == [str(i) for i in range(1, 24)]
     v31 = extracted("3.1")
     assert "significant risks beyond those" in v31.full_text and "risks5beyond" not in v31.full_text
+    # A marker after a parenthesis and a full stop ("(see Section 3).1"): the note is the clause's
+    # holding the marker, though printed at the foot of the page where the next clause begins.
+    v22 = extracted("2.2")
+    sec2 = next(c for c in v22.clauses if c.number == "2")
+    assert [n.marker for n in sec2.footnotes] == ["1", "2"] and "(seeSection\n3)." in sec2.text
+    assert "We hope to publish" in sec2.footnotes[0].text
 
 
 def test_extractor_identity() -> None:
     doc = extracted("3.4")
-    assert (EXTRACTOR_NAME, EXTRACTOR_VERSION) == ("policy-archive-pdf", "3")
-    assert doc.extractor == "policy-archive-pdf/3" and doc.engine_version
+    assert (EXTRACTOR_NAME, EXTRACTOR_VERSION) == ("policy-archive-pdf", "4")
+    assert doc.extractor == "policy-archive-pdf/4" and doc.engine_version
     assert doc.full_text == PAGE_SEPARATOR.join(p.text for p in doc.pages)
 
 

@@ -200,10 +200,11 @@ def test_archive_of_extractor_2_is_reextracted_in_place(fresh_env, cli, monkeypa
         assert set(after) == {"3.0", "3.1"} and storage.counts(session)["snapshots"] == 2
         for label, v in after.items():
             assert (v.sha256, v.effective) == (before[label].sha256, before[label].effective)
-            assert (v.extractor, v.extractor_version) == ("policy-archive-pdf/3", "3")
+            current = ingest.pdf.EXTRACTOR_VERSION
+            assert (v.extractor, v.extractor_version) == (f"policy-archive-pdf/{current}", current)
             assert v.text_sha256 != before[label].text_sha256
             log = storage.extraction_log(session, "anthropic-rsp", label)
-            assert [(e["kind"], e["extractor_version"]) for e in log] == [("initial", "2"), ("re-extraction", "3")]
+            assert [(e["kind"], e["extractor_version"]) for e in log] == [("initial", "2"), ("re-extraction", current)]
             assert len({e["snapshot_sha256"] for e in log}) == 1
         sec1 = next(c for c in storage.clauses(session, "anthropic-rsp", "3.1") if c.number == "1")
         assert sec1.text.count(header) == 1 and sec1.lineage == old_sec1.lineage

@@ -3,7 +3,8 @@
 How it works:
 1. Both texts are normalised (NFKC for ligatures, soft hyphens and form feeds dropped, a hyphen at a
    line end between lowercase letters joined) and split into words at whitespace.
-2. Every word gets a *canonical key*: quote styles (and × / x) unified, dashes and hyphens dropped,
+2. Every word gets a *canonical key*: quote styles (and × / x) unified, dashes, hyphens and the
+   caret of a spelled-out superscript ("35^2" / "352") dropped,
    footnote markers glued to a word removed ("risks5beyond" -> "risksbeyond", "face.1Where",
    "4“Double", "[^4]"; not "and7.2.2", a run-together section number).
 3. Words are mapped to single characters (one per distinct key) and diffed with diff-match-patch,
@@ -18,6 +19,7 @@ How it works:
    in another (table rows that broke across pages differently, a sentence moved) becomes equal text at
    its new place, marked moved, and is no longer deleted at its old one. So does a shorter changed
    stretch (MOVE_WHOLE_WORDS words, MOVE_WHOLE_MIN_CHARS characters) deleted whole and inserted whole.
+   Such a run found in the deletes and inserts of one hunk stands where it stood: it is equal, in place.
 
 Equal text is shown as the newer version prints it. Whitespace in op texts is collapsed to one space.
 """
@@ -62,7 +64,9 @@ MIN_EQUAL_CHARS = 4
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "«": '"', "»": '"',
                          "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "`": "'",
                          "×": "x"})  # "3×" and "3x" are one multiplier, typeset two ways
-_DASH_CHARS = "-‐‑‒–—―−\u00ad"
+# Dashes and hyphens, and the caret of a superscript that extraction spelled out ("35^2" where another
+# printing of the same text gives "352"): none of them is content.
+_DASH_CHARS = "-‐‑‒–—―−\u00ad^"
 _NO_DASHES = str.maketrans("", "", _DASH_CHARS)
 _QUOTES_NO_DASHES = {**_QUOTES, **_NO_DASHES}
 # Not before ".2" or ",2": "and7.2.2" is a run-together section number, not a marker.
@@ -334,7 +338,9 @@ def _moves(merged: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
     """Text deleted in one place of a clause and inserted unchanged in another (a table whose rows
     broke across pages differently, a sentence moved) becomes equal text at its new place, marked
     "moved", and leaves its old place: a run of at least MOVE_MIN_CHARS content characters, its letters
-    the same (spacing, quotes and markers aside), whole words on both sides. Biggest runs first."""
+    the same (spacing, quotes and markers aside), whole words on both sides. Biggest runs first. A
+    run found in the delete and the insert of one change did not move: it becomes equal in place,
+    splitting that change in two (the word diff's cleanup had folded it in)."""
     n_del = sum(op == "delete" for op, _ in merged)
     if not n_del or n_del == len(merged) or not any(op == "insert" for op, _ in merged):
         return merged
@@ -363,8 +369,19 @@ def _moves(merged: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
                 if run is not None and (best is None or run[4] > best[2][4]):
                     best = (d, i, run)
         if best is None:
-            return [(op, words) for op, words, _ in segs]
+            return _join_equal([(op, words) for op, words, _ in segs])
         d, i, (a0, a1, b0, b1, _n) = best
+        at = segs.index(d)
+        if segs[at + 1 : at + 2] == [i]:
+            # The delete and insert of one hunk: the run stands between the same equal text on both
+            # sides, so it did not move; the word diff's cleanup only folded it into the change.
+            pieces = [["delete", d[1][:a0]], ["insert", i[1][:b0]], ["equal", i[1][b0:b1]],
+                      ["delete", d[1][a1:]], ["insert", i[1][b1:]]]
+            for piece in pieces:
+                piece.append(next_id)
+                next_id += 1
+            segs[at : at + 2] = [p for p in pieces if p[1]]
+            continue
         at = segs.index(i)
         pieces = [["insert", i[1][:b0]], ["moved", i[1][b0:b1]], ["insert", i[1][b1:]]]
         for piece in pieces:
@@ -375,6 +392,17 @@ def _moves(merged: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
         at = segs.index(d)
         segs[at : at + 1] = [["delete", rest, next_id]] if rest else []
         next_id += 1
+
+
+def _join_equal(segs: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+    """Adjacent equal pieces as one (a run restored in place can meet the equal text around it)."""
+    out: list[tuple[str, list[str]]] = []
+    for op, words in segs:
+        if out and op == "equal" and out[-1][0] == "equal":
+            out[-1] = ("equal", out[-1][1] + words)
+        else:
+            out.append((op, words))
+    return out
 
 
 def _whole(wa: Sequence[str], wb: Sequence[str]) -> tuple[int, int, int, int, int] | None:
