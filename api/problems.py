@@ -49,7 +49,8 @@ def problem(
         "type": TYPE_BASE + slug if slug else "about:blank",
         "title": title or phrase,
         "status": status,
-        "detail": detail,
+        # One line, whatever a message echoes back of the request (a version named "3.1\n").
+        "detail": detail.replace("\r", "\\r").replace("\n", "\\n"),
         "instance": request.url.path,
         **extra,
     }

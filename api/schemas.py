@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from api.dates import IsoDate
+from api.routes.params import LABEL_PATTERN, SLUG_PATTERN
 from archive import types as t
+from archive.search.query import lone_surrogate
 
 
 class Policy(BaseModel):
@@ -210,6 +212,17 @@ class ServiceResult(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+def _unicode_text(value: str) -> str:
+    at = lone_surrogate(value)
+    if at is not None:
+        raise ValueError(f"holds a lone UTF-16 surrogate at character {at + 1}, which is not text")
+    return value
+
+
+# Every string a request body carries.
+Text = Annotated[str, AfterValidator(_unicode_text)]
+
+
 class TextQuoteSelector(BaseModel):
     """A W3C Web Annotation TextQuoteSelector, optionally narrowed to a policy, version or date."""
 
@@ -218,11 +231,11 @@ class TextQuoteSelector(BaseModel):
     # exact, prefix and suffix are bounded by the route (settings.max_query_length, one 400 at any
     # length) and the request body by its size limit (413).
     type: Literal["TextQuoteSelector"] = "TextQuoteSelector"
-    exact: str
-    prefix: str | None = None
-    suffix: str | None = None
-    policy: str | None = Field(None, min_length=1, max_length=100)
-    version: str | None = Field(None, min_length=1, max_length=100)
+    exact: Text
+    prefix: Text | None = None
+    suffix: Text | None = None
+    policy: Text | None = Field(None, pattern=SLUG_PATTERN)  # as GET /resolve takes them
+    version: Text | None = Field(None, pattern=LABEL_PATTERN)
     as_of: IsoDate | None = Field(None, description="YYYY-MM-DD")
 
 
@@ -231,11 +244,11 @@ class Citation(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str | None = Field(None, max_length=200, description="Caller's id, echoed back.")
-    quote: str = Field(description="Bounded by the route: settings.max_query_length.")
-    policy: str | None = Field(None, min_length=1, max_length=100)
-    version: str | None = Field(None, min_length=1, max_length=100)
-    section: str | None = Field(None, min_length=1, max_length=200, description="Clause number or title cited.")
+    id: Text | None = Field(None, max_length=200, description="Caller's id, echoed back.")
+    quote: Text = Field(description="Bounded by the route: settings.max_query_length.")
+    policy: Text | None = Field(None, min_length=1, max_length=100)
+    version: Text | None = Field(None, min_length=1, max_length=100)
+    section: Text | None = Field(None, min_length=1, max_length=200, description="Clause number or title cited.")
 
 
 class CitationCheck(BaseModel):

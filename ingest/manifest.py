@@ -47,13 +47,13 @@ class Manifest:
 
 
 def check_slug(slug: str) -> str:
-    if not SLUG_RE.match(slug):
+    if not SLUG_RE.fullmatch(slug):
         raise ManifestError(f"invalid policy slug '{slug}': use lowercase letters, digits and hyphens")
     return slug
 
 
 def check_label(label: str) -> str:
-    if not LABEL_RE.match(label) or ".." in label:
+    if not LABEL_RE.fullmatch(label) or ".." in label:
         raise ManifestError(f"invalid version label '{label}': use letters, digits, '.', '_' and '-'")
     return label
 
@@ -122,7 +122,7 @@ def load_manifest(path: Path) -> Manifest:
         if Path(file).name != file or file.startswith("."):
             raise ManifestError(f"{where}: file '{file}' must be a plain file name")
         sha = entry.get("sha256")
-        if sha is not None and not SHA_RE.match(str(sha).lower()):
+        if sha is not None and not SHA_RE.fullmatch(str(sha).lower()):
             raise ManifestError(f"{where}: sha256 '{sha}' is not 64 hex digits")
         pages = entry.get("pages")
         if pages is not None and (type(pages) is not int or pages < 1):

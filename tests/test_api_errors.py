@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -56,10 +57,13 @@ ERROR_PATHS: list[tuple[str, str, dict | None, int]] = [
     ("POST", "/resolve", {"type": "TextQuoteSelector"}, 422),
     ("POST", "/resolve", {"type": "RangeSelector", "exact": "risk"}, 422),
     ("POST", "/resolve", {"exact": "risk", "as_of": "not a date"}, 422),
+    ("POST", "/resolve", {"exact": "external review on our Risk Reports \udfff"}, 422),  # half a UTF-16 pair
+    ("POST", "/resolve", {"exact": "external review on our Risk Reports", "version": "3.1\n"}, 422),
     ("GET", "/phrases/history", None, 422),
     ("POST", "/citations/check", {}, 422),
     ("POST", "/citations/check", {"citations": []}, 422),
     ("POST", "/citations/check", {"citations": [{"quote": LONG}]}, 400),
+    ("POST", "/citations/check", {"citations": [{"quote": "external review \ud800", "policy": "anthropic-rsp"}]}, 422),
     ("POST", "/policies", None, 405),
     ("DELETE", V, None, 405),
     ("GET", "/no/such/route", None, 404),
@@ -86,7 +90,10 @@ def assert_problem(response, status: int, path: str) -> dict:
 
 @pytest.mark.parametrize(("method", "path", "params", "status"), ERROR_PATHS, ids=lambda v: str(v)[:40])
 def test_error_shape(client, method, path, params, status):
-    response = client.post(path, json=params) if method == "POST" else client.request(method, path, params=params)
+    if method == "POST":  # JSON as clients send it: ASCII, "\udfff" escaped (httpx's json= would not encode it)
+        response = client.post(path, content=json.dumps(params), headers={"content-type": "application/json"})
+    else:
+        response = client.request(method, path, params=params)
     assert_problem(response, status, path)
 
 

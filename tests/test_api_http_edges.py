@@ -245,6 +245,20 @@ def test_as_of_takes_only_yyyy_mm_dd(client, day):
     assert body["detail"].startswith(f"date: '{day}' is not a date (YYYY-MM-DD)")
 
 
+def test_a_day_in_place_of_a_version_label_redirects_to_the_version_then_in_force(client):
+    """Every version resource takes a day for its label, as /as-of/ and the pages do: a 302 to the same
+    resource (sub-path and query kept) at the label of the version in force that day."""
+    for rest in ("", "/text?page=2", "/clauses", "/clauses/3.6", "/source"):
+        r = client.get(f"{RSP}/versions/2026-04-02{rest}", follow_redirects=False)
+        assert r.status_code == 302 and r.headers["location"] == f"{V}{rest}", (rest, r.headers)
+    assert client.get(f"{RSP}/versions/2026-04-02/clauses/3.6").json()["version"] == "3.1"
+    assert client.get(f"{RSP}/versions/2026-04-02/text?page=2").text == client.get(f"{V}/text?page=2").text
+    problem_of(client.get(f"{RSP}/versions/2001-01-01"), 404)  # before the first version
+    body = problem_of(client.get(f"{RSP}/versions/2026-02-30"), 400)  # no such day: a mistake, not a miss
+    assert body["detail"] == "version '2026-02-30' is not a date (YYYY-MM-DD): no such day"
+    assert problem_of(client.get(f"{RSP}/compare/2025-01-01..2026-02-30"), 400)["detail"] == body["detail"]
+
+
 def test_every_date_parameter_takes_only_yyyy_mm_dd(client):
     assert client.get(f"{RSP}/as-of/2026-04-02", follow_redirects=False).headers["location"] == V
     for name in ("as_of", "effective_from", "effective_to"):

@@ -180,6 +180,15 @@ def test_search_page_past_the_end_is_an_error(corpus_env, corpus_index, cli):
     assert cli("search", "zzqqxxnothing").stdout.strip() == "no matches"
 
 
+def test_arguments_that_are_not_text_are_one_line(corpus_env, corpus_index, cli):
+    """Bytes that are not UTF-8 reach Python's argv as lone surrogates: no character to search for."""
+    for args in (("search", "risk \udcff"), ("resolve", "external review \udcff")):
+        result = cli(*args)
+        assert result.exit_code != 0, args
+        assert "not valid text (character" in one_error_line(result)
+        assert result.stdout == ""
+
+
 # --- 6. show -----------------------------------------------------------------------------------------
 
 

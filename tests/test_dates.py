@@ -14,7 +14,7 @@ from api.app import create_app
 from archive.dates import parse_day
 from archive.db import storage
 from archive.db.engine import read_session
-from archive.errors import ManifestError, VersionNotFound
+from archive.errors import InvalidInput, ManifestError, VersionNotFound
 from ingest.manifest import parse_effective
 
 RSP = "anthropic-rsp"
@@ -36,7 +36,7 @@ def test_storage_resolves_labels_and_days_only(corpus_engine) -> None:
         for odd in ODD:
             with pytest.raises(VersionNotFound, match=rf"no version '{odd}' \(give a label or YYYY-MM-DD\)"):
                 storage.resolve_version(s, RSP, odd)
-        with pytest.raises(VersionNotFound, match=r"'2026-02-30' is not a date \(YYYY-MM-DD\): no such day"):
+        with pytest.raises(InvalidInput, match=r"^version '2026-02-30' is not a date \(YYYY-MM-DD\): no such day"):
             storage.resolve_version(s, RSP, "2026-02-30")
 
 

@@ -186,6 +186,9 @@ def test_cite_page(client):
         ("/p/cite?quote=", 400, "empty"),
         ("/p/cite?quote=" + "x" * 5000, 400, "limit"),
         ("/p/anthropic-rsp/a/b/c", 404, "no page"),
+        (f"{RSP}/3.1%0A", 400, "is not valid"),  # a line break is no part of a label
+        ("/p/search?q=safety&version=3.1%0A", 400, "is not valid"),
+        (f"{RSP}/compare/3.0..2026-02-30", 400, "no such day"),
     ],
 )
 def test_bad_input_gives_a_helpful_page(client, url, status, says):

@@ -134,9 +134,9 @@ def check(value: str | None, pattern: re.Pattern[str], what: str) -> str | None:
     """Validate a user-supplied name at the edge (a clear 400, never a 422 JSON body on a page)."""
     if value is None or value == "":
         return None
-    value = value.strip()
-    if not pattern.match(value):
-        raise InvalidInput(f"{what} '{value[:80]}' is not valid")
+    value = value.strip(" ")  # a space typed around a name, not a line break
+    if not pattern.fullmatch(value):  # not match: its "$" would let "3.1\n" through
+        raise InvalidInput(f"{what} {value[:80]!r} is not valid")
     return value
 
 

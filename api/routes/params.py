@@ -17,15 +17,13 @@ Slug = Annotated[
     str,
     Path(pattern=SLUG_PATTERN, description="Policy slug.", openapi_examples={"rsp": {"value": "anthropic-rsp"}}),
 ]
-Label = Annotated[
-    str, Path(pattern=LABEL_PATTERN, description="Version label.", openapi_examples={"v31": {"value": "3.1"}})
-]
 Ref = Annotated[
     str,
     Path(
         pattern=REF_PATTERN,
         max_length=100,
         description="A version label, or a date (YYYY-MM-DD) meaning the version then in force.",
+        openapi_examples={"v31": {"value": "3.1"}, "day": {"value": "2026-05-01"}},
     ),
 ]
 ClauseNumber = Annotated[

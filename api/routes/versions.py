@@ -7,14 +7,15 @@ import hashlib
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
+from sqlalchemy.orm import Session
 
 from api import schemas as s
 from api import urls
 from api.caching import SOURCE_CACHE_CONTROL, cacheable, not_modified, validated, version_etag
 from api.deps import SessionDep, SettingsDep
 from api.negotiation import preferred
-from api.routes.params import CLAUSE_PATTERN, ClauseNumber, Label, Ref, Slug
+from api.routes.params import CLAUSE_PATTERN, ClauseNumber, Ref, Slug
 from archive import cite
 from archive import types as t
 from archive.db import storage
@@ -28,16 +29,31 @@ PAGE_JSON_SHAPE = 2
 
 _EXTENSIONS = {"application/pdf": "pdf", "text/plain": "txt", "text/html": "html"}
 NOT_MODIFIED = {304: {"description": "Not modified (If-None-Match matched the ETag)."}}
+IN_FORCE = {302: {"description": "A date (YYYY-MM-DD) given for the version: the same resource of the version "
+                                 "in force that day, at its label's URL (Location)."}}
+
+
+def _in_force(request: Request, session: Session, slug: str, ref: str) -> t.VersionInfo | RedirectResponse:
+    """The version a label names, or for a day the redirect to the same path under the label of the
+    version then in force (as /as-of/ does for the version itself): one URL per version and resource."""
+    info = storage.resolve_version(session, slug, ref)
+    if info.label == ref:
+        return info
+    prefix = urls.path("policies", slug, "versions", ref)
+    rest = request.url.path[len(prefix):] if request.url.path.startswith(prefix) else ""
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(urls.path("policies", slug, "versions", info.label) + rest + query, status_code=302)
 
 
 @router.get(
     "/policies/{slug}/versions/{label}",
     response_model=s.VersionDetail,
     summary="A version's metadata and provenance",
-    responses=NOT_MODIFIED,
+    responses={**NOT_MODIFIED, **IN_FORCE},
 )
-def get_version(slug: Slug, label: Label, request: Request, session: SessionDep) -> Response:
-    info = storage.get_version(session, slug, label)
+def get_version(slug: Slug, label: Ref, request: Request, session: SessionDep) -> Response:
+    if isinstance(info := _in_force(request, session, slug, label), RedirectResponse):
+        return info
     labels = [v.label for v in storage.list_versions(session, slug)]
     at = labels.index(label)
     detail = s.VersionDetail(
@@ -74,11 +90,11 @@ def _wants_json(request: Request, fmt: str | None) -> bool:
     "/policies/{slug}/versions/{label}/text",
     response_model=s.VersionText,
     summary="A version's text: plain (pages separated by a form feed) or JSON by pages",
-    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}, **NOT_MODIFIED},
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}, **NOT_MODIFIED, **IN_FORCE},
 )
 def get_text(
     slug: Slug,
-    label: Label,
+    label: Ref,
     request: Request,
     session: SessionDep,
     page: Annotated[int | None, Query(ge=1, le=100_000, description="Only this page (1-based).")] = None,
@@ -87,7 +103,8 @@ def get_text(
         Query(description="text/plain or JSON; by default from the Accept header."),
     ] = None,
 ) -> Response:
-    info = storage.get_version(session, slug, label)
+    if isinstance(info := _in_force(request, session, slug, label), RedirectResponse):
+        return info
     as_json = _wants_json(request, format)
     if page is not None and page > info.page_count:
         raise NotFound(f"version {label} of '{slug}' has {info.page_count} pages, not {page}")
@@ -135,10 +152,11 @@ def _tree(nodes: list[t.Clause]) -> list[s.ClauseNode]:
     "/policies/{slug}/versions/{label}/clauses",
     response_model=s.ClauseTree,
     summary="A version's clause tree",
-    responses=NOT_MODIFIED,
+    responses={**NOT_MODIFIED, **IN_FORCE},
 )
-def get_clauses(slug: Slug, label: Label, request: Request, session: SessionDep) -> Response:
-    storage.get_version(session, slug, label)
+def get_clauses(slug: Slug, label: Ref, request: Request, session: SessionDep) -> Response:
+    if isinstance(info := _in_force(request, session, slug, label), RedirectResponse):
+        return info
     nodes = storage.clauses(session, slug, label)
     body = s.ClauseTree(policy=slug, version=label, count=len(nodes), clauses=_tree(nodes))
     return validated(request, JSONResponse(s.plain(body)))  # lineage ids can change as versions arrive
@@ -152,10 +170,11 @@ def _ref(i: int, c: t.Clause) -> s.ClauseRef:
     "/policies/{slug}/versions/{label}/clauses/{number}",
     response_model=s.ClauseDetail,
     summary="One clause of a version",
-    responses=NOT_MODIFIED,
+    responses={**NOT_MODIFIED, **IN_FORCE},
 )
-def get_clause(slug: Slug, label: Label, number: ClauseNumber, request: Request, session: SessionDep) -> Response:
-    storage.get_version(session, slug, label)
+def get_clause(slug: Slug, label: Ref, number: ClauseNumber, request: Request, session: SessionDep) -> Response:
+    if isinstance(info := _in_force(request, session, slug, label), RedirectResponse):
+        return info
     position, c = storage.find_clause(session, slug, label, number)
     nodes = storage.clauses(session, slug, label)
     body = s.ClauseDetail(
@@ -193,10 +212,12 @@ def get_clause(slug: Slug, label: Label, number: ClauseNumber, request: Request,
             "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
         },
         **NOT_MODIFIED,
+        **IN_FORCE,
     },
 )
-def get_source(slug: Slug, label: Label, request: Request, session: SessionDep) -> Response:
-    info = storage.get_version(session, slug, label)
+def get_source(slug: Slug, label: Ref, request: Request, session: SessionDep) -> Response:
+    if isinstance(info := _in_force(request, session, slug, label), RedirectResponse):
+        return info
     etag = f'"{info.sha256}"'  # the content hash is the natural strong validator
     if (cached := not_modified(request, etag, SOURCE_CACHE_CONTROL)) is not None:
         return cached

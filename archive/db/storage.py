@@ -248,8 +248,8 @@ def resolve_version(session: Session, slug: str, ref: str) -> t.VersionInfo:
             ) from None
         try:
             on = parse_day(ref)
-        except ValueError as exc:  # spelled as a day, but there is no such day
-            raise VersionNotFound(f"policy '{slug}' has no version '{ref}', and {exc}") from None
+        except ValueError as exc:  # spelled as a day, but there is no such day: a mistake, not a miss
+            raise InvalidInput(f"version {exc}") from None
         return version_in_force(session, slug, on)
 
 

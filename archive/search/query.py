@@ -44,12 +44,21 @@ _parsed_lock = threading.Lock()
 _local = threading.local()  # one Whoosh parser per thread and schema (building one costs more than parsing)
 
 
+def lone_surrogate(text: str) -> int | None:
+    """Where a text holds half of a UTF-16 pair (JSON's "\\udfff", or bytes that are not UTF-8 in a
+    command's arguments), if it does: no character, so it can neither be searched for nor written out."""
+    return next((k for k, ch in enumerate(text) if "\ud800" <= ch <= "\udfff"), None)
+
+
 def check_text(text: str | None, *, what: str, max_length: int) -> str:
     """Reject empty and over-long input with one clear line."""
     if text is None or not text.strip():
         raise InvalidInput(f"empty {what}")
     if len(text) > max_length:
         raise InvalidInput(f"{what} is {len(text)} characters long; the limit is {max_length}")
+    bad = lone_surrogate(text)
+    if bad is not None:
+        raise InvalidInput(f"{what} is not valid text (character {bad + 1} is not Unicode)")
     return text.strip()
 
 
