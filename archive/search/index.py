@@ -21,6 +21,7 @@ import datetime as dt
 import fcntl
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -455,6 +456,7 @@ def writer_lock(path: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
     """Exclusive lock for the one index writer (a lock file beside the index folder). A folder that
     cannot be made or written (a setting pointing under a file, a read-only or full disk) is the
     service's problem, not the request's: ServiceUnavailable naming it, never a bare OSError."""
+    _check_replaceable(path)  # before the lock file: nothing is left beside a folder that is not ours
     lock_path = path.parent / f"{path.name}.lock"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -484,8 +486,28 @@ def _unusable(path: Path, exc: OSError) -> ServiceUnavailable:
     return ServiceUnavailable(f"the search index cannot be written at {where} ({exc.strerror or type(exc).__name__})")
 
 
+# What an index folder holds: the fingerprint, Whoosh's segments, tables of contents and lock files.
+_INDEX_FILE = re.compile(r"fingerprint\.json|[\w-]+\.(?:seg|toc)|[\w-]*WRITELOCK")
+
+
+def _check_replaceable(path: Path) -> None:
+    """A rebuild replaces the whole folder: refuse one that holds anything but an index (a setting
+    pointing at someone's folder or file must not cost them its contents)."""
+    if not path.exists():
+        return
+    if not path.is_dir():
+        raise ServiceUnavailable(f"the search index path {path} is a file: point the index at a folder of its own")
+    stranger = next((p.name for p in sorted(path.iterdir()) if p.is_dir() or not _INDEX_FILE.fullmatch(p.name)), None)
+    if stranger is not None:
+        raise ServiceUnavailable(
+            f"the search index folder {path} holds '{stranger[:80]}', which is not part of an index: "
+            "point the index at a folder of its own"
+        )
+
+
 def replace_index(path: Path, build: Callable[[Path], object]) -> None:
     """Build into a sibling folder, then swap it in. Call with `writer_lock` held."""
+    _check_replaceable(path)
     tmp = path.parent / f".{path.name}.new-{os.getpid()}"
     old = path.parent / f".{path.name}.old-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)

@@ -60,8 +60,8 @@ FAULTS = {
     "every file truncated": _truncate_all,
     "every file garbage": _garbage_all,
     "folder emptied": lambda p: [f.unlink() for f in p.iterdir() if f.is_file()],
-    "folder replaced by a file": lambda p: (shutil.rmtree(p), p.write_bytes(b"not an index")),
 }
+# A file where the index folder was is refused, not replaced: it may be anyone's (see the last test).
 
 
 @pytest.mark.parametrize("restart", [True, False], ids=["after-restart", "while-running"])
@@ -104,3 +104,25 @@ def test_sql_changing_behind_a_cached_index_is_noticed(archive):
         hits = search_service.search(settings, session, q="hello")["hits"]
     assert [h["id"].split("#")[0] for h in hits] == ["hello@1"]
     assert _results(settings, engine)["retaliation"] == baseline["retaliation"]
+
+
+def test_an_index_setting_pointing_at_other_files_loses_none_of_them(archive, cli, monkeypatch, tmp_path):
+    """A rebuild replaces the whole index folder: one holding anything else, or a file, is refused with
+    one line, and left as it was."""
+    settings, engine, _ = archive
+    from tests.conftest import apply_env, one_error_line
+
+    apply_env(settings, monkeypatch)
+    home = tmp_path / "home"
+    folder = home / "thesis"
+    (folder / "chapters").mkdir(parents=True)
+    (folder / "thesis.txt").write_text("precious")
+    a_file = home / "notes.json"
+    a_file.write_text("{}")
+    for target, says in ((folder, "holds 'chapters'"), (a_file, "is a file")):
+        monkeypatch.setenv("POLICY_ARCHIVE_INDEX_DIR", str(target))
+        _new_process()
+        result = cli("search", "retaliation")
+        assert result.exit_code != 0 and says in one_error_line(result), result.output
+    assert (folder / "thesis.txt").read_text() == "precious" and (folder / "chapters").is_dir()
+    assert a_file.read_text() == "{}" and sorted(p.name for p in home.iterdir()) == ["notes.json", "thesis"]
