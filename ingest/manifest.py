@@ -112,10 +112,16 @@ def load_manifest(path: Path) -> Manifest:
         if not isinstance(entry, dict):
             raise ManifestError(f"{where} is not a table ([[versions]]) but {type(entry).__name__}")
         try:
-            label = check_label(str(entry["label"]))
+            raw_label = entry["label"]
             file = _text(entry, "file", where) or entry["file"]
         except KeyError as exc:
             raise ManifestError(f"{where} lacks {exc.args[0]}") from None
+        if not isinstance(raw_label, str):  # TOML reads label = 3.10 as the number 3.1: its zero is lost
+            raise ManifestError(
+                f'{where}: label must be quoted text (label = "3.10"); unquoted, TOML read it as the '
+                f"{type(raw_label).__name__} {str(raw_label)[:40]}"
+            )
+        label = check_label(raw_label)
         if label in seen:
             raise ManifestError(f"{where}: label '{label}' appears twice")
         seen.add(label)

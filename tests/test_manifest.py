@@ -65,6 +65,10 @@ GOOD_POLICY = '[policy]\nslug = "demo"\ntitle = "Demo"\n'
         (GOOD_POLICY + '[[versions]]\nlabel = "1"\neffective = 2024-01-01\nfile = "a.pdf"\nsha256 = "abc"\n', "64 hex"),
         (GOOD_POLICY + '[[versions]]\nlabel = "1"\neffective = 2024-01-01\nfile = "a.pdf"\n' * 2, "appears twice"),
         ('[policy]\nslug = "other"\ntitle = "Demo"\n', "does not match its folder"),
+        # TOML reads an unquoted 3.10 as the number 3.1: refused, not stored as another label.
+        (GOOD_POLICY + '[[versions]]\nlabel = 3.10\neffective = 2024-01-01\nfile = "a.pdf"\n',
+         'label must be quoted text (label = "3.10"); unquoted, TOML read it as the float 3.1'),
+        (GOOD_POLICY + '[[versions]]\nlabel = true\neffective = 2024-01-01\nfile = "a.pdf"\n', "TOML read it as the bool True"),
     ],
 )
 def test_malformed_manifest_is_refused_with_one_line(tmp_path, body, needle):
