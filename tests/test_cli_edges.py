@@ -259,3 +259,10 @@ def test_diff_clause_by_title_as_show_takes_it(corpus_env, cli) -> None:
     by_title = cli("diff", RSP, "3.0", "3.1", "--clause", "External Review", "--format", "json")
     assert by_number.exit_code == by_title.exit_code == 0, by_title.stderr
     assert by_title.stdout == by_number.stdout
+
+
+def test_search_of_an_empty_archive_finds_nothing(fresh_env, cli):
+    """No version yet: the index has no segment at all, and a search says so instead of failing."""
+    result = cli("search", "review")
+    assert result.exit_code == 0 and result.stdout.strip() == "no matches", result.output
+    assert cli("search", "--history", "review").exit_code == 0

@@ -84,7 +84,8 @@ class Distinct:
 
     def __init__(self, ix: SearchIndex, main_searcher) -> None:
         reader = main_searcher.reader()
-        self.tid: list[int] = list(reader.column_reader("tid"))  # main docnum -> text number
+        # main docnum -> text number (an archive with nothing in it has no segment, so no column)
+        self.tid: list[int] = list(reader.column_reader("tid")) if reader.doc_count_all() else []
         n_texts = max(self.tid) + 1 if self.tid else 0
         members: list[list[int]] = [[] for _ in range(n_texts)]
         for docnum, t in enumerate(self.tid):
