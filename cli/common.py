@@ -19,6 +19,14 @@ from archive.errors import ArchiveError
 from archive.settings import get_settings
 
 
+def nonempty(value: str | None) -> str | None:
+    """Option callback: a value given empty (--policy '') is a mistake, not the option left out,
+    which would widen the command to everything."""
+    if value is not None and not value.strip():
+        raise typer.BadParameter("is empty")
+    return value
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)

@@ -12,7 +12,7 @@ from archive.db.engine import upgrade
 from archive.errors import ArchiveError
 from archive.settings import get_settings
 from cli.app import app, db_app
-from cli.common import engine, errors_as_exit, fail
+from cli.common import engine, errors_as_exit, fail, nonempty
 from ingest import service
 from ingest.fetch import fetch_version, read_provenance
 from ingest.manifest import all_manifests, manifest_for
@@ -90,10 +90,11 @@ def _progress_callbacks():
 def ingest(
     file: Annotated[Path | None, typer.Argument(help="A PDF to add without a manifest entry.")] = None,
     policy: Annotated[
-        str | None, typer.Option("--policy", help="Policy slug (required with FILE; else a filter).")
+        str | None, typer.Option("--policy", help="Policy slug (required with FILE; else a filter).", callback=nonempty)
     ] = None,
     version: Annotated[
-        str | None, typer.Option("--version", help="Version label (required with FILE; else a filter).")
+        str | None,
+        typer.Option("--version", help="Version label (required with FILE; else a filter).", callback=nonempty),
     ] = None,
     effective: Annotated[str | None, typer.Option("--effective", help="Effective date YYYY-MM-DD (with FILE).")] = None,
     title: Annotated[str | None, typer.Option("--title", help="Policy title, when FILE starts a new policy.")] = None,
@@ -148,6 +149,8 @@ def ingest(
         for outcome in outcomes:
             typer.echo(f"error: {outcome.message}", err=True)
         eng = engine()
+        if file is not None and title is not None:
+            service.check_new_title(eng, policy, title)
         progress, on_page = _progress_callbacks()
 
         def on_file(outcome: service.IngestOutcome) -> None:

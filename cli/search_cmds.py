@@ -19,7 +19,7 @@ from archive.services import cite as cite_service
 from archive.services import search as svc
 from archive.settings import get_settings
 from cli.app import app
-from cli.common import echo_json, engine, errors_as_exit, fail
+from cli.common import echo_json, engine, errors_as_exit, fail, nonempty
 
 index_app = typer.Typer(help="The full-text search index (derived from the database).", no_args_is_help=True)
 app.add_typer(index_app, name="index")
@@ -51,8 +51,10 @@ def _plain(snippet: str) -> str:
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help='Words, "phrases", AND/OR/NOT, prefix*, fuzzy~, field:value.')],
-    policy: Annotated[str | None, typer.Option(help="Only this policy (slug).")] = None,
-    version: Annotated[str | None, typer.Option(help="Only this version (label or YYYY-MM-DD).")] = None,
+    policy: Annotated[str | None, typer.Option(help="Only this policy (slug).", callback=nonempty)] = None,
+    version: Annotated[
+        str | None, typer.Option(help="Only this version (label or YYYY-MM-DD).", callback=nonempty)
+    ] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Only the version in force on YYYY-MM-DD.")] = None,
     effective_from: Annotated[
         str | None, typer.Option("--from", help="Versions effective on/after YYYY-MM-DD.")
@@ -140,8 +142,8 @@ def resolve(
     quote: Annotated[str, typer.Argument(help="The quoted text (an ellipsis ... stands for omitted words).")],
     prefix: Annotated[str | None, typer.Option(help="Text just before the quote (disambiguates).")] = None,
     suffix: Annotated[str | None, typer.Option(help="Text just after the quote (disambiguates).")] = None,
-    policy: Annotated[str | None, typer.Option(help="Only this policy (slug).")] = None,
-    version: Annotated[str | None, typer.Option(help="Only this version (label).")] = None,
+    policy: Annotated[str | None, typer.Option(help="Only this policy (slug).", callback=nonempty)] = None,
+    version: Annotated[str | None, typer.Option(help="Only this version (label).", callback=nonempty)] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Only the version in force on YYYY-MM-DD.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the API's shape).")] = False,
 ) -> None:
@@ -176,8 +178,12 @@ def cite(
     fmt: Annotated[
         CiteFormat, typer.Option("--format", "-f", help="bibtex, csl-json or wikitext.")
     ] = CiteFormat.bibtex,
-    clause: Annotated[str | None, typer.Option(help="Cite this clause (number, or title) and its pages.")] = None,
-    quote: Annotated[str | None, typer.Option(help="Cite this passage: its clause and pages.")] = None,
+    clause: Annotated[
+        str | None, typer.Option(help="Cite this clause (number, or title) and its pages.", callback=nonempty)
+    ] = None,
+    quote: Annotated[
+        str | None, typer.Option(help="Cite this passage: its clause and pages.", callback=nonempty)
+    ] = None,
 ) -> None:
     """Cite a version, a clause of it or a quote in it, for a reference manager or a wiki: BibTeX,
     CSL-JSON or Wikipedia's {{cite web}}. The publisher's document is what is cited."""

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from archive import types as t
 from archive.db import storage
-from archive.db.engine import ensure_schema, transaction
+from archive.db.engine import ensure_schema, read_session, transaction
 from archive.errors import ArchiveError, Conflict, ExtractionFailed, LimitExceeded, ManifestError
 from archive.settings import Settings, get_settings
 from ingest.fetch import PROVENANCE_FILE, read_provenance
@@ -130,6 +130,15 @@ def _provenance(folder: Path, file: str, entry: dict) -> tuple[str | None, str |
     except ValueError:
         raise ManifestError(f"{where}: retrieved_at '{retrieved[:40]}' is not an ISO 8601 time") from None
     return entry.get("origin"), entry.get("source_url"), retrieved_at
+
+
+def check_new_title(engine: Engine, slug: str, title: str) -> None:
+    """A title given with one file names a new policy: an archived one keeps its own (its manifest
+    changes it), or one file would retitle every citation of its other versions."""
+    with read_session(engine) as session:
+        known = next((p for p in storage.list_policies(session) if p.slug == slug), None)
+    if known is not None and known.title != title:
+        raise Conflict(f"policy '{slug}' is archived as '{known.title[:80]}': --title only names a new policy")
 
 
 def single_file_request(

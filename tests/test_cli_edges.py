@@ -91,6 +91,18 @@ def test_replacing_a_label_keeps_its_own_date(fresh_env, cli):
     assert moved.exit_code == 1 and "demo: 2 already takes effect on 2024-06-01" in one_error_line(moved)
 
 
+def test_a_title_with_one_file_names_only_a_new_policy(fresh_env, cli):
+    """--title with a file of an archived policy would retitle every citation of its other versions."""
+    assert _ingest(cli, SIMPLE, "1", "2024-01-01", "--title", "Demo Policy").exit_code == 0
+    before = archive_counts(fresh_env)
+    result = _ingest(cli, SIMPLE, "2", "2024-06-01", "--title", "Totally different")
+    assert result.exit_code == 1
+    assert "policy 'demo' is archived as 'Demo Policy': --title only names a new policy" in one_error_line(result)
+    assert archive_counts(fresh_env) == before
+    assert read_archive(fresh_env, lambda s: storage.get_policy(s, "demo").title) == "Demo Policy"
+    assert _ingest(cli, SIMPLE, "2", "2024-06-01", "--title", "Demo Policy").exit_code == 0  # the same title: fine
+
+
 def test_manifest_with_two_versions_on_one_date_is_refused(fresh_env, cli):
     folder = fresh_env.versions_dir / "demo"
     folder.mkdir()
@@ -150,6 +162,11 @@ def test_same_bytes_with_another_date_is_refused_unless_replace(fresh_env, cli):
         (("nosuch",), "No such command"),
         (("--bogus",), "No such option"),
         (("db", "upgrade", "--bogus"), "No such option"),
+        # Given empty, a filter would widen the command to every policy or version: refused.
+        (("resolve", "double the rate of progress", "--policy", ""), "'--policy': is empty"),
+        (("search", "risk", "--version", " "), "'--version': is empty"),
+        (("ingest", "--policy", ""), "'--policy': is empty"),
+        (("cite", RSP, "3.1", "--clause", ""), "'--clause': is empty"),
     ],
 )
 def test_usage_errors_are_one_line(corpus_env, cli, args, needle):
