@@ -6,6 +6,7 @@ from typing import Any
 
 import typer
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
@@ -55,6 +56,9 @@ class OneLineErrors(TyperGroup):
             if exc.title != "Settings":
                 raise
             raise _bad_settings(exc) from None
+        except SettingsError as exc:  # a list setting that is not JSON (POLICY_ARCHIVE_CORS_ORIGINS=x)
+            typer.echo(f"error: bad setting: {' '.join(str(exc).split())}", err=True)
+            raise typer.Exit(1) from None
 
 
 app = typer.Typer(

@@ -56,6 +56,9 @@ def engine(upgrade: bool = True) -> Engine:
     warning line, so that reading it, exporting it and the re-dating the reason asks for still run.
     """
     eng = make_engine(get_settings())
+    if eng.url.get_backend_name() == "sqlite" and eng.url.database in (None, "", ":memory:"):
+        fail("the database URL names an in-memory SQLite database, which keeps nothing past this command: "
+             "give a file (sqlite:////PATH/archive.db)")
     if upgrade and (blocked := ensure_schema(eng)):
         typer.echo(f"warning: {blocked}", err=True)
     return eng

@@ -283,3 +283,19 @@ def test_search_of_an_empty_archive_finds_nothing(fresh_env, cli):
     result = cli("search", "review")
     assert result.exit_code == 0 and result.stdout.strip() == "no matches", result.output
     assert cli("search", "--history", "review").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("DATABASE_URL", "sqlite://", "in-memory SQLite database, which keeps nothing"),
+        ("DATABASE_URL", "sqlite:///:memory:", "in-memory SQLite database, which keeps nothing"),
+        ("DATABASE_URL", "mysql://someone@127.0.0.1/db", "needs the driver 'MySQLdb', which is not installed"),
+        ("CORS_ORIGINS", "not json", 'bad setting: error parsing value for field "cors_origins"'),
+    ],
+)
+def test_settings_that_cannot_work_are_one_line(fresh_env, cli, monkeypatch, name, value, says):
+    """An in-memory database would take an ingest and lose it at exit; the others failed in tracebacks."""
+    monkeypatch.setenv(f"POLICY_ARCHIVE_{name}", value)
+    result = cli("versions")
+    assert result.exit_code == 1 and says in one_error_line(result)

@@ -25,6 +25,11 @@ def make_engine(settings: Settings | None = None, url: str | None = None, *, rea
     url = url or settings.sqlalchemy_url
     try:
         return _make_engine(settings, url, read_only)
+    except ModuleNotFoundError as exc:  # a dialect this install has no driver for (mysql://, +asyncpg)
+        raise InvalidInput(
+            f"the database URL needs the driver '{exc.name}', which is not installed: "
+            "give sqlite:///PATH or postgresql://USER@HOST:PORT/NAME"
+        ) from None
     except ArgumentError:
         scheme = url.split("://", 1)[0] if "://" in url else ""
         raise InvalidInput(
