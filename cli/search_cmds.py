@@ -17,6 +17,7 @@ from archive.db.engine import read_session
 from archive.errors import ArchiveError
 from archive.services import cite as cite_service
 from archive.services import search as svc
+from archive.services.search.citations import MAX_CITATIONS, MAX_CITATIONS_BYTES
 from archive.settings import get_settings
 from cli.app import app
 from cli.common import echo_json, engine, errors_as_exit, fail, nonempty
@@ -198,16 +199,24 @@ def check_citations(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the API's shape).")] = False,
 ) -> None:
     """Check many citations at once: current, moved, changed, removed or wrong."""
+    if not file.strip():
+        fail("no citations file given (a path, or - for stdin)", 2)
     try:
-        raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+        # At most one byte past the limit: enough to know a file (or /dev/zero) is too large.
+        with sys.stdin.buffer if file == "-" else Path(file).open("rb") as source:
+            raw = source.read(MAX_CITATIONS_BYTES + 1)
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror or exc}", 2)
+    if len(raw) > MAX_CITATIONS_BYTES:
+        fail(f"{file} is larger than {MAX_CITATIONS_BYTES // 2**20} MB (at most {MAX_CITATIONS} citations a run)", 2)
     try:
         citations = json.loads(raw)  # bytes: UTF-8 (or -16/-32), else a UnicodeDecodeError (a ValueError)
     except UnicodeDecodeError:
         fail(f"{file} is not JSON text (not UTF-8)", 2)
     except ValueError as exc:
         fail(f"{file} is not valid JSON: {exc}", 2)
+    except RecursionError:
+        fail(f"{file} is not a list of citations: its JSON is nested too deeply", 2)
     settings = get_settings()
     with _errors(), read_session(engine()) as session:
         data = svc.check_citations(settings, session, citations)

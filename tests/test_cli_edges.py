@@ -299,3 +299,13 @@ def test_settings_that_cannot_work_are_one_line(fresh_env, cli, monkeypatch, nam
     monkeypatch.setenv(f"POLICY_ARCHIVE_{name}", value)
     result = cli("versions")
     assert result.exit_code == 1 and says in one_error_line(result)
+
+
+def test_a_citations_file_that_cannot_be_citations_is_one_line(corpus_env, cli, tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000)
+    big = tmp_path / "big.json"
+    big.write_bytes(b" " * (4 * 2**20 + 1))
+    for path, says in ((deep, "nested too deeply"), (big, "larger than 4 MB"), ("", "no citations file given")):
+        result = cli("check-citations", str(path))
+        assert result.exit_code == 2 and says in one_error_line(result), result.output

@@ -17,6 +17,7 @@ from archive.services.search.scope import in_policy
 from archive.settings import Settings
 
 MAX_CITATIONS = 1000
+MAX_CITATIONS_BYTES = 4 * 2**20  # a citations file the CLI reads: what the API takes as a body
 
 
 def _norm_section(value: str) -> str:
