@@ -68,7 +68,8 @@ GOOD_POLICY = '[policy]\nslug = "demo"\ntitle = "Demo"\n'
         # TOML reads an unquoted 3.10 as the number 3.1: refused, not stored as another label.
         (GOOD_POLICY + '[[versions]]\nlabel = 3.10\neffective = 2024-01-01\nfile = "a.pdf"\n',
          'label must be quoted text (label = "3.10"); unquoted, TOML read it as the float 3.1'),
-        (GOOD_POLICY + '[[versions]]\nlabel = true\neffective = 2024-01-01\nfile = "a.pdf"\n', "TOML read it as the bool True"),
+        (GOOD_POLICY + '[[versions]]\nlabel = true\neffective = 2024-01-01\nfile = "a.pdf"\n',
+         "TOML read it as the bool True"),
     ],
 )
 def test_malformed_manifest_is_refused_with_one_line(tmp_path, body, needle):

@@ -132,7 +132,7 @@ def _parse(text: str, schema: Schema, *, max_length: int) -> wq.Query:
             raise QuerySyntaxError(f"'{name}:' has no word after it (write {name}:word, with no space)")
     q = _simple(text, schema)
     if q is not None:
-        return with_compounds(q, schema).normalize()
+        return with_compounds(q.accept(_joined_pattern), schema).normalize()
     try:
         q = _parser(schema).parse(text)
     except Exception:  # noqa: BLE001 - Whoosh raises assorted errors on odd input
@@ -143,7 +143,19 @@ def _parse(text: str, schema: Schema, *, max_length: int) -> wq.Query:
     for leaf in q.leaves():
         if leaf.field() in TEXT_FIELDS and _wildcard_only(leaf):
             raise QuerySyntaxError("a wildcard needs letters or digits beside it (risk*, r?sk), not only '*' or '?'")
-    return with_compounds(q, schema).normalize()
+    return with_compounds(q.accept(_joined_pattern), schema).normalize()
+
+
+_PATTERN_DASHES = re.compile(r"[-‐‑‒–—]")
+
+
+def _joined_pattern(node: wq.Query) -> wq.Query:
+    """A hyphenated word with a wildcard ("non-compl*") as its joined form ("noncompl*"): no indexed
+    token holds a hyphen, and the index holds the joined form of every hyphenated compound (step 4 of
+    docs/search.md), so this finds both spellings as `noncompl*` does."""
+    if isinstance(node, wq.Prefix | wq.Wildcard) and _PATTERN_DASHES.search(node.text):
+        return type(node)(node.fieldname, _PATTERN_DASHES.sub("", node.text), boost=node.boost)
+    return node
 
 
 def _variants(words: list[str], joined: dict, parts: dict) -> list[list[str]]:
