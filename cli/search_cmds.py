@@ -159,7 +159,8 @@ def resolve(
         return
     typer.echo(data["status"].replace("_", " "))
     for m in data["matches"]:
-        typer.echo(f"  {m['citation']}  [{m['permalink']}]")
+        differs = "  (the context given differs here)" if m["context"] == "differs" else ""
+        typer.echo(f"  {m['citation']}  [{m['permalink']}]{differs}")
     for m in data["closest"]:
         typer.echo(f"  closest ({m['score']:.2f}): {m['citation']}: “{' '.join(m['text'].split())}”")
     for h in data["history"]:

@@ -87,6 +87,25 @@ def test_ambiguous_and_prefix(corpus_settings, session):
         prefix="we will consider a model highly capable if we determine that it could",
     )
     assert r["status"] == "found" and r["matches"][0]["clause"]["number"] == "3.6"
+    assert r["matches"][0]["context"] == "agrees"
+
+
+def test_each_match_says_whether_the_context_given_stands_around_it(corpus_settings, session, cli, corpus_env):
+    """Context picks among a version's matches but never drops a version's only one: each match says
+    whether the prefix and suffix given stand around it, so a client is not told 'found' blindly."""
+    prefix = "seeking comprehensive, public"  # 3.0-3.4 §3.6; earlier versions say it otherwise
+    r = svc.resolve(corpus_settings, session, quote="external review", policy="anthropic-rsp", prefix=prefix)
+    by_version = {m["version"]: m["context"] for m in r["matches"]}
+    assert {by_version[v] for v in ("3.0", "3.1", "3.2", "3.3", "3.4")} == {"agrees"}
+    assert "differs" in {by_version[v] for v in ("1.0", "2.0", "2.2")}
+    nowhere = svc.resolve(corpus_settings, session, quote="external review on our Risk Reports", version="3.1",
+                          policy="anthropic-rsp", prefix="zzzz qqq", suffix="yyy")
+    assert [m["context"] for m in nowhere["matches"]] == ["differs"]
+    assert svc.resolve(corpus_settings, session, quote="external review on our Risk Reports",
+                       version="3.1", policy="anthropic-rsp")["matches"][0]["context"] is None
+    out = cli("resolve", "external review on our Risk Reports", "--version", "3.1", "--policy", "anthropic-rsp",
+              "--prefix", "zzzz qqq").stdout
+    assert "(the context given differs here)" in out
 
 
 def test_cli_resolve(corpus_env, cli):

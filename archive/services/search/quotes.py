@@ -82,6 +82,17 @@ def sort_newest(matches: list[qt.Match]) -> list[qt.Match]:
     return sorted(matches, key=lambda m: (m.doc.policy, m.doc.effective, -m.doc.position, -m.start), reverse=True)
 
 
+def _agreement(m: qt.Match, prefix: str | None, suffix: str | None) -> str | None:
+    """How the prefix and suffix given agree with the text around a match: "agrees" (all of them),
+    "partly", or "differs" (none: the words stand here in other surroundings); None when none was
+    given. Context picks among a version's matches; it never drops the quote's only one, so a client
+    needs this to tell that the surroundings it named are not there."""
+    given = sum(bool(qt.compact(x or "")[0]) for x in (prefix, suffix))
+    if not given:
+        return None
+    return "agrees" if m.context >= given else "differs" if m.context == 0 else "partly"
+
+
 def resolve(
     settings: Settings,
     session: Session,
@@ -122,7 +133,7 @@ def resolve(
         "quote": quote,
         "status": status,
         "scope": {"policy": policy, "version": version, "as_of": str(as_of) if as_of else None},
-        "matches": [qt.describe(m) for m in matches],
+        "matches": [{**qt.describe(m), "context": _agreement(m, prefix, suffix)} for m in matches],
         "versions": sorted({m.doc.version for m in matches}),
         "closest": describe_closest(ix, near, in_versions(scope)),
         "history": [_history(session, ix, slug, quote, everywhere) for slug in history_policies],
