@@ -145,7 +145,8 @@ def policy_feed(slug: Slug, request: Request, session: SessionDep) -> Response:
     policy = storage.get_policy(session, slug)
     versions = storage.list_versions(session, slug)
     # Its summaries come from redlines; FEED_SHAPE: what an entry says of them.
-    etag = redline_etag("feed", FEED_SHAPE, *(version_etag(v) for v in versions))
+    base = urls.base_url(request).rstrip("/")
+    etag = redline_etag("feed", FEED_SHAPE, base, *(version_etag(v) for v in versions))
     last_modified = _last_change(versions)
     headers = {"Last-Modified": format_datetime(last_modified, usegmt=True)}
     if (cached := not_modified(request, etag, FEED_CACHE_CONTROL)) is not None:
@@ -156,7 +157,6 @@ def policy_feed(slug: Slug, request: Request, session: SessionDep) -> Response:
     summaries = [""] + [
         _change_summary(session, slug, versions[i - 1].label, versions[i].label) for i in range(1, len(versions))
     ]
-    base = str(request.base_url).rstrip("/")
     body = build_feed(base, policy, versions, summaries)
     response = Response(body, media_type="application/atom+xml", headers=headers)
     return cacheable(response, etag, FEED_CACHE_CONTROL)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from fastapi import Request
+
 
 def segment(value: str) -> str:
     return quote(value, safe="")
@@ -17,3 +19,10 @@ def segment(value: str) -> str:
 def path(*segments: str) -> str:
     """path("policies", "anthropic-rsp", "clauses", "Appendix A") -> /policies/anthropic-rsp/clauses/Appendix%20A"""
     return "/" + "/".join(segment(s) for s in segments)
+
+
+def base_url(request: Request) -> str:
+    """Where absolute links start ("https://host/"): the configured public address, else the request's
+    own. A feed or citation cached for everyone must not carry whatever Host a client sent."""
+    configured = request.app.state.settings.public_url
+    return (configured or str(request.base_url)).rstrip("/") + "/"

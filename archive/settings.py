@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     fetch_timeout_s: float = Field(30.0, gt=0, description="HTTP timeout when fetching originals.")
     db_timeout_s: float = Field(5.0, gt=0, description="Connect/statement timeout against the database.")
     cors_origins: list[str] = Field(default_factory=lambda: ["*"], description="Allowed CORS origins.")
+    public_url: str | None = Field(
+        None,
+        description="The archive's public address (https://host/prefix) for the absolute links of feeds and "
+        "citations; the request's own (its Host header) when unset.",
+        pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+    )
     max_query_length: int = Field(1000, ge=10, description="Longest search query or quote accepted.")
     page_size_cap: int = Field(100, ge=1, description="Largest page size an API caller may ask for.")
     redline_memo_mb: float = Field(

@@ -338,6 +338,21 @@ def test_a_chunked_body_is_cut_off_at_the_limit(corpus_settings):
 # 11. The feed links people to pages ----------------------------------------------------------------
 
 
+def test_feed_links_start_at_the_public_url_when_one_is_set(corpus_settings):
+    """A feed is cached for everyone: with PUBLIC_URL set, a client's Host header changes no link."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    settings = corpus_settings.model_copy(update={"public_url": "https://archive.example.org"})
+    with TestClient(create_app(settings)) as c:
+        feed = c.get(f"{RSP}/feed.atom", headers={"Host": "evil.example"}).text
+        assert "evil.example" not in feed and "https://archive.example.org/p/anthropic-rsp/3.4" in feed
+    with TestClient(create_app(corpus_settings)) as c:  # unset: the request's own, and its tag differs
+        tags = {c.get(f"{RSP}/feed.atom", headers={"Host": h}).headers["etag"] for h in ("a.example", "b.example")}
+        assert len(tags) == 2
+
+
 def test_feed_entries_link_to_the_html_page(client):
     feed = ET.fromstring(client.get(f"{RSP}/feed.atom").content)
     newest = feed.findall(f"{ATOM}entry")[0]

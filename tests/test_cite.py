@@ -107,6 +107,10 @@ def test_the_publishers_own_bytes_are_an_archived_copy(fresh_env, fresh_engine):
         r = c.get("/policies/demo/versions/1/cite", params={"format": "wikitext"})
         assert "|archive-url=http://testserver/policies/demo/versions/1/source" in r.text
         assert c.get("/policies/demo/versions/1/source").status_code == 200  # the archived copy is there
+    public = fresh_env.model_copy(update={"public_url": "https://archive.example.org/pa"})
+    with TestClient(create_app(public)) as c:  # behind a proxy: the configured address, not the Host
+        r = c.get("/policies/demo/versions/1/cite", params={"format": "wikitext"}, headers={"Host": "evil.example"})
+        assert "|archive-url=https://archive.example.org/pa/policies/demo/versions/1/source" in r.text
 
 
 @pytest.fixture(scope="module")

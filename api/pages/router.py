@@ -37,6 +37,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.routing import Match
 
+from api import urls
 from api.caching import PAGE_CACHE_CONTROL, cacheable, not_modified
 from api.deps import SessionDep, SettingsDep
 from api.pages import docs, views
@@ -190,7 +191,7 @@ def cite_page(request: Request, session: SessionDep, settings: SettingsDep) -> H
     )
     # Each match shown, in each citation format (the closest passages are not the quote: none for them).
     ctx["cite_as_all"] = [
-        views.cite_blocks(cite_service.of_match(session, m, form["quote"], base_url=str(request.base_url)))
+        views.cite_blocks(cite_service.of_match(session, m, form["quote"], base_url=urls.base_url(request)))
         for m in result["matches"][: views.MATCHES_SHOWN]
     ]
     return render("cite.html", **ctx)
@@ -275,7 +276,7 @@ def version_page(slug: str, label: str, request: Request, session: SessionDep) -
     if info.label != label:  # a day (YYYY-MM-DD): the version in force then, at its own address
         return RedirectResponse(views.version_url(slug, info.label), status_code=302)
     ctx = views.version_view(session, slug, label)
-    ref = cite_service.reference(session, slug, label, base_url=str(request.base_url))
+    ref = cite_service.reference(session, slug, label, base_url=urls.base_url(request))
     return render("version.html", title=f"{ctx['policy'].title} {label}", cite=views.cite_blocks(ref),
                   meta=views.citation_meta(ref), **ctx)
 

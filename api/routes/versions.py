@@ -263,6 +263,6 @@ def cite_version(
     """The publisher's document is what is cited; the archive's copy is named as an archived copy only
     when its bytes match the publisher's recorded hash."""
     ref = cite_service.reference(
-        session, slug, label, clause=clause, quote=quote, settings=settings, base_url=str(request.base_url)
+        session, slug, label, clause=clause, quote=quote, settings=settings, base_url=urls.base_url(request)
     )
     return Response(cite_service.as_text(ref, format), media_type=f"{cite.MEDIA_TYPES[format]}; charset=utf-8")
