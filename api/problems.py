@@ -20,6 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
+from api.routes import params
 from archive.errors import ArchiveError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -115,10 +116,16 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     ]
     first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
     where = ".".join(first["loc"][1:] or first["loc"]) or "request"
+    message = first["msg"]
+    if raw and raw[0].get("type") == "string_pattern_mismatch":  # say what is expected, not the regex
+        pattern = (raw[0].get("ctx") or {}).get("pattern")
+        wanted = params.PATTERN_MEANS.get(pattern)
+        if wanted:
+            message = f"{str(raw[0].get('input'))[:80]!r} is not {wanted}"
     return problem(
         request,
         422,
-        f"{where}: {first['msg']}",
+        f"{where}: {message}",
         slug="invalid-parameters",
         title="Invalid parameters",
         errors=errors,

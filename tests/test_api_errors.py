@@ -115,6 +115,14 @@ def test_validation_problem_lists_errors(client):
     assert body["errors"][0]["loc"] == ["query", "per_page"]
 
 
+def test_a_malformed_name_is_told_in_words_not_as_a_regex(client):
+    assert client.get("/policies/ANTHROPIC-RSP").json()["detail"] == (
+        "slug: 'ANTHROPIC-RSP' is not a policy slug (lower-case letters, digits, '.', '_' and '-', at most 100)"
+    )
+    detail = client.get("/policies/anthropic-rsp/versions/3..1").json()["detail"]
+    assert detail == "label: '3..1' is not a version label or a date (YYYY-MM-DD)"
+
+
 def test_unexpected_error_is_a_500_problem(corpus_settings):
     app = create_app(corpus_settings)
 

@@ -12,6 +12,13 @@ LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 # Labels or dates; ".." would make a compare range ambiguous, so a ref never holds it.
 REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$"
 CLAUSE_PATTERN = r"^[^\x00-\x1f/]{1,200}$"
+# What each pattern asks for, in words: a 422 says this rather than the regex.
+PATTERN_MEANS = {
+    SLUG_PATTERN: "a policy slug (lower-case letters, digits, '.', '_' and '-', at most 100)",
+    LABEL_PATTERN: "a version label (letters, digits, '.', '_' and '-', at most 100)",
+    REF_PATTERN: "a version label or a date (YYYY-MM-DD)",
+    CLAUSE_PATTERN: "a clause number or title (up to 200 characters, no '/' or control characters)",
+}
 
 Slug = Annotated[
     str,
