@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.dates import parse_day
+from archive.dates import is_day, parse_day
 from archive.errors import ManifestError, PolicyNotFound
 from archive.types import PolicyInfo
 
@@ -58,6 +58,16 @@ def check_label(label: str) -> str:
     return label
 
 
+def check_label_date(label: str, effective: dt.date, where: str) -> None:
+    """A label spelled as a day must be the version's effective date: everywhere a version is named,
+    a day means the version in force then, and another version's label would hide that day."""
+    if is_day(label) and label != effective.isoformat():
+        raise ManifestError(
+            f"{where}: label '{label}' is a date but not the version's effective date ({effective.isoformat()}): "
+            "a date names the version in force that day, so label it otherwise"
+        )
+
+
 def parse_effective(value: object, *, where: str = "effective date") -> dt.date:
     """A past or present calendar date; a malformed or future one is refused."""
     if isinstance(value, dt.datetime):
@@ -67,8 +77,10 @@ def parse_effective(value: object, *, where: str = "effective date") -> dt.date:
             value = parse_day(value.strip())
         except ValueError as exc:
             raise ManifestError(f"{where} {exc}") from None
+    if value is None:
+        raise ManifestError(f"{where} is missing (effective = YYYY-MM-DD)")
     if not isinstance(value, dt.date):
-        raise ManifestError(f"{where} '{value}' is not a date (YYYY-MM-DD)")
+        raise ManifestError(f"{where} '{str(value)[:40]}' is not a date (YYYY-MM-DD)")
     if value > dt.date.today():
         raise ManifestError(f"{where} {value.isoformat()} is in the future")
     return value
@@ -84,7 +96,7 @@ def _text(table: dict, key: str, where: str) -> str | None:
 
 def load_manifest(path: Path) -> Manifest:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # a byte-order mark some editors write
     except FileNotFoundError:
         raise ManifestError(f"{path}: manifest not found") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -134,6 +146,7 @@ def load_manifest(path: Path) -> Manifest:
         if pages is not None and (type(pages) is not int or pages < 1):
             raise ManifestError(f"{where}: pages must be a whole number of pages, not {str(pages)[:40]!r}")
         effective = parse_effective(entry.get("effective"), where=f"{where} effective date")
+        check_label_date(label, effective, where)
         if effective in dates:
             raise ManifestError(
                 f"{where}: {dates[effective]} already takes effect on {effective.isoformat()}; "

@@ -28,7 +28,7 @@ from archive.db.engine import ensure_schema, read_session, transaction
 from archive.errors import ArchiveError, Conflict, ExtractionFailed, LimitExceeded, ManifestError
 from archive.settings import Settings, get_settings
 from ingest.fetch import PROVENANCE_FILE, read_provenance
-from ingest.manifest import Manifest, check_label, check_slug, parse_effective
+from ingest.manifest import Manifest, check_label, check_label_date, check_slug, parse_effective
 from ingest.pdf import EXTRACTOR_VERSION, extract_pdf
 
 PDF_MEDIA_TYPE = "application/pdf"
@@ -146,12 +146,14 @@ def single_file_request(
 ) -> IngestRequest:
     check_slug(slug)
     check_label(label)
+    day = parse_effective(effective)
+    check_label_date(label, day, f"{slug}@{label}")
     return IngestRequest(
         path=path,
         # No --title: an archived policy keeps its own; a new one is named by its slug (upsert_policy).
         policy=t.PolicyInfo(slug=slug, title=policy_title or "", publisher=""),
         label=label,
-        effective=parse_effective(effective),
+        effective=day,
         origin=f"cli:{path.resolve()}",
         title=title,
     )

@@ -309,3 +309,11 @@ def test_a_citations_file_that_cannot_be_citations_is_one_line(corpus_env, cli, 
     for path, says in ((deep, "nested too deeply"), (big, "larger than 4 MB"), ("", "no citations file given")):
         result = cli("check-citations", str(path))
         assert result.exit_code == 2 and says in one_error_line(result), result.output
+
+
+def test_a_label_spelled_as_another_day_is_refused(fresh_env, cli):
+    result = _ingest(cli, SIMPLE, "2024-05-01", "2024-01-01")
+    assert result.exit_code != 0
+    assert "label '2024-05-01' is a date but not the version's effective date" in one_error_line(result)
+    assert archive_counts(fresh_env)["versions"] == 0
+    assert _ingest(cli, SIMPLE, "2024-01-01", "2024-01-01").exit_code == 0  # its own day is a fine label

@@ -70,6 +70,10 @@ GOOD_POLICY = '[policy]\nslug = "demo"\ntitle = "Demo"\n'
          'label must be quoted text (label = "3.10"); unquoted, TOML read it as the float 3.1'),
         (GOOD_POLICY + '[[versions]]\nlabel = true\neffective = 2024-01-01\nfile = "a.pdf"\n',
          "TOML read it as the bool True"),
+        (GOOD_POLICY + '[[versions]]\nlabel = "1"\nfile = "a.pdf"\n', "versions[0] effective date is missing"),
+        # A label spelled as another day would hide that day, which names the version then in force.
+        (GOOD_POLICY + '[[versions]]\nlabel = "2024-05-01"\neffective = 2024-01-01\nfile = "a.pdf"\n',
+         "label '2024-05-01' is a date but not the version's effective date (2024-01-01)"),
     ],
 )
 def test_malformed_manifest_is_refused_with_one_line(tmp_path, body, needle):
@@ -77,3 +81,9 @@ def test_malformed_manifest_is_refused_with_one_line(tmp_path, body, needle):
         load_manifest(_write(tmp_path, body))
     assert needle in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_a_byte_order_mark_is_no_error(tmp_path):
+    body = GOOD_POLICY + '[[versions]]\nlabel = "1"\neffective = 2024-01-01\nfile = "a.pdf"\n'
+    path = _write(tmp_path, "\ufeff" + body)  # as some editors save UTF-8
+    assert [v.label for v in load_manifest(path).versions] == ["1"]
