@@ -27,7 +27,13 @@ def nonempty(value: str | None) -> str | None:
     return value
 
 
+# An error line echoes what was given: a 100,000-character argument must not make it 100 KB.
+MAX_ERROR_CHARS = 400
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
+    if len(message) > MAX_ERROR_CHARS:
+        message = message[: MAX_ERROR_CHARS - 1] + "…"
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
 

@@ -317,3 +317,8 @@ def test_a_label_spelled_as_another_day_is_refused(fresh_env, cli):
     assert "label '2024-05-01' is a date but not the version's effective date" in one_error_line(result)
     assert archive_counts(fresh_env)["versions"] == 0
     assert _ingest(cli, SIMPLE, "2024-01-01", "2024-01-01").exit_code == 0  # its own day is a fine label
+
+
+def test_an_error_echoing_a_huge_argument_stays_short(corpus_env, cli):
+    result = cli("versions", "x" * 100_000)
+    assert result.exit_code != 0 and len(one_error_line(result)) <= len("error: ") + 400
