@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -158,9 +159,14 @@ def resolve(
         echo_json(data)
         return
     typer.echo(data["status"].replace("_", " "))
-    for m in data["matches"]:
-        differs = "  (the context given differs here)" if m["context"] == "differs" else ""
-        typer.echo(f"  {m['citation']}  [{m['permalink']}]{differs}")
+    # A quote standing several times on one page of a clause: one line, with how many times.
+    lines = Counter(
+        f"  {m['citation']}  [{m['permalink']}]"
+        + ("  (the context given differs here)" if m["context"] == "differs" else "")
+        for m in data["matches"]
+    )
+    for line, times in lines.items():
+        typer.echo(line + (f"  ({times} times)" if times > 1 else ""))
     for m in data["closest"]:
         typer.echo(f"  closest ({m['score']:.2f}): {m['citation']}: “{' '.join(m['text'].split())}”")
     for h in data["history"]:
@@ -255,5 +261,5 @@ def index_status(as_json: Annotated[bool, typer.Option("--json", help="Print JSO
         echo_json(data)
     else:
         typer.echo(
-            f"{data['path']}: {'current' if data['current'] else 'missing or stale'}, {data['documents']} clauses"
+            f"{data['path']}: {'current' if data['current'] else 'missing or stale'}, {data['documents'] or 0} clauses"
         )

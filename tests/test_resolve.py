@@ -113,6 +113,10 @@ def test_cli_resolve(corpus_env, cli):
     assert r.exit_code == 0 and r.output.startswith("found") and "§7.1, p. 16" in r.output
     r = cli("resolve", QUOTE_2_2, "--json")
     assert json.loads(r.output)["status"] == "found"
+    # 3.4's footnote 8 says it three times: one line, with how many.
+    out = cli("resolve", "double the rate of progress", "--version", "3.4", "--policy", "anthropic-rsp").stdout
+    lines = [ln for ln in out.splitlines() if ln.startswith("  Anthropic")]
+    assert len(lines) == len(set(lines)) and any(ln.endswith("(3 times)") for ln in lines), out
 
 
 def test_text_fragment_of_a_match(corpus_settings, session):

@@ -331,7 +331,12 @@ def test_unknown_or_missing_policy_is_one_wrong_item(corpus_settings, session):
 
 
 def test_malformed_citations_still_name_the_item(corpus_settings, session):
-    for bad, where in (([{"quote": REDACTIONS, "policy": RSP}, "x"], "citation 1"), ([{"policy": RSP}], "citation 0")):
+    for bad, where in (
+        ([{"quote": REDACTIONS, "policy": RSP}, "x"], "citation 1: not an object"),
+        ([{"policy": RSP}], "citation 0: missing 'quote'"),
+        ([{"quote": 123, "policy": RSP}], "citation 0: 'quote' must be a string, not int"),
+        ([{"quote": "  ", "policy": RSP}], "citation 0: 'quote' is empty"),
+    ):
         with pytest.raises(InvalidInput, match=where):
             svc.check_citations(corpus_settings, session, bad)
 

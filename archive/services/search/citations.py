@@ -178,8 +178,12 @@ def _validate_citations(session: Session, citations: object) -> list[dict]:
         if not isinstance(raw, dict):
             raise InvalidInput(f"citation {n}: not an object")
         quote = raw.get("quote")
-        if not isinstance(quote, str) or not quote.strip():
+        if quote is None:
             raise InvalidInput(f"citation {n}: missing 'quote'")
+        if not isinstance(quote, str):
+            raise InvalidInput(f"citation {n}: 'quote' must be a string, not {type(quote).__name__}")
+        if not quote.strip():
+            raise InvalidInput(f"citation {n}: 'quote' is empty")
         for key in ("policy", "version", "section"):
             if raw.get(key) is not None and not isinstance(raw.get(key), str):
                 raise InvalidInput(f"citation {n}: '{key}' must be a string")
