@@ -72,6 +72,18 @@ def _tex(text: str) -> str:
     return "".join(_TEX_SPECIAL.get(c, c) for c in text)
 
 
+def _tex_url(url: str) -> str:
+    """A URL for \\url inside another field: its % and # escaped, or a BibTeX style's .bbl would read
+    a %20 as the start of a comment and cut the URL there."""
+    return url.replace("%", r"\%").replace("#", r"\#")
+
+
+def _nested(quote: str) -> str:
+    """The quote's own double quotation marks made single, as inside a quotation (it is put in double
+    marks): “Double the rate” means ... reads ‘Double the rate’ means ..., not ““Double...”."""
+    return quote.translate(str.maketrans({"“": "‘", "”": "’", '"': "'"}))
+
+
 def bibtex(ref: Reference) -> str:
     """A @misc entry (what BibTeX styles and biblatex both take), with biblatex's date and version."""
     d = ref.effective
@@ -79,9 +91,9 @@ def bibtex(ref: Reference) -> str:
     if where := _where(ref):
         note.append(_tex(where))
     if ref.quote:
-        note.append(f"``{_tex(ref.quote)}''")
+        note.append(f"``{_tex(_nested(ref.quote))}''")
     if ref.archived_url:
-        note.append(f"Archived copy: \\url{{{ref.archived_url}}}"
+        note.append(f"Archived copy: \\url{{{_tex_url(ref.archived_url)}}}"
                     + (f" ({ref.archived_on.isoformat()})" if ref.archived_on else ""))
     fields = [
         ("author", f"{{{_tex(ref.publisher)}}}"),  # an organisation: braced so it is not split into names
@@ -93,7 +105,7 @@ def bibtex(ref: Reference) -> str:
         ("publisher", _tex(ref.publisher)),
     ]
     if ref.url:
-        fields += [("howpublished", f"\\url{{{ref.url}}}"), ("url", ref.url)]
+        fields += [("howpublished", f"\\url{{{_tex_url(ref.url)}}}"), ("url", ref.url)]
     if ref.accessed:
         fields.append(("urldate", ref.accessed.isoformat()))
     fields.append(("note", ". ".join(note)))
@@ -127,8 +139,12 @@ def csl(ref: Reference) -> dict:
         item["section"] = ref.section
     if pages := ref.pages("-"):
         item["page"] = pages
+    # CSL has no footnote variable: the note says which, before the quote.
+    note = [f"n. {ref.footnote}"] if ref.footnote else []
     if ref.quote:
-        item["note"] = f"“{ref.quote}”"
+        note.append(f"“{_nested(ref.quote)}”")
+    if note:
+        item["note"] = ": ".join(note)
     if ref.archived_url:
         item["archive_location"] = ref.archived_url
     return item
@@ -157,7 +173,7 @@ def wikitext(ref: Reference) -> str:
     elif pages:
         params.append(("page" if pages.isdigit() else "pages", pages))
     if ref.quote:
-        params.append(("quote", ref.quote))
+        params.append(("quote", _nested(ref.quote)))  # the template sets it in double marks
     if ref.archived_url and ref.url and ref.archived_on:
         params += [("archive-url", ref.archived_url), ("archive-date", ref.archived_on.isoformat())]
     if ref.accessed:

@@ -65,6 +65,22 @@ def test_csl_json_is_one_report_item():
 def test_one_page_and_a_footnote():
     ref = dataclasses.replace(REF, section="§1", page_first=9, page_last=9, footnote="4", quote="")
     assert "|at=§1, p. 9 n. 4 " in cite.wikitext(ref) and cite.csl(ref)["page"] == "9"
+    assert cite.csl(ref)["note"] == "n. 4"  # CSL has no footnote variable: every format names it
+
+
+def test_a_quote_holding_quotation_marks_is_nested_not_doubled():
+    ref = dataclasses.replace(REF, quote="“Double the rate of progress” means “as much progress”")
+    assert cite.csl(ref)["note"] == "“‘Double the rate of progress’ means ‘as much progress’”"
+    assert "|quote=‘Double the rate of progress’ means ‘as much progress’ " in cite.wikitext(ref)
+    assert "``‘Double the rate of progress’ means ‘as much progress’''" in cite.bibtex(ref)
+
+
+def test_a_url_inside_a_bibtex_field_has_its_percent_escaped():
+    """A .bbl copies howpublished as it is, where an unescaped % starts a comment and cuts the URL."""
+    url = "https://example.org/RSP%20Noncompliance%20Policy.pdf#page=2"
+    text = cite.bibtex(dataclasses.replace(REF, url=url))
+    assert r"howpublished = {\url{https://example.org/RSP\%20Noncompliance\%20Policy.pdf\#page=2}}" in text
+    assert f"  url = {{{url}}},\n" in text  # biblatex reads its url field verbatim
 
 
 @pytest.fixture(scope="module")

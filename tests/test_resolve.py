@@ -101,6 +101,10 @@ def test_each_match_says_whether_the_context_given_stands_around_it(corpus_setti
     nowhere = svc.resolve(corpus_settings, session, quote="external review on our Risk Reports", version="3.1",
                           policy="anthropic-rsp", prefix="zzzz qqq", suffix="yyy")
     assert [m["context"] for m in nowhere["matches"]] == ["differs"]
+    # A letter that happens to coincide ("m" of "more" and of "means") is no agreement.
+    odd = svc.resolve(corpus_settings, session, quote="double the rate of progress", version="3.1",
+                      policy="anthropic-rsp", prefix="completely unrelated words here", suffix="more nonsense")
+    assert {m["context"] for m in odd["matches"]} == {"differs"}
     assert svc.resolve(corpus_settings, session, quote="external review on our Risk Reports",
                        version="3.1", policy="anthropic-rsp")["matches"][0]["context"] is None
     out = cli("resolve", "external review on our Risk Reports", "--version", "3.1", "--policy", "anthropic-rsp",

@@ -18,6 +18,7 @@ from archive.services.search.scope import in_policy, in_versions, scope_of
 from archive.settings import Settings
 
 CLOSEST_CANDIDATES = 12
+CONTEXT_PARTLY = 0.5  # see _agreement
 
 
 def locate(ix: SearchIndex, quote: str, keep: Keep, **context: str | None) -> list[qt.Match]:
@@ -90,7 +91,11 @@ def _agreement(m: qt.Match, prefix: str | None, suffix: str | None) -> str | Non
     given = sum(bool(qt.compact(x or "")[0]) for x in (prefix, suffix))
     if not given:
         return None
-    return "agrees" if m.context >= given else "differs" if m.context == 0 else "partly"
+    if m.context >= given:
+        return "agrees"
+    # Each side scores the share of its letters that agree: under half in all (a letter or two that
+    # happen to coincide, "m" of "more" and of "means") is other surroundings.
+    return "partly" if m.context >= CONTEXT_PARTLY else "differs"
 
 
 def resolve(
