@@ -356,3 +356,14 @@ def test_what_the_changelogs_leave_out_page(client):
     assert "1 of the 4 changed clauses is not mentioned" in body  # 3.1 -> 3.2
     assert f'href="{RSP}/unannounced"' in html_ok(client.get("/"))
     assert html_ok(client.get("/p/no-such-policy/unannounced"), 404)
+
+
+def test_a_search_or_quote_the_page_cannot_run_is_told_above_its_form_filled_in(client):
+    """Not a dead end: the message sits above the form, which still holds what was typed."""
+    r = client.get("/p/search", params={"q": '"capability thresholds', "policy": "anthropic-rsp"})
+    body = html_ok(r, 400)
+    assert 'role="alert"' in body and "unbalanced quotes" in body
+    assert 'value="&#34;capability thresholds"' in body or 'value="&quot;capability thresholds"' in body
+    assert '<form class="search-form"' in body
+    body = html_ok(client.get("/p/cite", params={"quote": "double the rate of progress", "as_of": "soon"}), 400)
+    assert 'role="alert"' in body and '<form class="cite-form"' in body and "double the rate of progress" in body

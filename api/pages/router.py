@@ -153,16 +153,19 @@ def search_page(request: Request, session: SessionDep, settings: SettingsDep) ->
         page = int(params.get("page", "1"))
     except ValueError:
         raise InvalidInput("page must be a whole number") from None
-    policy = views.check(form["policy"], views.SLUG_RE, "policy")
-    version = views.check(form["version"], views.LABEL_RE, "version")
-    as_of = views.parse_date(form["as_of"], "as-of date")
-    ctx["result"] = search.search(
-        settings, session, q=form["q"], policy=policy, version=version, as_of=as_of,
-        page=page, per_page=20, collapse=form["collapse"],
-    )
-    if form["history"]:
-        ctx["phrases"] = search.phrase_history(settings, session, form["q"], policy=policy)
     ctx["title"] = f"Search: {form['q']}"
+    try:
+        policy = views.check(form["policy"], views.SLUG_RE, "policy")
+        version = views.check(form["version"], views.LABEL_RE, "version")
+        as_of = views.parse_date(form["as_of"], "as-of date")
+        ctx["result"] = search.search(
+            settings, session, q=form["q"], policy=policy, version=version, as_of=as_of,
+            page=page, per_page=20, collapse=form["collapse"],
+        )
+        if form["history"]:
+            ctx["phrases"] = search.phrase_history(settings, session, form["q"], policy=policy)
+    except ArchiveError as exc:  # said above the form, filled in as sent, to be corrected there
+        return render("search.html", exc.status, error=exc.message, **ctx)
     return render("search.html", **ctx)
 
 
@@ -183,12 +186,15 @@ def cite_page(request: Request, session: SessionDep, settings: SettingsDep) -> H
         return render("cite.html", **ctx)
     if not form["quote"].strip():
         raise InvalidInput("The quote box was empty: paste the words you want to cite.")
-    ctx["result"] = result = search.resolve(
-        settings, session, quote=form["quote"],
-        policy=views.check(form["policy"], views.SLUG_RE, "policy"),
-        version=views.check(form["version"], views.LABEL_RE, "version"),
-        as_of=views.parse_date(form["as_of"], "as-of date"),
-    )
+    try:
+        ctx["result"] = result = search.resolve(
+            settings, session, quote=form["quote"],
+            policy=views.check(form["policy"], views.SLUG_RE, "policy"),
+            version=views.check(form["version"], views.LABEL_RE, "version"),
+            as_of=views.parse_date(form["as_of"], "as-of date"),
+        )
+    except ArchiveError as exc:  # said above the form, filled in as sent, to be corrected there
+        return render("cite.html", exc.status, error=exc.message, **ctx)
     # Each match shown, in each citation format (the closest passages are not the quote: none for them).
     ctx["cite_as_all"] = [
         views.cite_blocks(cite_service.of_match(session, m, form["quote"], base_url=urls.base_url(request)))

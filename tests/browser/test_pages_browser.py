@@ -146,7 +146,7 @@ def test_text_contrast_meets_wcag_aa(page):
 def test_a_folded_stretch_reads_inline_and_opens_in_place(page):
     """3.0 -> 3.1 Introduction: ~250 unchanged words folded before the inserted "with". Closed, the fold's
     button stands on the line of the text after it (a hidden block would break the line); opened,
-    the words appear where they stood."""
+    the words appear where they stood, and the button stays, focused, to fold them back."""
     page.goto("/p/anthropic-rsp/compare/3.0..3.1")
     fold = page.locator("article", has_text="Introduction").locator("details.fold").first
     fold.scroll_into_view_if_needed()
@@ -155,10 +155,15 @@ def test_a_folded_stretch_reads_inline_and_opens_in_place(page):
                       return r.getClientRects()[0].top; }"""
     summary_top = fold.locator("summary").bounding_box()["y"]
     assert abs(fold.evaluate(after) - summary_top) < 12
-    fold.locator("summary").click()
+    summary = fold.locator("summary")
+    summary.focus()
+    page.keyboard.press("Enter")
     assert fold.evaluate("d => d.open")
     assert "Our Responsible Scaling Policy (RSP) is our voluntary framework" in fold.inner_text()
-    assert not fold.locator("summary").is_visible()
+    # A keyboard user keeps their place: the button is still there, focused, and folds the text back.
+    assert summary.is_visible() and fold.evaluate("d => document.activeElement === d.querySelector('summary')")
+    page.keyboard.press("Enter")
+    assert not fold.evaluate("d => d.open")
 
 
 def test_a_resolved_quote_opens_its_page_at_the_quote(page):
