@@ -270,8 +270,10 @@ def run_search(
         total = len(ordered)
         hits = []
         for members in ordered[(page - 1) * per_page : page * per_page]:
-            best, score = members[0]
-            hit = hit_dict(ix, ix.doc(s, best), score if sort == "relevance" else None, terms, memo)
+            # Ranked by its best member; shown as it stands in its latest version (what is in force).
+            score = members[0][1]
+            latest = max(members, key=lambda m: col_eff[m[0]])[0]
+            hit = hit_dict(ix, ix.doc(s, latest), score if sort == "relevance" else None, terms, memo)
             versions = []
             for docnum, _ in sorted(members, key=lambda m: col_eff[m[0]]):
                 doc = ix.doc(s, docnum) if len(members) <= 50 else None
