@@ -127,6 +127,8 @@ def _print_history(data: dict) -> None:
     for p in data["policies"]:
         first, last = p["first"], p["last"]
         line = f"{p['policy']}: first in {first['version']} ({first['effective']}), last in {last['version']}"
+        line += "".join(f"; missing from {g['version']}, back in {g['back_in']['version']}"
+                        for g in p["removals"] if g["back_in"])
         if p["removed_in"]:
             line += f"; gone from {p['removed_in']['version']} ({p['removed_in']['effective']})"
         elif p["in_latest"]:

@@ -75,3 +75,14 @@ def test_the_redline_method_page_names_every_alignment_and_audit_threshold():
         for name, value in vars(module).items():
             if name.isupper() and isinstance(value, int | float) and name != "BULK_MIN_PAIRS":  # a speed knob
                 assert f"{short}.{name}" in named, f"docs/redlines.md does not describe {short}.{name}"
+
+
+def test_every_limit_the_search_page_names_is_the_one_the_code_uses():
+    import importlib
+
+    doc = (PROJECT_ROOT / "docs" / "search.md").read_text()
+    named = re.findall(r"`(\w+)\.([A-Z][A-Z_]+)` = (\d+(?:\.\d+)?)", doc)
+    assert named  # at least the ellipsis gap
+    for module, name, value in named:
+        actual = getattr(importlib.import_module(f"archive.search.{module}"), name)
+        assert actual == float(value), f"docs/search.md says {module}.{name} = {value}; the code has {actual!r}"

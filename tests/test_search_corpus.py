@@ -44,6 +44,18 @@ def test_history_of_phrase_removed_in_3_0_ends_at_2_2(corpus_settings, session):
     assert not p["in_latest"]
 
 
+def test_history_of_a_phrase_that_left_and_came_back_names_both(corpus_settings, session, cli, corpus_env):
+    """In 1.0 (a footnote), not in 2.0 or 2.2, back from 3.0: in the latest, so no removed_in, but the
+    removal in 2.0 is there, as /resolve reports it."""
+    phrase = "to avoid a race to the bottom"
+    (p,) = svc.phrase_history(corpus_settings, session, phrase, policy="anthropic-rsp")["policies"]
+    assert p["in_latest"] and p["removed_in"] is None
+    assert [(g["version"], g["back_in"]["version"]) for g in p["removals"]] == [("2.0", "3.0")]
+    resolved = svc.resolve(corpus_settings, session, quote=phrase, policy="anthropic-rsp")
+    assert resolved["history"][0]["removed_in"] == ["2.0"]
+    assert "missing from 2.0, back in 3.0" in cli("search", "--history", phrase, "--policy", "anthropic-rsp").stdout
+
+
 def test_filters_sort_paging_collapse(corpus_settings, session):
     all_hits = svc.search(corpus_settings, session, q="risk report", per_page=5)
     assert all_hits["total"] > 5 and len(all_hits["hits"]) == 5 and all_hits["pages"] > 1

@@ -126,6 +126,15 @@ def phrase_history(settings: Settings, session: Session, phrase_text: str, *, po
         present = [r for r in rows if r["present"]]
         last_i = rows.index(present[-1])
         removed = rows[last_i + 1] if last_i + 1 < len(rows) else None
+        # Every version the phrase went missing in after standing in the one before, and where it came
+        # back (removed_in is only the last such, when it never came back).
+        removals = []
+        for i in range(1, len(rows)):
+            if rows[i - 1]["present"] and not rows[i]["present"]:
+                back = next((r for r in rows[i + 1 :] if r["present"]), None)
+                removals.append({"version": rows[i]["version"], "effective": rows[i]["effective"],
+                                 "back_in": {"version": back["version"], "effective": back["effective"]}
+                                 if back else None})
         policies.append(
             {
                 "policy": slug,
@@ -133,6 +142,7 @@ def phrase_history(settings: Settings, session: Session, phrase_text: str, *, po
                 "last": {"version": present[-1]["version"], "effective": present[-1]["effective"]},
                 "in_latest": rows[-1]["present"],
                 "removed_in": {"version": removed["version"], "effective": removed["effective"]} if removed else None,
+                "removals": removals,
                 "versions": rows,
             }
         )
