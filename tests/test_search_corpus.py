@@ -156,3 +156,21 @@ def test_cli_search_history_and_json(corpus_env, cli):
     assert data["collapsed"] and data["hits"][0]["versions"]
     r = cli("index", "rebuild")
     assert r.exit_code == 0 and "index rebuilt" in r.output
+
+
+def test_a_phrase_hit_marks_and_pages_only_where_the_whole_phrase_stands(corpus_settings, session):
+    """A phrase's words elsewhere in the clause ("review" alone on pp. 5 and 7 of 3.2 §1, "year" in
+    "a single year") are neither marked nor counted as pages where it stands."""
+    def hit(q: str, number: str, version: str) -> dict:
+        found = svc.search(corpus_settings, session, q=q, policy="anthropic-rsp", version=version, per_page=100)
+        return next(h for h in found["hits"] if h["clause"]["number"] == number)
+
+    sec1 = hit('"external review"', "1", "3.2")
+    assert sec1["pages"] == [9] and "<mark>external</mark> <mark>review</mark>" in sec1["snippet"]
+    assert "<mark>year</mark>" not in hit('"compress two years"', "3.6", "3.0")["snippet"]
+    # "scale-up" stands only as "scaleup" in 3.1 §1's footnote 4: the hit is the footnote's.
+    note = hit('"scale-up"', "1", "3.1")
+    assert (note["in_footnote"], note["pages"]) == ("4", [9]) and "<mark>scaleup</mark>" in note["snippet"]
+    # Words outside the phrase still mark wherever they stand.
+    both = hit('"external review" LTBT', "3.6", "3.2")
+    assert "<mark>external</mark> <mark>review</mark>" in both["snippet"]

@@ -255,6 +255,11 @@ class ArchiveTokenizer(Tokenizer):
         found = self._cached(text)
         return found[0], found[3]
 
+    def term_positions(self, text: str) -> Sequence[int]:
+        """The index position of each of `terms(text)` (a compound's joined form shares its first
+        part's), as a phrase query matches them."""
+        return self._cached(text)[2]
+
     def _cached(self, text: str) -> tuple[list, list, Sequence[int], dict[str, list[int]]]:
         """(terms, query_terms, position of each of the terms, term -> indexes in terms)."""
         global _terms_cache_chars

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from itertools import chain
 
 from whoosh import matching, sorting
@@ -26,11 +27,30 @@ HIGHLIGHTED = frozenset({"text", "title", "footnotes"})  # fields whose matched 
 whoosh_patch.apply()
 
 
-def _terms(q: wq.Query, searcher) -> tuple[set[str], set[str]]:
-    """The indexed terms a query matched (prefix and fuzzy terms expanded): (to look for in the
-    body: title and text terms; in the footnotes: text and footnotes terms). The `text` field
-    holds both; they differ only under a `title:` or `footnotes:` filter."""
+@dataclass(frozen=True)
+class Terms:
+    """What a query matched, to find again in a clause's text: the indexed terms (prefix and fuzzy
+    terms expanded) to look for in the body (title and text terms) and in the footnotes (text and
+    footnotes terms; the `text` field holds both, they differ only under a `title:` or `footnotes:`
+    filter), and the phrases, whose terms count only where the whole phrase stands."""
+
+    body: frozenset[str]
+    notes: frozenset[str]
+    phrases: tuple[tuple[str, ...], ...] = ()
+    bound: frozenset[str] = frozenset()  # terms that stand in the query only inside phrases
+
+
+def _terms(q: wq.Query, searcher) -> Terms:
     out: dict[str, set] = {"title": set(), "text": set(), "footnotes": set()}
+    free: set[str] = set()
+    phrases: set[tuple[str, ...]] = set()
+    for leaf in q.leaves():
+        if leaf.field() not in HIGHLIGHTED:
+            continue
+        if isinstance(leaf, wq.Phrase):
+            phrases.add(tuple(leaf.words))
+        else:
+            free.update(text for _, text in leaf.terms())
     for field, text in q.all_terms(phrases=True):
         if field in HIGHLIGHTED:
             out[field].add(text)
@@ -43,10 +63,12 @@ def _terms(q: wq.Query, searcher) -> tuple[set[str], set[str]]:
             except Exception:  # noqa: BLE001, S112 - an unexpandable pattern just isn't highlighted
                 continue
     body, notes = out["title"] | out["text"], out["text"] | out["footnotes"]
-    return (
-        {t.decode() if isinstance(t, bytes) else t for t in body},
-        {t.decode() if isinstance(t, bytes) else t for t in notes},
-    )
+
+    def plain(terms: Iterable) -> frozenset[str]:
+        return frozenset(t.decode() if isinstance(t, bytes) else t for t in terms)
+
+    words = {w for ph in phrases for w in ph}
+    return Terms(plain(body), plain(notes), tuple(sorted(phrases)), plain(words - free))
 
 
 def match_spans(ix: SearchIndex, text: str, terms: set[str]) -> list[tuple[int, int]]:
@@ -54,13 +76,42 @@ def match_spans(ix: SearchIndex, text: str, terms: set[str]) -> list[tuple[int, 
     return _cluster(ix, text, terms)[0]
 
 
-def _cluster(ix: SearchIndex, text: str, terms: set[str]) -> tuple[list[tuple[int, int]], int]:
-    """(match_spans, how many distinct terms its densest cluster holds)."""
+def _in_phrases(ix: SearchIndex, text: str, terms: Terms) -> set[int] | None:
+    """Indexes (in the analyzer's terms of `text`) of the terms that stand inside a whole occurrence
+    of one of the query's phrases; None when the query has no phrase."""
+    if not terms.phrases:
+        return None
+    all_terms, by_term = ix.analyzer.positions(text)
+    pos = ix.analyzer.term_positions(text)
+    at: dict[int, dict[str, list[int]]] = {}  # position -> term -> indexes
+    for phrase_ in terms.phrases:
+        for t in phrase_:
+            for i in by_term.get(t, ()):
+                at.setdefault(pos[i], {}).setdefault(t, []).append(i)
+    inside: set[int] = set()
+    for phrase_ in terms.phrases:
+        for i in by_term.get(phrase_[0], ()):
+            p = pos[i]
+            if all(phrase_[j] in at.get(p + j, {}) for j in range(len(phrase_))):
+                inside.update(k for j in range(len(phrase_)) for k in at[p + j][phrase_[j]])
+    return inside
+
+
+def _cluster(
+    ix: SearchIndex, text: str, terms: set[str] | frozenset[str], phrased: Terms | None = None
+) -> tuple[list[tuple[int, int]], int]:
+    """(match_spans, how many distinct terms its densest cluster holds). With `phrased`, a term that
+    stands in the query only inside phrases counts only where its whole phrase stands."""
     all_terms, by_term = ix.analyzer.positions(text)
     if len(terms) <= len(by_term):
         rows = [by_term[t] for t in terms if t in by_term]
     else:
         rows = [row for t, row in by_term.items() if t in terms]
+    inside = _in_phrases(ix, text, phrased) if phrased is not None else None
+    if inside is not None and phrased is not None and phrased.bound:
+        bound = phrased.bound
+        kept = ([i for i in row if all_terms[i][0] not in bound or i in inside] for row in rows)
+        rows = [row for row in kept if row]
     if not rows:
         return [], 0
     found = [all_terms[i] for i in (rows[0] if len(rows) == 1 else sorted(chain.from_iterable(rows)))]
@@ -116,7 +167,7 @@ def snippet(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CHARS)
     return " ".join("".join(out).split()).replace("</mark><mark>", "")
 
 
-def _highlight(ix: SearchIndex, doc: IndexedClause, terms: tuple[set[str], set[str]], memo: dict | None) -> list:
+def _highlight(ix: SearchIndex, doc: IndexedClause, terms: Terms, memo: dict | None) -> list:
     """[match spans, snippet or None until asked, the text they are in, footnote or None] of a
     clause, once per request: a page often holds the same clause text in several versions. The
     spans are in the body text unless a footnote holds a denser cluster of the matched terms
@@ -124,11 +175,11 @@ def _highlight(ix: SearchIndex, doc: IndexedClause, terms: tuple[set[str], set[s
     key = (doc.text, doc.footnotes) if doc.footnotes else doc.text
     found = memo.get(key) if memo is not None else None
     if found is None:
-        spans, n = _cluster(ix, doc.text, terms[0])
+        spans, n = _cluster(ix, doc.text, terms.body, terms)
         found = [spans, None, doc.text, None]
         # A footnote can only win by holding more of the matched terms than the body's best cluster.
-        for note in doc.footnotes if n < len(terms[1]) else ():
-            note_spans, note_n = _cluster(ix, note.text, terms[1])
+        for note in doc.footnotes if n < len(terms.notes) else ():
+            note_spans, note_n = _cluster(ix, note.text, terms.notes, terms)
             if note_n > n:  # ties stay in the body
                 spans, n = note_spans, note_n
                 found = [spans, None, note.text, note]
@@ -158,7 +209,7 @@ def hit_dict(
     ix: SearchIndex,
     doc: IndexedClause,
     score: float | None,
-    terms: tuple[set[str], set[str]],
+    terms: Terms,
     memo: dict | None = None,
 ) -> dict:
     """One hit; `memo` (one dict per request, same `terms`) shares spans and snippets between hits."""
