@@ -506,8 +506,8 @@ def _check_replaceable(path: Path) -> None:
 
 
 def replace_index(path: Path, build: Callable[[Path], object]) -> None:
-    """Build into a sibling folder, then swap it in. Call with `writer_lock` held."""
-    _check_replaceable(path)
+    """Build into a sibling folder, then swap it in. Call with `writer_lock` held (which refuses a
+    path holding anything but an index)."""
     tmp = path.parent / f".{path.name}.new-{os.getpid()}"
     old = path.parent / f".{path.name}.old-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)

@@ -81,7 +81,7 @@ def _in_phrases(ix: SearchIndex, text: str, terms: Terms) -> set[int] | None:
     of one of the query's phrases; None when the query has no phrase."""
     if not terms.phrases:
         return None
-    all_terms, by_term = ix.analyzer.positions(text)
+    _, by_term = ix.analyzer.positions(text)
     pos = ix.analyzer.term_positions(text)
     at: dict[int, dict[str, list[int]]] = {}  # position -> term -> indexes
     for phrase_ in terms.phrases:

@@ -83,12 +83,12 @@ def sort_newest(matches: list[qt.Match]) -> list[qt.Match]:
     return sorted(matches, key=lambda m: (m.doc.policy, m.doc.effective, -m.doc.position, -m.start), reverse=True)
 
 
-def _agreement(m: qt.Match, prefix: str | None, suffix: str | None) -> str | None:
-    """How the prefix and suffix given agree with the text around a match: "agrees" (all of them),
-    "partly", or "differs" (none: the words stand here in other surroundings); None when none was
-    given. Context picks among a version's matches; it never drops the quote's only one, so a client
-    needs this to tell that the surroundings it named are not there."""
-    given = sum(bool(qt.compact(x or "")[0]) for x in (prefix, suffix))
+def _agreement(m: qt.Match, given: int) -> str | None:
+    """How the prefix and suffix given (`given`: how many of the two have letters) agree with the
+    text around a match: "agrees" (all of them), "partly", or "differs" (none: the words stand here
+    in other surroundings); None when none was given. Context picks among a version's matches; it
+    never drops the quote's only one, so a client needs this to tell that the surroundings it named
+    are not there."""
     if not given:
         return None
     if m.context >= given:
@@ -120,6 +120,7 @@ def resolve(
     everywhere = locate(ix, quote, in_policy(policy), prefix=prefix, suffix=suffix)
     allowed = None if scope is None else {(v.policy, v.label) for v in scope}
     matches = sort_newest([m for m in everywhere if allowed is None or (m.doc.policy, m.doc.version) in allowed])
+    given = sum(bool(qt.compact(x or "")[0]) for x in (prefix, suffix))  # sides of context with letters
     per_version: dict[tuple[str, str], int] = {}
     for m in matches:
         key = (m.doc.policy, m.doc.version)
@@ -138,7 +139,7 @@ def resolve(
         "quote": quote,
         "status": status,
         "scope": {"policy": policy, "version": version, "as_of": str(as_of) if as_of else None},
-        "matches": [{**qt.describe(m), "context": _agreement(m, prefix, suffix)} for m in matches],
+        "matches": [{**qt.describe(m), "context": _agreement(m, given)} for m in matches],
         "versions": sorted({m.doc.version for m in matches}),
         "closest": describe_closest(ix, near, in_versions(scope)),
         "history": [_history(session, ix, slug, quote, everywhere) for slug in history_policies],
