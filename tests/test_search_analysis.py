@@ -231,3 +231,14 @@ def test_tokenised_text_cache_is_bounded_by_characters(monkeypatch):
     assert set(analysis._POSITIONS) == set(analysis._TERMS_CACHE)  # evicted together
     tok.terms("x" * 2000)  # longer than the whole cache: tokenised, not kept
     assert analysis._terms_cache_chars <= 1000
+
+
+def test_repeated_run_together_split_when_its_parts_are_far_more_common():
+    # An unchanged sentence carried into later versions repeats its run-together ("capablemodels" in
+    # 3.1, 3.3 and 3.4): more often than MAX_RARE, yet its parts are each far more common alone.
+    texts = [f"capable models {i}" for i in range(40)] + [f"highly capablemodels v{i}" for i in range(6)]
+    # A real compound about as common as its rarer part stays whole.
+    texts += [f"throughout the outline {i}" for i in range(8)] + [f"through out line {i}" for i in range(9)]
+    splits = learn_splits(texts)
+    assert splits["capablemodels"] == ("capable", "models")
+    assert "throughout" not in splits and "outline" not in splits

@@ -15,7 +15,12 @@ text and for the query, so phrases still line up:
 3. Decompounding with a split table learnt from the indexed texts themselves: a rare word (seen at
    most MAX_RARE times) that is the concatenation of two (or three) words seen on their own in the
    same corpus is replaced by its parts ("containssufficient" -> contains, sufficient;
-   "reportsdiscussing" -> reports, discussing). The table is part of the analyzer, so it is pickled
+   "reportsdiscussing" -> reports, discussing). A run-together repeated in more texts than that (an
+   unchanged sentence carried into later versions: "capablemodels" in 3.1, 3.3 and 3.4) is split
+   too when it is long (COMMON_SPLIT_WORD letters or more) and each of its two parts, of at least
+   COMMON_SPLIT_PART letters, is seen on its own at least COMMON_SPLIT_RATIO times as often as the
+   word: a real compound is about as common as its rarer part ("throughout", "outline", "notable"
+   are not split by it). The table is part of the analyzer, so it is pickled
    with the index schema and a query is split exactly like the text: a rare real word split by
    mistake ("upper" -> up, per) still finds itself, as a two-word phrase. Counts are taken over
    distinct clause texts, so unchanged clauses repeated in many versions do not make a
@@ -61,6 +66,10 @@ MIN_SPLIT_WORD = 5  # shorter words are never decompounded
 MIN_PART = 2
 MAX_RARE = 3  # only words seen at most this often (in distinct texts) are decompounded
 COMMON_PART = 2  # at least one half must be seen this often on its own
+# A word seen more than MAX_RARE times is split only as the module docstring says (step 3).
+COMMON_SPLIT_WORD = 8
+COMMON_SPLIT_PART = 4
+COMMON_SPLIT_RATIO = 4
 HYPHENS = frozenset("-\u00ad\u2010\u2011")  # hyphen-minus, soft hyphen, hyphen, non-breaking hyphen
 MAX_COMPOUND_PARTS = 4
 MIN_COMPOUND = 4  # joined forms shorter than this are not learnt ("e-g")
@@ -118,7 +127,12 @@ def learn_splits(texts: Iterable[str]) -> dict[str, tuple[str, ...]]:
         return freq[part] if len(part) >= MIN_PART else 0
 
     for word, n in freq.items():
-        if n > MAX_RARE or len(word) < MIN_SPLIT_WORD or not word.isalpha():
+        if len(word) < MIN_SPLIT_WORD or not word.isalpha():
+            continue
+        if n > MAX_RARE:
+            common = _common_split(word, n, freq)
+            if common is not None:
+                splits[word] = common
             continue
         best: tuple[int, tuple[str, ...]] | None = None
         for i in range(MIN_PART, len(word) - MIN_PART + 1):
@@ -141,6 +155,20 @@ def learn_splits(texts: Iterable[str]) -> dict[str, tuple[str, ...]]:
         if best is not None:
             splits[word] = best[1]
     return splits
+
+
+def _common_split(word: str, n: int, freq: Counter[str]) -> tuple[str, str] | None:
+    """The two parts of a word seen more than MAX_RARE times that is a run-together of two far more
+    common words (module docstring, step 3), the most common such pair; else None."""
+    if len(word) < COMMON_SPLIT_WORD:
+        return None
+    best: tuple[int, tuple[str, str]] | None = None
+    for i in range(COMMON_SPLIT_PART, len(word) - COMMON_SPLIT_PART + 1):
+        a, b = word[:i], word[i:]
+        score = min(freq[a], freq[b])
+        if score >= COMMON_SPLIT_RATIO * n and (best is None or score > best[0]):
+            best = (score, (a, b))
+    return best[1] if best else None
 
 
 def _hyphen_runs(text: str, ws: list[tuple[str, int, int]]) -> dict[int, int]:

@@ -41,7 +41,8 @@ from archive.types import PAGE_SEPARATOR, Clause, Footnote, PolicyInfo, VersionI
 # Bumped whenever what is indexed changes: an index of another version is rebuilt on first use.
 # search-3: footnotes indexed (in text after the body, and in footnotes) and stored in meta; the
 # hyphenated compounds table; "×" read as x. search-4: each clause's printed heading stored in meta.
-SCHEMA_VERSION = "search-4"
+# search-5: run-togethers repeated across versions split too ("capablemodels").
+SCHEMA_VERSION = "search-5"
 TEXTS_INDEX = "texts"  # second Whoosh index in the folder: one document per distinct (title, text, footnotes)
 FINGERPRINT_FILE = "fingerprint.json"
 LOCK_TIMEOUT_S = 600.0
