@@ -10,6 +10,8 @@ from pydantic_settings import SettingsError
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
+from cli.common import EXIT_BAD_INPUT
+
 
 def _one_line(exc: TyperException) -> typer.Exit:
     """A usage error as one line on stderr (Typer's default is a usage line, a hint and a boxed message)."""
@@ -27,7 +29,7 @@ def _bad_settings(exc: ValidationError) -> typer.Exit:
         for e in exc.errors(include_url=False)
     )
     typer.echo(f"error: bad setting: {problems}", err=True)
-    return typer.Exit(1)
+    return typer.Exit(EXIT_BAD_INPUT)
 
 
 class OneLineErrors(TyperGroup):
@@ -58,7 +60,7 @@ class OneLineErrors(TyperGroup):
             raise _bad_settings(exc) from None
         except SettingsError as exc:  # a list setting that is not JSON (POLICY_ARCHIVE_CORS_ORIGINS=x)
             typer.echo(f"error: bad setting: {' '.join(str(exc).split())}", err=True)
-            raise typer.Exit(1) from None
+            raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 app = typer.Typer(

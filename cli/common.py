@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from archive.db.engine import ensure_schema, make_engine
-from archive.errors import ArchiveError
+from archive.errors import ArchiveError, InvalidInput
 from archive.settings import get_settings
 
 
@@ -31,7 +31,14 @@ def nonempty(value: str | None) -> str | None:
 MAX_ERROR_CHARS = 400
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
+# Exit statuses, the same for every command: what was given cannot be used (a usage error, a malformed
+# value, query or file: InvalidInput) exits 2, as Click's usage errors do; anything else that stops a
+# command (not found, refused, a failed extraction, the database) exits 1.
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
     if len(message) > MAX_ERROR_CHARS:
         message = message[: MAX_ERROR_CHARS - 1] + "…"
     typer.echo(f"error: {message}", err=True)
@@ -39,20 +46,22 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 @contextmanager
-def errors_as_exit(code: int = 1) -> Iterator[None]:
+def errors_as_exit() -> Iterator[None]:
     """Domain and database errors become one line on stderr and a non-zero exit, never a traceback."""
     try:
         yield
+    except InvalidInput as exc:
+        fail(str(exc), EXIT_BAD_INPUT)
     except ArchiveError as exc:
-        fail(str(exc), code)
+        fail(str(exc), EXIT_FAILED)
     except OperationalError as exc:
-        fail(f"database unavailable: {str(exc.orig).strip().splitlines()[0] if exc.orig else exc}", code)
+        fail(f"database unavailable: {str(exc.orig).strip().splitlines()[0] if exc.orig else exc}")
     except SQLAlchemyError as exc:
         orig = str(getattr(exc, "orig", None) or "").strip()
-        fail(f"database error: {orig.splitlines()[0] if orig else type(exc).__name__}", code)
+        fail(f"database error: {orig.splitlines()[0] if orig else type(exc).__name__}")
     except OSError as exc:  # a file or folder the settings name that cannot be used (the index's, var/)
         where = f"{exc.filename}: " if exc.filename else ""
-        fail(f"{where}{exc.strerror or type(exc).__name__}", code)
+        fail(f"{where}{exc.strerror or type(exc).__name__}")
 
 
 def engine(upgrade: bool = True) -> Engine:
@@ -64,7 +73,7 @@ def engine(upgrade: bool = True) -> Engine:
     eng = make_engine(get_settings())
     if eng.url.get_backend_name() == "sqlite" and eng.url.database in (None, "", ":memory:"):
         fail("the database URL names an in-memory SQLite database, which keeps nothing past this command: "
-             "give a file (sqlite:////PATH/archive.db)")
+             "give a file (sqlite:////PATH/archive.db)", EXIT_BAD_INPUT)
     if upgrade and (blocked := ensure_schema(eng)):
         typer.echo(f"warning: {blocked}", err=True)
     return eng
@@ -91,5 +100,5 @@ def split_ref(ref: str) -> tuple[str, str]:
     """'SLUG@LABEL' -> (slug, label)."""
     slug, sep, label = ref.partition("@")
     if not sep or not slug or not label:
-        fail(f"'{ref}' is not SLUG@LABEL (for example anthropic-rsp@3.1)", 2)
+        fail(f"'{ref}' is not SLUG@LABEL (for example anthropic-rsp@3.1)", EXIT_BAD_INPUT)
     return slug, label

@@ -12,7 +12,7 @@ from archive.db.engine import upgrade
 from archive.errors import ArchiveError
 from archive.settings import get_settings
 from cli.app import app, db_app
-from cli.common import engine, errors_as_exit, fail, nonempty
+from cli.common import EXIT_BAD_INPUT, engine, errors_as_exit, fail, nonempty
 from ingest import service
 from ingest.fetch import fetch_version, read_provenance
 from ingest.manifest import all_manifests, manifest_for
@@ -43,7 +43,7 @@ def fetch(
         manifest = manifest_for(settings.versions_dir, slug)
         read_provenance(manifest.folder)  # a damaged one is one error, not one per version
     if from_dir is not None and not from_dir.is_dir():
-        fail(f"{from_dir}: not a folder")
+        fail(f"{from_dir}: not a folder", EXIT_BAD_INPUT)
     failed = 0
     for version in manifest.versions:
         try:
@@ -118,14 +118,15 @@ def ingest(
     outcomes: list[service.IngestOutcome] = []
     if file is None and (given := [n for n, v in (("--effective", effective), ("--title", title)) if v is not None]):
         # Ignoring them would report "unchanged" for an ingest that did not do what was asked.
-        fail(f"{' and '.join(given)} go with FILE; a manifest version takes them from its versions.toml", 2)
+        fail(f"{' and '.join(given)} go with FILE; a manifest version takes them from its versions.toml",
+             EXIT_BAD_INPUT)
     with errors_as_exit():
         if file is not None:
             missing = [
                 n for n, v in (("--policy", policy), ("--version", version), ("--effective", effective)) if not v
             ]
             if missing:
-                fail(f"ingesting {file} needs {', '.join(missing)}")
+                fail(f"ingesting {file} needs {', '.join(missing)}", EXIT_BAD_INPUT)
             requests = [
                 service.single_file_request(
                     file, slug=policy, label=version, effective=effective, title=None, policy_title=title

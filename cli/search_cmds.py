@@ -6,8 +6,6 @@ import json
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -15,28 +13,17 @@ from typing import Annotated
 import typer
 
 from archive.db.engine import read_session
-from archive.errors import ArchiveError
 from archive.services import cite as cite_service
 from archive.services import search as svc
 from archive.services.search.citations import MAX_CITATIONS, MAX_CITATIONS_BYTES
 from archive.settings import get_settings
 from cli.app import app
-from cli.common import echo_json, engine, errors_as_exit, fail, nonempty
+from cli.common import EXIT_BAD_INPUT, echo_json, engine, errors_as_exit, fail, nonempty
 
 index_app = typer.Typer(help="The full-text search index (derived from the database).", no_args_is_help=True)
 app.add_typer(index_app, name="index")
 
 _MARK = re.compile(r"</?mark>")
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Bad input (4xx-type domain errors) exits 2; anything else 1; always one line, no traceback."""
-    with errors_as_exit(1):
-        try:
-            yield
-        except ArchiveError as exc:
-            fail(str(exc), 2 if exc.status < 500 else 1)
 
 
 def _plain(snippet: str) -> str:
@@ -71,7 +58,7 @@ def search(
 ) -> None:
     """Search every version of every policy."""
     settings = get_settings()
-    with _errors(), read_session(engine()) as session:
+    with errors_as_exit(), read_session(engine()) as session:
         if history:
             data = svc.phrase_history(settings, session, query, policy=policy)
         else:
@@ -92,7 +79,7 @@ def search(
     # An empty page past the end is a mistake in the request, not "no matches".
     if not history and page > max(data["pages"], 1):
         unit = "clauses" if data["collapsed"] else "hits"
-        fail(f"page {page} is past the last page ({max(data['pages'], 1)}) of {data['total']} {unit}", 2)
+        fail(f"page {page} is past the last page ({max(data['pages'], 1)}) of {data['total']} {unit}", EXIT_BAD_INPUT)
     if as_json:
         echo_json(data)
     elif history:
@@ -153,7 +140,7 @@ def resolve(
 ) -> None:
     """Find where a quote stands, with a ready citation; closest passages when it is not there."""
     settings = get_settings()
-    with _errors(), read_session(engine()) as session:
+    with errors_as_exit(), read_session(engine()) as session:
         data = svc.resolve(
             settings, session, quote=quote, prefix=prefix, suffix=suffix, policy=policy, version=version, as_of=as_of
         )
@@ -197,7 +184,7 @@ def cite(
 ) -> None:
     """Cite a version, a clause of it or a quote in it, for a reference manager or a wiki: BibTeX,
     CSL-JSON or Wikipedia's {{cite web}}. The publisher's document is what is cited."""
-    with _errors(), read_session(engine()) as session:
+    with errors_as_exit(), read_session(engine()) as session:
         ref = cite_service.reference(session, slug, version, clause=clause, quote=quote, settings=get_settings())
     typer.echo(cite_service.as_text(ref, fmt.value).rstrip("\n"))
 
@@ -209,25 +196,26 @@ def check_citations(
 ) -> None:
     """Check many citations at once: current, moved, changed, removed or wrong."""
     if not file.strip():
-        fail("no citations file given (a path, or - for stdin)", 2)
+        fail("no citations file given (a path, or - for stdin)", EXIT_BAD_INPUT)
     try:
         # At most one byte past the limit: enough to know a file (or /dev/zero) is too large.
         with sys.stdin.buffer if file == "-" else Path(file).open("rb") as source:
             raw = source.read(MAX_CITATIONS_BYTES + 1)
     except OSError as exc:
-        fail(f"cannot read {file}: {exc.strerror or exc}", 2)
+        fail(f"cannot read {file}: {exc.strerror or exc}", EXIT_BAD_INPUT)
     if len(raw) > MAX_CITATIONS_BYTES:
-        fail(f"{file} is larger than {MAX_CITATIONS_BYTES // 2**20} MB (at most {MAX_CITATIONS} citations a run)", 2)
+        fail(f"{file} is larger than {MAX_CITATIONS_BYTES // 2**20} MB (at most {MAX_CITATIONS} citations a run)",
+             EXIT_BAD_INPUT)
     try:
         citations = json.loads(raw)  # bytes: UTF-8 (or -16/-32), else a UnicodeDecodeError (a ValueError)
     except UnicodeDecodeError:
-        fail(f"{file} is not JSON text (not UTF-8)", 2)
+        fail(f"{file} is not JSON text (not UTF-8)", EXIT_BAD_INPUT)
     except ValueError as exc:
-        fail(f"{file} is not valid JSON: {exc}", 2)
+        fail(f"{file} is not valid JSON: {exc}", EXIT_BAD_INPUT)
     except RecursionError:
-        fail(f"{file} is not a list of citations: its JSON is nested too deeply", 2)
+        fail(f"{file} is not a list of citations: its JSON is nested too deeply", EXIT_BAD_INPUT)
     settings = get_settings()
-    with _errors(), read_session(engine()) as session:
+    with errors_as_exit(), read_session(engine()) as session:
         data = svc.check_citations(settings, session, citations)
     if as_json:
         echo_json(data)
@@ -248,7 +236,7 @@ def check_citations(
 def index_rebuild() -> None:
     """Rebuild the search index from the database (one writer at a time)."""
     settings = get_settings()
-    with _errors(), read_session(engine()) as session:
+    with errors_as_exit(), read_session(engine()) as session:
         ix = svc.rebuild_index(settings, session)
     typer.echo(f"index rebuilt: {ix.doc_count} clauses at {ix.path}")
 
@@ -257,7 +245,7 @@ def index_rebuild() -> None:
 def index_status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Whether the index exists and matches the database."""
     settings = get_settings()
-    with _errors(), read_session(engine()) as session:
+    with errors_as_exit(), read_session(engine()) as session:
         data = svc.index_status(settings, session)
     if as_json:
         echo_json(data)

@@ -8,7 +8,7 @@ import typer
 
 from archive.settings import get_settings
 from cli.app import app
-from cli.common import engine, errors_as_exit
+from cli.common import EXIT_BAD_INPUT, engine, errors_as_exit, fail
 
 KEEP_ALIVE_S = 75  # seconds an idle keep-alive connection stays open (nginx's default)
 
@@ -43,8 +43,7 @@ def serve(
     import uvicorn
 
     if log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
-        typer.echo(f"error: unknown log level '{log_level}'", err=True)
-        raise typer.Exit(2)
+        fail(f"unknown log level '{log_level}'", EXIT_BAD_INPUT)
     with errors_as_exit():
         _prepare()
     typer.echo(f"serving http://{host}:{port}/ (docs at /docs)", err=True)

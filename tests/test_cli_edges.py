@@ -114,7 +114,7 @@ def test_manifest_with_two_versions_on_one_date_is_refused(fresh_env, cli):
     shutil.copy(SIMPLE, folder / "a.pdf")
     shutil.copy(MALFORMED, folder / "b.pdf")
     result = cli("ingest", "--policy", "demo")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a malformed manifest: what was given cannot be used
     assert "1 already takes effect on 2024-01-01" in one_error_line(result)
     assert archive_counts(fresh_env)["versions"] == 0
 
@@ -240,7 +240,7 @@ def test_show_outline_of_one_clause(corpus_env, cli):
 @pytest.mark.parametrize("name", ["x.zip", "x.tar.gz", "x.tgz"])
 def test_export_refuses_other_container_names(fresh_env, cli, tmp_path, name):
     result = cli("export", str(tmp_path / name))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "folder or a .tar file" in one_error_line(result)
     assert not (tmp_path / name).exists()
 
@@ -298,7 +298,7 @@ def test_settings_that_cannot_work_are_one_line(fresh_env, cli, monkeypatch, nam
     """An in-memory database would take an ingest and lose it at exit; the others failed in tracebacks."""
     monkeypatch.setenv(f"POLICY_ARCHIVE_{name}", value)
     result = cli("versions")
-    assert result.exit_code == 1 and says in one_error_line(result)
+    assert result.exit_code == 2 and says in one_error_line(result)
 
 
 def test_a_citations_file_that_cannot_be_citations_is_one_line(corpus_env, cli, tmp_path):

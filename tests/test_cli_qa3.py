@@ -274,7 +274,7 @@ def _manifest_folder(settings, *, provenance: bytes | None = None) -> Path:
 def test_a_malformed_provenance_file_is_one_line(fresh_env, cli, content, needle):
     _manifest_folder(fresh_env, provenance=content)
     result = cli("ingest", "--policy", "demo")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     line = one_error_line(result)
     assert ".provenance.json" in line and needle in line, line
     assert archive_counts(fresh_env)["versions"] == 0
@@ -322,7 +322,7 @@ def test_a_manifest_field_of_the_wrong_type_is_one_line(fresh_env, cli, manifest
     if needle is None:
         assert result.exit_code == 0, result.stderr
         return
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     line = one_error_line(result)
     assert "versions.toml" in line and needle in line, line
     assert archive_counts(fresh_env)["versions"] == 0
@@ -375,24 +375,24 @@ def test_a_version_filter_without_a_policy_needs_only_one_manifest_to_have_it(fr
 def test_a_bad_setting_is_one_line(fresh_env, cli, monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     result = cli("versions")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     line = one_error_line(result)
     assert name in line and value in line, line
 
 
 @pytest.mark.parametrize(
-    "url, needle",
+    "url, needle, code",
     [
-        ("foo://", "foo"),
-        ("sqlite:////proc/no-such-folder/archive.db", "/proc/no-such-folder"),
-        ("sqlite:///{tmp}/not-a-database.db", "not a database"),
+        ("foo://", "foo", 2),  # a setting that cannot be used
+        ("sqlite:////proc/no-such-folder/archive.db", "/proc/no-such-folder", 2),
+        ("sqlite:///{tmp}/not-a-database.db", "not a database", 1),  # the database fails
     ],
 )
-def test_a_bad_database_url_is_one_clear_line(fresh_env, cli, monkeypatch, tmp_path, url, needle):
+def test_a_bad_database_url_is_one_clear_line(fresh_env, cli, monkeypatch, tmp_path, url, needle, code):
     (tmp_path / "not-a-database.db").write_text("garbage " * 200)
     monkeypatch.setenv("POLICY_ARCHIVE_DATABASE_URL", url.format(tmp=tmp_path))
     result = cli("versions")
-    assert result.exit_code == 1
+    assert result.exit_code == code
     line = one_error_line(result)
     assert needle in line, line
 
@@ -400,7 +400,7 @@ def test_a_bad_database_url_is_one_clear_line(fresh_env, cli, monkeypatch, tmp_p
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc, where nothing can be created")
 def test_export_where_nothing_can_be_written_is_one_line(fresh_env, cli):
     result = cli("export", "/proc/policy-archive-bundle.tar")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     line = one_error_line(result)
     assert "/proc/policy-archive-bundle.tar" in line and "cannot write" in line, line
 

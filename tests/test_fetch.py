@@ -113,6 +113,6 @@ def test_from_dir_keeps_files_whatever_their_hash(fresh_env, cli):
 
 
 def test_from_missing_dir_and_unknown_policy(fresh_env, tmp_path, cli):
-    assert cli("fetch", "anthropic-rsp", "--from", str(tmp_path / "nope")).exit_code == 1
+    assert cli("fetch", "anthropic-rsp", "--from", str(tmp_path / "nope")).exit_code == 2
     result = cli("fetch", "no-such-policy")
     assert result.exit_code == 1 and "no manifest for policy 'no-such-policy'" in result.stderr

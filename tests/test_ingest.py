@@ -318,7 +318,7 @@ def test_bad_dates_and_labels(fresh_env, cli, extra, needle):
         if key not in extra:
             args += [key, value]
     result = cli("ingest", *args, *extra)
-    assert result.exit_code == 1 and needle in result.stderr
+    assert result.exit_code == 2 and needle in result.stderr
     assert _counts(fresh_env)["versions"] == 0
 
 
@@ -326,7 +326,7 @@ def test_unknown_policy_and_missing_options(fresh_env, cli):
     result = cli("ingest", "--policy", "no-such-policy")
     assert result.exit_code == 1 and "no manifest for policy 'no-such-policy'" in result.stderr
     result = cli("ingest", str(V31), "--policy", "demo")
-    assert result.exit_code == 1 and "--version" in result.stderr and "--effective" in result.stderr
+    assert result.exit_code == 2 and "--version" in result.stderr and "--effective" in result.stderr
 
 
 def test_a_bad_file_in_a_batch_does_not_stop_the_rest(fresh_env, cli):

@@ -160,4 +160,4 @@ def test_not_a_bundle(fresh_env, cli, tmp_path):
     (tmp_path / "junk.tar").write_bytes(b"\x00garbage" * 100)
     for target in (tmp_path / "junk.tar", tmp_path / "missing", tmp_path):
         result = cli("import", str(target))
-        assert result.exit_code == 1 and result.output.startswith("error: "), result.output
+        assert result.exit_code == 2 and result.output.startswith("error: "), result.output
