@@ -47,7 +47,8 @@ def not_modified(request: Request, etag: str, cache_control: str = CACHE_CONTROL
     """
     header = request.headers.get("if-none-match")
     if header and (header.strip() == "*" or etag in _tags(header)):
-        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": cache_control})
+        # The Vary of the 200 too (RFC 9110 15.4.5): a cache keeps the text/plain and JSON forms apart.
+        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": cache_control, "Vary": "Accept"})
     return None
 
 
