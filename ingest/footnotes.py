@@ -81,6 +81,12 @@ def _glued_marker(number: str) -> re.Pattern[str]:
     )
 
 
+def _designation_marker(number: str) -> re.Pattern[str]:
+    # After a hyphenated designation's digit: 1.0 prints "We define ASL-24 as models" for "ASL-2" and
+    # note 4. Looked for only where no marker of that number is glued anywhere else on the page.
+    return re.compile(rf"(?<=[A-Z]-\d){number}(?!\d)(?![.,]\d)")
+
+
 def _by_text(body: list[RawLine], size: float) -> int | None:
     text_before = [ln.text for ln in body]
     for i, ln in enumerate(body):
@@ -94,7 +100,7 @@ def _by_text(body: list[RawLine], size: float) -> int | None:
         numbers = []
         for b in block:
             n = _starts_note(b)
-            if n is not None and _glued_marker(n).search(before):
+            if n is not None and any(p(n).search(before) for p in (_glued_marker, _designation_marker)):
                 numbers.append(n)
         if numbers and numbers[0] == number and len(set(numbers)) == len(numbers):
             return i
@@ -127,16 +133,16 @@ def _take_marker(lines: list[RawLine], number: str, glued: bool) -> RawLine | No
                 return ln
     if not glued:
         return None
-    pattern = _glued_marker(number)
-    for ln in lines:
-        for w, word in enumerate(ln.words):
-            m = pattern.search(word)
-            if not m:
-                continue
-            left, right = word[: m.start()], word[m.end() :]
-            if left and right and (right[0].isalpha() or right[0] in _OPENERS):
-                ln.words[w : w + 1] = [left, right]
-            else:
-                ln.words[w] = left + right
-            return ln
+    for pattern in (_glued_marker(number), _designation_marker(number)):  # the designation last
+        for ln in lines:
+            for w, word in enumerate(ln.words):
+                m = pattern.search(word)
+                if not m:
+                    continue
+                left, right = word[: m.start()], word[m.end() :]
+                if left and right and (right[0].isalpha() or right[0] in _OPENERS):
+                    ln.words[w : w + 1] = [left, right]
+                else:
+                    ln.words[w] = left + right
+                return ln
     return None

@@ -27,8 +27,8 @@ from ingest.repeats import repeated_tops
 
 EXTRACTOR_NAME = "policy-archive-pdf"
 # Bump on any change in output (2: columns, sideways text apart; 3: repeated table headers; 4: a note
-# marker after ")." found).
-EXTRACTOR_VERSION = "4"
+# marker after ")." found; 5: a marker after a designation's digit, "ASL-24").
+EXTRACTOR_VERSION = "5"
 
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi|,b$", re.I)
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*(?:\d{1,4}|[ivxlc]{1,6})\s*[-–—]?(?:\s+of\s+\d{1,4})?$", re.I)

@@ -79,6 +79,50 @@ def test_footnote_quote_with_its_marker_resolves(corpus_settings, session):
     assert r["matches"][0]["in_footnote"] == "8" and r["matches"][0]["clause"]["number"] == "Appendix A"
 
 
+@pytest.mark.parametrize(
+    "quote, where",
+    [
+        # Copied from the PDF with the marker: after an acronym, after ")." and after "x.".
+        ("helping individuals create CBRN3 or cyber threats", {("1.0", "Sources of Catastrophic Risk", 3)}),
+        ("alongside our Capability Reports (see Section 3).2 Overall, our decision",
+         {("2.0", "2", 8), ("2.2", "2", 9)}),  # 2.2 numbers the note 1: a marker is no content
+        ("one-year scaleup of 35^2 = ~1000x.23 Model Autonomy checkpoint",
+         {("2.0", "Appendix C", 20), ("2.2", "Appendix C", 20)}),
+        # 1.0 prints note 4's marker after ASL-2's digit ("ASL-24"): the definition is ASL-2's.
+        ("We define ASL-2 as models that do not yet pose a risk of catastrophe",
+         {("1.0", "ASL-2 Capabilities and Threat Models", 5)}),
+        # 2.2 runs a section number into a word ("7.1.4and7.2.2"): its 7 is no marker, and the
+        # sentence stands in 2.2 as in 2.0, not "removed in 2.2".
+        ("as noted in Sections 7.1.4 and 7.2.2, we will solicit both internal and external expert",
+         {("2.0", "3.3", 10), ("2.0", "4.3", 13), ("2.2", "3.3", 11), ("2.2", "4.3", 14)}),
+    ],
+)
+def test_quotes_with_markers_or_numbers_as_printed_resolve(corpus_settings, session, quote, where):
+    r = svc.resolve(corpus_settings, session, quote=quote, policy=RSP)
+    found = {(m["version"], m["clause"]["number"] or m["clause"]["title"], m["page"]) for m in r["matches"]}
+    assert found == where, r["history"]
+    assert "removed in 2.2" not in r["history"][0]["summary"]
+
+
+def test_a_footnote_marked_after_a_designation_stays_with_its_clause(corpus_settings, session):
+    note = 'Note: We intend "ASL-N" to primarily refer to a specific set of safety measures'
+    (m,) = svc.resolve(corpus_settings, session, quote=note, policy=RSP)["matches"]
+    assert (m["clause"]["title"], m["in_footnote"], m["page"]) == ("ASL-2 Capabilities and Threat Models", "4", 5)
+
+
+@pytest.mark.parametrize(
+    "phrase, where",
+    [
+        ('"legal rights.12We expect that"', {(v, "3.6.2") for v in ("3.0", "3.1", "3.2", "3.3", "3.4")}),
+        ('"see Section 3).2 Overall"', {("2.0", "2"), ("2.2", "2")}),
+        ('"Sections 7.1.4 and 7.2.2"', {("2.0", "3.3"), ("2.0", "4.3"), ("2.2", "3.3"), ("2.2", "4.3")}),
+    ],
+)
+def test_phrases_with_markers_or_numbers_as_printed_are_found(corpus_settings, session, phrase, where):
+    hits = svc.search(corpus_settings, session, q=phrase, policy=RSP, per_page=50)["hits"]
+    assert {(h["version"], h["clause"]["number"]) for h in hits} == where
+
+
 def test_body_quotes_still_carry_body_offsets(corpus_settings, session):
     m = svc.resolve(corpus_settings, session, quote=REDACTIONS, policy=RSP, version="3.4")["matches"][0]
     assert m["in_footnote"] is None and isinstance(m["char_start"], int)

@@ -59,6 +59,9 @@ from whoosh.lang.porter import stem
 # Punctuation that PDFs set in typographic forms; all of it only separates words.
 _RUN = re.compile(r"[^\W_]+")
 _MARKER = re.compile(r"(?<=[a-z]{3})\d{1,2}(?!\d)")
+# What follows a run whose last digits start a section number, not a marker ("and7.2.2,": 2.2's
+# "Sections 7.1.4and7.2.2"), as archive.diff.words reads it too.
+NUMBER_GOES_ON = re.compile(r"[.,]\d")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _ALNUM_EDGE = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 
@@ -78,11 +81,34 @@ NOTE_SEP = "\x1e"  # joins several texts in one field value (a clause's footnote
 NOTE_GAP = 100  # positions skipped at each NOTE_SEP, so no phrase spans two texts
 
 
-def _pieces(run: str, start: int) -> Iterator[tuple[str, int, int]]:
-    """Split one letter/digit run at case, marker and letter/digit boundaries: (text, start, end)."""
+_ORDINALS = frozenset({"st", "nd", "rd", "th"})
+_MARK_PUNCT = frozenset(".,;:!?)]\u201d\u2019\"'")  # what may stand between a word and its marker
+
+
+def marker_after_punctuation(text: str, start: int, run: str) -> bool:
+    """Whether `run` (at `start` in `text`, a digit first) opens with a footnote marker set after a
+    word's punctuation: "analysis,6 we", "adequate.2To", "analysis,9we", "risk”12 and",
+    "~1000x.23 Model", or after a closing parenthesis: "(see Section 3).2 Overall" (1-2 digits, no
+    more). "3.6", "A.1", "the 2nd" and "page,2nd" are not."""
+    lead = 2 if run[1:2].isdigit() else 1
+    if run[lead : lead + 1].isdigit() or run[lead:].lower() in _ORDINALS:
+        return False
+    i = start - 1
+    while i >= 0 and start - i <= 2 and text[i] in _MARK_PUNCT:
+        i -= 1
+    if i == start - 1 or i < 1:
+        return False
+    return (text[i].islower() and text[i - 1].isalnum()) or ")" in text[i + 1 : start]
+
+
+def _pieces(run: str, start: int, numbered: bool = False) -> Iterator[tuple[str, int, int]]:
+    """Split one letter/digit run at case, marker and letter/digit boundaries: (text, start, end).
+    `numbered`: the text goes on with ".2" after the run, so digits ending it are no marker."""
     cuts: list[tuple[int, int]] = []  # spans to keep
     pos = 0
     for m in _MARKER.finditer(run):
+        if numbered and m.end() == len(run):
+            continue
         cuts.append((pos, m.start()))
         pos = m.end()
     cuts.append((pos, len(run)))
@@ -102,11 +128,16 @@ def words(text: str) -> Iterator[tuple[str, int, int]]:
     if TIMES in text:  # "81×" is typeset "81x" (one character for one: offsets hold)
         text = text.replace(TIMES, "x")
     for m in _RUN.finditer(text):
-        run = m.group(0)
+        run, start = m.group(0), m.start()
         if run.isascii() and run.isalpha() and (run.islower() or run[1:].islower()):
-            yield run.lower(), m.start(), m.end()  # the common case: a plain word
+            yield run.lower(), start, m.end()  # the common case: a plain word
             continue
-        for piece, s, e in _pieces(run, m.start()):
+        if run[0].isdigit() and marker_after_punctuation(text, start, run):  # "rights.12We": a marker
+            lead = 2 if run[1:2].isdigit() else 1
+            run, start = run[lead:], start + lead
+            if not run:
+                continue
+        for piece, s, e in _pieces(run, start, NUMBER_GOES_ON.match(text, m.end()) is not None):
             norm = unicodedata.normalize("NFKC", piece).lower()
             # NFKC may expand (ligatures) or produce separators: re-split the normalised piece.
             if norm.isalnum():

@@ -34,7 +34,7 @@ from functools import lru_cache
 from urllib.parse import quote as urlquote
 
 from archive.errors import InvalidInput
-from archive.search.analysis import TIMES
+from archive.search.analysis import NUMBER_GOES_ON, TIMES, marker_after_punctuation
 from archive.search.index import IndexedClause
 
 MAX_GAP = 3000  # compact characters an ellipsis may stand for
@@ -47,8 +47,6 @@ ANCHOR_HITS = 8  # occurrences of one piece counted (boilerplate repeats)
 
 _RUN = re.compile(r"[^\W_]+")
 _MARKER = re.compile(r"(?<=[a-z]{3})\d{1,2}(?!\d)")
-_ORDINALS = frozenset({"st", "nd", "rd", "th"})
-_MARK_PUNCT = frozenset(".,;:!?)]\u201d\u2019\"'")  # what may stand between a word and its marker
 # A footnote marker a quote opens with, as copied from the PDF's footnote: "4 “Double the rate...",
 # "2Note that...": 1-2 digits, then (after optional space) a letter or an opening quote mark.
 _LEAD_MARKER = re.compile(r"\s*\d{1,2}(?!\d)\s*(?=[^\W\d_]|[\"'\u201c\u2018])")
@@ -66,7 +64,7 @@ def compact(text: str) -> tuple[str, array]:
         text = text.replace(TIMES, "x")
     for m in _RUN.finditer(text):
         run, base = m.group(0), m.start()
-        if run[0].isdigit() and _marker_after_punctuation(text, base, run):
+        if run[0].isdigit() and marker_after_punctuation(text, base, run):
             lead = 2 if run[1:2].isdigit() else 1
             run, base = run[lead:], base + lead
             if not run:
@@ -74,7 +72,10 @@ def compact(text: str) -> tuple[str, array]:
         keep = [(0, len(run))]
         if any(c.isdigit() for c in run):
             keep, pos = [], 0
+            numbered = NUMBER_GOES_ON.match(text, base + len(run)) is not None
             for mk in _MARKER.finditer(run):
+                if numbered and mk.end() == len(run):
+                    continue  # "and7.2.2": a section number run into a word
                 keep.append((pos, mk.start()))
                 pos = mk.end()
             keep.append((pos, len(run)))
@@ -92,17 +93,15 @@ def compact(text: str) -> tuple[str, array]:
     return "".join(out), idx
 
 
-def _marker_after_punctuation(text: str, start: int, run: str) -> bool:
-    """Whether `run` (at `start` in `text`) opens with a footnote marker set after a lowercase
-    word's punctuation: "analysis,6 we", "adequate.2To", "analysis,9we", "risk”12 and" (1-2
-    digits, no more). "3.6", "A.1", "the 2nd" and "page,2nd" are not."""
-    lead = 2 if run[1:2].isdigit() else 1
-    if run[lead : lead + 1].isdigit() or run[lead:].lower() in _ORDINALS:
-        return False
-    i = start - 1
-    while i >= 0 and start - i <= 2 and text[i] in _MARK_PUNCT:
-        i -= 1
-    return i < start - 1 and i >= 1 and text[i].islower() and text[i - 1].islower()
+# Digits glued to the end of a capitalised word or acronym ("CBRN3 or"): a footnote marker the
+# extractor took out of the stored text (it knew the page's notes), or part of a name ("GPT4"). Only
+# a quote found nowhere as given is looked for again without them (`without_glued_markers`).
+_GLUED_TO_CAPITALS = re.compile(r"(?<=[A-Z])\d{1,2}(?=[\s,;:.)\"'\u201d\u2019]|$)")
+
+
+def without_glued_markers(quote: str) -> str:
+    """The quote with 1-2 digits glued to a capital letter's end dropped: "CBRN3 or" -> "CBRN or"."""
+    return _GLUED_TO_CAPITALS.sub("", quote)
 
 
 def quote_segments(quote: str) -> list[str]:

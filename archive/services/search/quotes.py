@@ -22,8 +22,12 @@ CONTEXT_PARTLY = 0.5  # see _agreement
 
 
 def locate(ix: SearchIndex, quote: str, keep: Keep, **context: str | None) -> list[qt.Match]:
-    """Every exact match of the quote among the clauses `keep` allows (see archive.search.passages)."""
-    return passages(ix).locate(quote, keep=keep, **context)
+    """Every exact match of the quote among the clauses `keep` allows (see archive.search.passages);
+    none as given, then of the quote without markers glued to capitals, as copied from a PDF ("CBRN3")."""
+    found = passages(ix).locate(quote, keep=keep, **context)
+    if not found and (bare := qt.without_glued_markers(quote)) != quote:
+        found = passages(ix).locate(bare, keep=keep, **context)
+    return found
 
 
 def closest(ix: SearchIndex, quote: str, keep: Keep, limit: int = 3) -> list[qt.Match]:
