@@ -13,16 +13,17 @@
   distance of at most EDITORIAL_MAX_EDITS); otherwise *substantive*. Added or removed clauses with
   text are substantive.
 - Relating: an item's terms (content words without a plural "s" or an "ing", cut to their first STEM
-  letters) are matched against a change's evidence (its changed words and its clause's title), weighted
-  by inverse document frequency over the newer version's clauses; an explicit "Section 3.4" /
+  letters) are matched against a change's evidence (its changed words and its clause's title),
+  weighted by inverse document frequency over the newer version's clauses; an explicit "Section 3.4" /
   "Appendix A" in the item that names the change's clause adds REF_BONUS. An item accounts for the
-  changes scoring at least MIN_SCORE with at least MIN_TERMS shared terms and at least RELATIVE of that
-  item's best score (or sharing a phrase rare in the policy), so a clause that merely mentions an
-  item's topic is not taken as announced. A change's sentences that point at the clause an item
-  matches best ("the threshold ... described in Section 1") do not count for that item: they repeat
-  the announced change's words without being it. An item announcing a comprehensive rewrite accounts for
-  every change. A sentence announcing several changes in a list is one item per change; a sentence
-  that only points elsewhere ("see here", "described below") is no item.
+  changes scoring at least MIN_SCORE with at least MIN_TERMS shared terms and at least RELATIVE of
+  that item's best score (or sharing a phrase rare in the policy), so a clause that merely mentions an
+  item's topic is not taken as announced. A change lists its items best-scoring first. A change's
+  sentences that point at the clause an item matches best ("the threshold ... described in Section 1")
+  do not count for that item: they repeat the announced change's words without being it. An item
+  announcing a comprehensive rewrite accounts for every change. A sentence announcing several changes
+  in a list is one item per change; a sentence that only points elsewhere ("see here", "described
+  below") is no item.
 - Changelogs set as a table of dated rows (a date line, then what changed) are read too: the rows
   dated after the older version up to the newer one are its entries.
 - An added or removed heading with no text of its own (a section whose words are all in its

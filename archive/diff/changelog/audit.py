@@ -91,6 +91,8 @@ def audit(
             if k in blanket
             or score >= MIN_SCORE and shared >= MIN_TERMS and (score >= RELATIVE * best[k] or phrase)
         ]
+        # Best match first: what names one change (a history line) names its likeliest item.
+        matched.sort(key=lambda n: -a["scores"][n - 1][0])
         accounted = bool(matched) or (a["nature"] == "editorial" and note is not None)
         out_changes.append({
             "clause": _clause_label(ch),
