@@ -12,7 +12,7 @@ import typer
 from archive.db.engine import transaction
 from archive.services import redlines
 from cli.app import app
-from cli.common import echo_json, engine, errors_as_exit
+from cli.common import echo_json, engine, errors_as_exit, nonempty
 
 
 class Format(StrEnum):
@@ -57,12 +57,18 @@ def diff(
 @app.command()
 def history(
     slug: Annotated[str, typer.Argument(help="Policy slug.")],
-    number: Annotated[str, typer.Argument(help="Clause number (3.6) or, for unnumbered clauses, its title.")],
+    number: Annotated[str, typer.Argument(help="Clause number (3.6) or its title.")],
+    version: Annotated[
+        str | None,
+        typer.Option("--version", callback=nonempty,
+                     help="The version the number is of (label or YYYY-MM-DD); default: the latest that has it. "
+                          "Numbers are reused: 2.2's §2 is not 3.0's §2."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Every version in which a clause stands (across renumbering), and what changed at each step."""
     with errors_as_exit(), transaction(engine()) as session:
-        result = redlines.clause_history(session, slug, number)
+        result = redlines.clause_history(session, slug, number, version)
     if as_json:
         echo_json(result)
         return
@@ -70,8 +76,10 @@ def history(
         c, ch = entry["clause"], entry["change"]
         name = " ".join(x for x in (c["number"], c["title"]) if x)
         pages = f"p. {c['page_start']}" + (f"-{c['page_end']}" if c["page_end"] != c["page_start"] else "")
-        if ch["kind"] in ("first", "added"):
-            what = "first appears" if ch["kind"] == "first" else "added"
+        if ch["kind"] == "first":
+            what = "first appears"
+        elif ch["kind"] == "added":
+            what = f"added (nothing in {ch['previous_version']} aligns with it)"
         elif ch["kind"] == "unchanged":
             what = "unchanged"
         else:

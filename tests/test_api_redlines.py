@@ -66,6 +66,17 @@ def test_clause_history(client):
     assert client.get(f"{RSP}/clauses/99.99/history").status_code == 404
 
 
+def test_a_clause_links_to_its_own_history_not_a_later_one_of_that_number(client):
+    """2.2's §2 links its history with its version: 3.0 gave the number 2 to another section."""
+    node = client.get(f"{RSP}/versions/2.2/clauses/2").json()
+    link = node["links"]["history"]
+    assert link == f"{RSP}/clauses/2/history?version=2.2"
+    h = client.get(link).json()
+    assert h["looked_up_in"] == "2.2" and h["versions"][-1]["clause"]["lineage"] == node["lineage"]
+    assert client.get(f"{RSP}/clauses/2/history", params={"version": "9.9"}).status_code == 404
+    assert client.get(f"{RSP}/clauses/2/history", params={"version": "a b"}).status_code == 422
+
+
 def test_feed(client, corpus_engine):
     r = client.get(f"{RSP}/feed.atom")
     assert r.status_code == 200, r.text

@@ -10,6 +10,7 @@ import pytest
 from archive.db import storage
 from archive.db.engine import read_session, transaction
 from archive.diff.align import _ghosts
+from archive.errors import ClauseNotFound, VersionNotFound
 from archive.services import redlines
 
 RSP = "anthropic-rsp"
@@ -129,6 +130,33 @@ def test_history_follows_the_clause(session) -> None:
     assert by["3.1"]["change"]["kind"] == "modified"
     lineages = {e["clause"]["lineage"] for e in h["versions"]}
     assert len(lineages) == 1 and None not in lineages
+
+
+def test_history_of_an_older_clause_whose_number_was_reused(session) -> None:
+    """2.2's §2 (Capability Thresholds) is not 3.0's §2 (Frontier Safety Roadmap): named with its
+    version, the history is 2.2's clause; without one, the latest clause of that number."""
+    older = redlines.clause_history(session, RSP, "2", "2.2")
+    assert older["looked_up_in"] == "2.2" and older["removed_in"] == "3.0"
+    assert {e["clause"]["title"] for e in older["versions"]} == {"Capability Thresholds and Required Safeguards"}
+    assert redlines.clause_history(session, RSP, "2", "2025-06-01")["versions"] == older["versions"]  # a date
+    latest = redlines.clause_history(session, RSP, "2")
+    assert latest["looked_up_in"] == "3.4" and latest["versions"][0]["clause"]["title"] == "Frontier Safety Roadmap"
+    # Added in 3.0: against what, so "added" does not read as "first written then".
+    assert latest["versions"][0]["change"].items() >= {"kind": "added", "previous_version": "2.2"}.items()
+    # A numbered clause named by its title, as `show --clause` takes it.
+    assert redlines.clause_history(session, RSP, "External Review")["versions"][-1]["clause"]["number"] == "3.6"
+    with pytest.raises(ClauseNotFound):
+        redlines.clause_history(session, RSP, "9", "2.2")
+    with pytest.raises(VersionNotFound):
+        redlines.clause_history(session, RSP, "2", "9.9")
+
+
+def test_a_change_names_its_best_matching_item_first(session) -> None:
+    """3.4 §3.6.2's new text on splitting a Risk Report among external reviewers is item 5's ("external
+    review ... multiple external reviewers"); item 2 (sharing with 200 staff) matches it more weakly."""
+    said = {e["version"]: e["change"]["changelog"]
+            for e in redlines.clause_history(session, RSP, "3.6.2")["versions"]}
+    assert [i["n"] for i in said["3.4"]["items"]][0] == 5
 
 
 def test_history_says_what_each_changelog_says_of_each_step(session) -> None:

@@ -131,6 +131,15 @@ def test_clause_history_page(client):
     assert first.count("item ") == 3 + 12 and '<details class="more-items"><summary>and 12 more items' in first
 
 
+def test_history_links_of_an_older_version_name_it(client):
+    body = html_ok(client.get(f"{RSP}/2.2"))
+    assert f'href="{RSP}/clauses/2/history?version=2.2"' in body
+    page = html_ok(client.get(f"{RSP}/clauses/2/history", params={"version": "2.2"}))
+    assert "Capability Thresholds and Required Safeguards" in page and "Frontier Safety Roadmap" not in page
+    assert "As numbered in version 2.2." in page
+    html_ok(client.get(f"{RSP}/clauses/2/history", params={"version": "9.9"}), 404)
+
+
 def test_an_unexpected_failure_on_a_page_is_an_html_500(corpus_settings, monkeypatch):
     """Not the API's problem+json: a person in a browser gets a page, and the failure is logged."""
     from api.pages import views

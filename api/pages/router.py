@@ -262,15 +262,17 @@ def unannounced_page(slug: str, session: SessionDep) -> HTMLResponse:
 
 
 @router.get("/p/{slug}/clauses/{number}/history")
-def history_page(slug: str, number: str, session: SessionDep) -> HTMLResponse:
+def history_page(slug: str, number: str, session: SessionDep, version: str | None = None) -> HTMLResponse:
     from archive.services import redlines
 
     _policy(session, slug)
     views.check(number, views.CLAUSE_RE, "clause")
-    hist = redlines.clause_history(session, slug, number)
+    if version is not None:
+        views.check(version, views.LABEL_RE, "version")
+    hist = redlines.clause_history(session, slug, number, version)
     return render(
         "history.html", policy=storage.get_policy(session, slug), h=hist, title=f"History of {number}",
-        formats=views.history_formats(slug, number),
+        formats=views.history_formats(slug, number, version),
     )
 
 

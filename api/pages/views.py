@@ -57,8 +57,9 @@ def compare_url(slug: str, a: str, b: str, *, clause: str | None = None, show_al
     return f"/p/{q(slug)}/compare/{q(a)}..{q(b)}" + (f"?{urlencode(params)}" if params else "")
 
 
-def history_url(slug: str, number: str, title: str = "") -> str:
-    return f"/p/{q(slug)}/clauses/{q(number or title)}/history"
+def history_url(slug: str, number: str, title: str = "", version: str | None = None) -> str:
+    """The history page of a clause; with the version it is a clause of (numbers are reused)."""
+    return f"/p/{q(slug)}/clauses/{q(number or title)}/history" + (f"?version={q(version)}" if version else "")
 
 
 def api_compare_url(slug: str, a: str, b: str, fmt: str = "json", *, clause: str | None = None) -> str:
@@ -67,8 +68,8 @@ def api_compare_url(slug: str, a: str, b: str, fmt: str = "json", *, clause: str
     return f"/policies/{q(slug)}/compare/{q(a)}..{q(b)}" + (f"?{urlencode(params)}" if params else "")
 
 
-def api_history_url(slug: str, number: str) -> str:
-    return urls.path("policies", slug, "clauses", number, "history")
+def api_history_url(slug: str, number: str, version: str | None = None) -> str:
+    return urls.path("policies", slug, "clauses", number, "history") + (f"?version={q(version)}" if version else "")
 
 
 def api_version_url(slug: str, label: str, *rest: str) -> str:
@@ -107,8 +108,8 @@ def citation_meta(ref: cite.Reference) -> list[tuple[str, str]]:
     return tags
 
 
-def history_formats(slug: str, number: str) -> list[Format]:
-    return [("JSON", api_history_url(slug, number), "application/json")]
+def history_formats(slug: str, number: str, version: str | None = None) -> list[Format]:
+    return [("JSON", api_history_url(slug, number, version), "application/json")]
 
 
 def version_formats(slug: str, label: str) -> list[Format]:

@@ -43,4 +43,13 @@ ClauseNumber = Annotated[
 ]
 OptPolicy = Annotated[str | None, Query(pattern=SLUG_PATTERN, description="Only this policy.")]
 OptVersion = Annotated[str | None, Query(pattern=LABEL_PATTERN, description="Only this version (label).")]
+OptRef = Annotated[
+    str | None,
+    Query(
+        pattern=REF_PATTERN,
+        max_length=100,
+        description="The version the clause number is of: a label, or a date (YYYY-MM-DD) meaning the version "
+        "then in force. Default: the latest version having such a clause (numbers are reused across versions).",
+    ),
+]
 OptDate = dt.date | None

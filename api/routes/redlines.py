@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from api import schemas as s
 from api.caching import cacheable, not_modified, redline_etag, version_etag
 from api.deps import SessionDep
-from api.routes.params import CLAUSE_PATTERN, ClauseNumber, Ref, Slug
+from api.routes.params import CLAUSE_PATTERN, ClauseNumber, OptRef, Ref, Slug
 from archive.db import storage
 from archive.services import redlines
 
@@ -69,8 +69,8 @@ def compare(
     response_model=s.ServiceResult,
     summary="A clause's history across every version (follows renumbering)",
 )
-def clause_history(slug: Slug, number: ClauseNumber, session: SessionDep) -> JSONResponse:
-    return JSONResponse(s.plain(redlines.clause_history(session, slug, number)))
+def clause_history(slug: Slug, number: ClauseNumber, session: SessionDep, version: OptRef = None) -> JSONResponse:
+    return JSONResponse(s.plain(redlines.clause_history(session, slug, number, version)))
 
 
 @router.get(

@@ -196,7 +196,8 @@ def get_clause(slug: Slug, label: Ref, number: ClauseNumber, request: Request, s
         links={
             "self": urls.path("policies", slug, "versions", label, "clauses", c.label),
             "version": urls.path("policies", slug, "versions", label),
-            "history": urls.path("policies", slug, "clauses", c.label, "history"),
+            # With its version: a later version may give this number to another clause.
+            "history": urls.path("policies", slug, "clauses", c.label, "history") + f"?version={urls.segment(label)}",
         },
     )
     return validated(request, JSONResponse(s.plain(body)))

@@ -140,22 +140,20 @@ def _clause_positions(
 # --- clause history ---------------------------------------------------------------------------
 
 
-def clause_history(session: Session, slug: str, number: str) -> dict:
-    """Every version in which a clause stands (following it across renumbering), newest clause number
-    first looked up in the latest version that has it, with what changed at each step."""
+def clause_history(session: Session, slug: str, number: str, version: str | None = None) -> dict:
+    """Every version in which a clause stands (following it across renumbering), with what changed at
+    each step. The clause is `number` (or its title) in `version` (a label, or a date: the version in
+    force that day); without one, in the latest version that has such a clause. Numbers are reused
+    (2.2's §2 is not 3.0's §2), so a link to the history of an older version's clause names its version."""
     versions = storage.list_versions(session, slug)
     if not versions:
         raise ClauseNotFound(f"policy '{slug}' has no versions")
-    start = None
-    for k in range(len(versions) - 1, -1, -1):
-        try:
-            start = (k, storage.find_clause(session, slug, versions[k].label, number)[0])
-            break
-        except ClauseNotFound:
-            continue
-    if start is None:
-        raise ClauseNotFound(f"no version of '{slug}' has a clause '{number}'")
-    k0, pos0 = start
+    if version is not None:
+        label = storage.resolve_version(session, slug, version).label
+        k0 = next(k for k, v in enumerate(versions) if v.label == label)
+        pos0 = storage.find_clause(session, slug, label, number, any_title=True)[0]
+    else:
+        k0, pos0 = _latest_with(session, slug, versions, number)
     chain: dict[int, int] = {k0: pos0}  # version index -> clause position
     steps: dict[int, dict] = {}  # version index -> change from the previous version
     # Backwards: from each version to its predecessor through the consecutive redline.
@@ -165,6 +163,9 @@ def clause_history(session: Session, slug: str, number: str) -> dict:
         ch = next((c for c in red["changes"] if c["to_clause"] and c["to_clause"]["id"] == pos), None)
         steps[k] = _step(ch, red.get("audit"))
         if ch is None or ch["from_clause"] is None:
+            # Added here means no clause of the version before aligns with it: new, or rewritten past
+            # the alignment's thresholds (2.2's §7.1 items carried into 3.0's §4): say against what.
+            steps[k]["previous_version"] = versions[k - 1].label
             break
         k, pos = k - 1, ch["from_clause"]["id"]
         chain[k] = pos
@@ -190,11 +191,21 @@ def clause_history(session: Session, slug: str, number: str) -> dict:
             "effective": v.effective.isoformat(),
             "clause": {"id": chain[k], "number": c.number, "title": c.title, "page_start": c.page_start,
                        "page_end": c.page_end, "lineage": c.lineage},
-            "change": steps.get(k, {"kind": "added" if k > 0 else "first", "similarity": None, "ops": [],
-                                    "changelog": None}),
+            # Every step but the first archived version's has been computed above.
+            "change": steps.get(k, {"kind": "first", "similarity": None, "ops": [], "changelog": None}),
         })
-    return {"policy": slug, "clause": number, "versions": entries, "removed_in": removed_in,
-            "removal_changelog": removal}
+    return {"policy": slug, "clause": number, "looked_up_in": versions[k0].label, "versions": entries,
+            "removed_in": removed_in, "removal_changelog": removal}
+
+
+def _latest_with(session: Session, slug: str, versions: list[t.VersionInfo], number: str) -> tuple[int, int]:
+    """(version index, clause position) of the clause `number` (or title) in the latest version having it."""
+    for k in range(len(versions) - 1, -1, -1):
+        try:
+            return k, storage.find_clause(session, slug, versions[k].label, number, any_title=True)[0]
+        except ClauseNotFound:
+            continue
+    raise ClauseNotFound(f"no version of '{slug}' has a clause '{number}'")
 
 
 def _step(change: dict | None, audit: dict | None) -> dict:
