@@ -369,3 +369,28 @@ def test_the_api_engine_cannot_write(corpus_settings):
             conn.execute(text("UPDATE policies SET title = 'x'"))
     finally:
         engine.dispose()
+
+
+def test_the_same_bytes_under_other_claims_keep_each_claim(fresh_env, cli):
+    """A file is stored once per claims, not once per bytes: the README's demo ingest of a corpus PDF
+    by hand (no claims) once fixed that file's provenance, so the manifest's version of it read
+    `no-reference`, with no publisher's URL or hash, and a mirror's manifest claiming the bytes as its
+    own reference made the publisher's version read `verified` at the mirror's URL."""
+    demo = cli("ingest", str(V31), "--policy", "demo", "--version", "1", "--effective", "2024-01-01",
+               "--title", "Demo policy")
+    assert demo.exit_code == 0, demo.output
+    _place(fresh_env, "anthropic-rsp", V31.name)
+    assert cli("ingest", "--policy", "anthropic-rsp", "--version", "3.1").exit_code == 0
+    listed = {(v["policy"], v["label"]): v for v in json.loads(cli("versions", "--json").stdout)}
+    ours, theirs = listed[("anthropic-rsp", "3.1")], listed[("demo", "1")]
+    manifest = tomllib.loads((fresh_env.versions_dir / "anthropic-rsp" / "versions.toml").read_text())
+    claimed = next(v for v in manifest["versions"] if v["label"] == "3.1")
+    assert ours["sha256"] == theirs["sha256"]  # the same bytes
+    assert ours["status"] == "unverified" and ours["reference_sha256"] == claimed["sha256"]
+    assert ours["source_url"] == claimed["url"]
+    assert theirs["status"] == "no-reference" and theirs["source_url"] is None
+    assert _counts(fresh_env)["snapshots"] == 2
+    # The same claims again reuse their snapshot.
+    again = cli("ingest", str(V31), "--policy", "demo2", "--version", "1", "--effective", "2024-01-01",
+                "--title", "Demo again")
+    assert again.exit_code == 0 and _counts(fresh_env)["snapshots"] == 2

@@ -87,6 +87,7 @@ def test_upgrade_names_versions_that_already_share_a_date(fresh_env, fresh_engin
         assert MigrationContext.configure(conn).get_current_revision() == "0001"
     with transaction(fresh_engine) as s:
         s.execute(text("UPDATE versions SET effective = '2024-06-01' WHERE label = '2'"))
-    assert cli("db", "upgrade").exit_code == 0
+    upgraded = cli("db", "upgrade")
+    assert upgraded.exit_code == 0, upgraded.output
     with fresh_engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0002"
+        assert MigrationContext.configure(conn).get_current_revision() == "0003"

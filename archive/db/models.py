@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -46,12 +47,14 @@ class Policy(Base):
 
 
 class Snapshot(Base):
-    """A raw source file exactly as received: its bytes, hash and origin."""
+    """A raw source file exactly as received: its bytes, hash and origin, and what its receiver claimed
+    of it (the publisher's URL and sha256). The same bytes received with other claims are another
+    snapshot (migration 0003): one manifest's claims must never speak for another's version."""
 
     __tablename__ = "snapshots"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(Integer)
     media_type: Mapped[str] = mapped_column(String(100))
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
@@ -61,6 +64,14 @@ class Snapshot(Base):
     stored_path: Mapped[str | None] = mapped_column(String(2000))
     reference_sha256: Mapped[str | None] = mapped_column(String(64))  # the publisher's, if known
     status: Mapped[str] = mapped_column(String(20))  # archive.types.SnapshotStatus
+
+    __table_args__ = (
+        # An absent URL or reference is one value here (a NULL would never clash).
+        Index(
+            "uq_snapshots_claim", "sha256", text("coalesce(source_url, '')"), text("coalesce(reference_sha256, '')"),
+            unique=True,
+        ),
+    )
 
 
 class Version(Base):

@@ -104,8 +104,17 @@ def list_policies(session: Session) -> list[t.PolicyInfo]:
 # --- snapshots --------------------------------------------------------------------------------
 
 
-def find_snapshot_id(session: Session, sha256: str) -> int | None:
-    return session.scalar(select(m.Snapshot.id).where(m.Snapshot.sha256 == sha256))
+def find_snapshot_id(
+    session: Session, sha256: str, source_url: str | None, reference_sha256: str | None
+) -> int | None:
+    """The snapshot of these bytes received with these claims (URL, publisher's sha256), if stored."""
+    return session.scalar(
+        select(m.Snapshot.id).where(
+            m.Snapshot.sha256 == sha256,
+            func.coalesce(m.Snapshot.source_url, "") == (source_url or ""),
+            func.coalesce(m.Snapshot.reference_sha256, "") == (reference_sha256 or ""),
+        )
+    )
 
 
 def add_snapshot(
@@ -119,13 +128,16 @@ def add_snapshot(
     reference_sha256: str | None,
     retrieved_at: dt.datetime | None = None,
 ) -> int:
-    """Store a source file once per distinct content; returns the snapshot id.
+    """Store a source file once per distinct content and claims (the publisher's URL and sha256, which
+    decide its status); returns the snapshot id. The same bytes claimed otherwise (a mirror's manifest,
+    a file ingested by hand) are another snapshot, so no claim is read as another's.
 
     `retrieved_at` is stored in UTC (a naive one is taken as UTC): SQLite keeps a datetime's
     digits and drops its offset.
     """
     sha = hashlib.sha256(content).hexdigest()
-    existing = find_snapshot_id(session, sha)
+    reference_sha256 = reference_sha256.lower() if reference_sha256 else None
+    existing = find_snapshot_id(session, sha, source_url, reference_sha256)
     if existing is not None:
         return existing
     _check_fits(
