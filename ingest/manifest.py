@@ -10,6 +10,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from archive.dates import is_day, parse_day
 from archive.errors import ManifestError, PolicyNotFound
@@ -94,6 +95,18 @@ def _text(table: dict, key: str, where: str) -> str | None:
     return value
 
 
+def _url(table: dict, key: str, where: str) -> str | None:
+    """An optional web address: http(s) with a host. Pages link it and citations carry it, so a
+    "javascript:" or "file:" address from someone's manifest would run or leak in a reader's browser."""
+    value = _text(table, key, where)
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+        raise ManifestError(f"{where}: {key} must be an http(s) address, not {value[:60]!r}")
+    return value
+
+
 def load_manifest(path: Path) -> Manifest:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # a byte-order mark some editors write
@@ -109,7 +122,7 @@ def load_manifest(path: Path) -> Manifest:
             slug=check_slug(str(policy["slug"])),
             title=_text(policy, "title", f"{path}: [policy]") or policy["title"],
             publisher=_text(policy, "publisher", f"{path}: [policy]") or "",
-            landing_page=_text(policy, "landing_page", f"{path}: [policy]"),
+            landing_page=_url(policy, "landing_page", f"{path}: [policy]"),
         )
     except KeyError as exc:
         raise ManifestError(f"{path}: [policy] lacks {exc.args[0]}") from None
@@ -158,7 +171,7 @@ def load_manifest(path: Path) -> Manifest:
                 label=label,
                 effective=effective,
                 file=file,
-                url=_text(entry, "url", where),
+                url=_url(entry, "url", where),
                 sha256=str(sha).lower() if sha else None,
                 pages=pages,
                 title=_text(entry, "title", where),

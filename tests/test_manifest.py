@@ -74,6 +74,14 @@ GOOD_POLICY = '[policy]\nslug = "demo"\ntitle = "Demo"\n'
         # A label spelled as another day would hide that day, which names the version then in force.
         (GOOD_POLICY + '[[versions]]\nlabel = "2024-05-01"\neffective = 2024-01-01\nfile = "a.pdf"\n',
          "label '2024-05-01' is a date but not the version's effective date (2024-01-01)"),
+        # Pages link these and citations carry them: only web addresses.
+        (GOOD_POLICY + '[[versions]]\nlabel = "1"\neffective = 2024-01-01\nfile = "a.pdf"\n'
+         'url = "javascript:alert(1)"\n',
+         "url must be an http(s) address, not 'javascript:alert(1)'"),
+        (GOOD_POLICY + '[[versions]]\nlabel = "1"\neffective = 2024-01-01\nfile = "a.pdf"\nurl = "file:///etc/passwd"\n',
+         "url must be an http(s) address"),
+        (GOOD_POLICY.replace('title = "Demo"', 'title = "Demo"\nlanding_page = "example.org/rsp"'),
+         "landing_page must be an http(s) address"),
     ],
 )
 def test_malformed_manifest_is_refused_with_one_line(tmp_path, body, needle):

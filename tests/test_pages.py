@@ -376,3 +376,11 @@ def test_a_search_or_quote_the_page_cannot_run_is_told_above_its_form_filled_in(
     assert '<form class="search-form"' in body
     body = html_ok(client.get("/p/cite", params={"quote": "double the rate of progress", "as_of": "soon"}), 400)
     assert 'role="alert"' in body and '<form class="cite-form"' in body and "double the rate of progress" in body
+
+
+def test_pages_link_only_web_addresses():
+    """An archive made before manifests were checked may hold any URL: pages link only http(s)."""
+    from api.pages.views import web_url
+
+    assert web_url("https://www.anthropic.com/rsp") == "https://www.anthropic.com/rsp"
+    assert [web_url(u) for u in ("javascript:alert(1)", "JavaScript:x", "data:text/html,x", "", None)] == [None] * 5

@@ -62,6 +62,7 @@ env.globals.update(
     quote_url=views.quote_url,
     compare_url=views.compare_url,
     history_url=views.history_url,
+    web_url=views.web_url,
     pages_text=views.pages_text,
     clause_name=views.clause_name,
     extractor_name=views.extractor_name,

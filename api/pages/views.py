@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy.orm import Session
 
@@ -55,6 +55,14 @@ def quote_url(match: dict) -> str:
 def compare_url(slug: str, a: str, b: str, *, clause: str | None = None, show_all: bool = False) -> str:
     params = {k: v for k, v in (("clause", clause), ("all", "1" if show_all else None)) if v}
     return f"/p/{q(slug)}/compare/{q(a)}..{q(b)}" + (f"?{urlencode(params)}" if params else "")
+
+
+def web_url(url: str | None) -> str | None:
+    """`url` if it is an http(s) address, else None: a page links only those (manifests are checked at
+    ingest; this keeps an archive made before that from linking a "javascript:" address)."""
+    if not url:
+        return None
+    return url if urlsplit(url).scheme.lower() in ("http", "https") else None
 
 
 def history_url(slug: str, number: str, title: str = "", version: str | None = None) -> str:
