@@ -357,6 +357,31 @@ def test_ingest_assigns_lineages_and_stores_consecutive_redlines(corpus_engine):
         assert len(lineages) == 1 and None not in lineages
 
 
+def _lineages(settings, label: str) -> dict[str, str]:
+    from archive.db.engine import make_engine
+
+    engine = make_engine(settings)
+    with read_session(engine) as session:
+        out = {c.number or c.title: c.lineage for c in storage.clauses(session, "anthropic-rsp", label)}
+    engine.dispose()
+    return out
+
+
+def test_lineage_ids_stay_when_an_older_version_is_back_filled(fresh_env, cli):
+    """Clients store lineage ids ("its identity across renumbering"): archiving 3.2 after 3.3 and 3.4
+    must not give their clauses new ids. 3.2's clauses join the lineages of theirs in 3.3."""
+    _place(fresh_env, "anthropic-rsp", "rsp-v3.3_2026-05-26.pdf", "rsp-v3.4_2026-07-08.pdf")
+    for label in ("3.3", "3.4"):
+        assert cli("ingest", "--policy", "anthropic-rsp", "--version", label).exit_code == 0
+    before = {label: _lineages(fresh_env, label) for label in ("3.3", "3.4")}
+    _place(fresh_env, "anthropic-rsp", "rsp-v3.2_2026-04-29.pdf")
+    assert cli("ingest", "--policy", "anthropic-rsp", "--version", "3.2").exit_code == 0
+    assert {label: _lineages(fresh_env, label) for label in ("3.3", "3.4")} == before
+    older = _lineages(fresh_env, "3.2")
+    assert older["3.6"] == before["3.3"]["3.6"] and older["1"] == before["3.3"]["1"]
+    assert len(set(older.values())) == len(older)  # one lineage per clause still
+
+
 def test_the_api_engine_cannot_write(corpus_settings):
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError

@@ -314,7 +314,13 @@ def _new_lineage(slug: str, label: str, position: int, c: t.Clause) -> str:
 
 def assign_lineages(session: Session, slug: str, *, start: str | None = None) -> int:
     """Give every clause of every version (or of `start` and later) a lineage id by aligning each
-    version with its predecessor. Returns the number of versions updated."""
+    version with its predecessor. Returns the number of versions updated.
+
+    Ids are permanent: clients store them. A chain of aligned clauses keeps the id a member already
+    bears, the earliest one's, so a version back-filled before the first (or between two) joins the
+    lineages of its successors instead of re-rooting them. Only a chain whose clauses bear none gets a
+    new id, made from its first clause. Where chains now claim one id (a clause that a new version
+    in between links to an older one), the chain starting earlier keeps it."""
     versions = storage.list_versions(session, slug)
     labels = [v.label for v in versions]
     if start is not None and start not in labels:
@@ -323,22 +329,43 @@ def assign_lineages(session: Session, slug: str, *, start: str | None = None) ->
     prev: list[t.Clause] | None = storage.clauses(session, slug, labels[first - 1]) if first > 0 else None
     if prev is not None and any(c.lineage is None for c in prev):
         return assign_lineages(session, slug)  # the predecessor has none yet: do the whole chain
-    updated = 0
-    for label in labels[first:]:
-        cur = storage.clauses(session, slug, label)
-        lineage: list[str | None] = [None] * len(cur)
-        if prev is not None:
-            for p in align(prev, cur):
-                if p.a is not None and p.b is not None:
-                    lineage[p.b] = prev[p.a].lineage
-        for i, c in enumerate(cur):
-            if lineage[i] is None:
-                lineage[i] = _new_lineage(slug, label, i, c)
-            c.lineage = lineage[i]
-        storage.set_lineages(session, slug, label, lineage)
-        prev = cur
-        updated += 1
-    return updated
+    trees = [storage.clauses(session, slug, label) for label in labels[first:]]
+    # Chains, in the order of their first clause: the id they continue from `prev`, and their clauses.
+    chains: list[tuple[str | None, list[tuple[int, int]]]] = []
+    chain_of: list[list[int]] = []  # per version of `trees`, per clause: its chain
+    for vi, cur in enumerate(trees):
+        before = trees[vi - 1] if vi > 0 else prev
+        link = {p.b: p.a for p in align(before, cur) if p.a is not None and p.b is not None} if before else {}
+        row = []
+        for i in range(len(cur)):
+            if i in link and vi > 0:
+                k = chain_of[vi - 1][link[i]]
+            else:
+                k = len(chains)
+                chains.append((prev[link[i]].lineage if i in link and prev is not None else None, []))
+            chains[k][1].append((vi, i))
+            row.append(k)
+        chain_of.append(row)
+    taken = {fixed for fixed, _ in chains if fixed is not None}
+    ids: list[str] = []
+    for fixed, members in chains:
+        lid = fixed
+        if lid is None:
+            held = (trees[vi][i].lineage for vi, i in members)
+            lid = next((x for x in held if x is not None and x not in taken), None)
+        if lid is None:
+            vi, i = members[0]
+            lid = _new_lineage(slug, labels[first + vi], i, trees[vi][i])
+            while lid in taken:  # a new id never takes one a clause still bears
+                lid = hashlib.sha256(lid.encode()).hexdigest()[:16]
+        taken.add(lid)
+        ids.append(lid)
+    for vi, cur in enumerate(trees):
+        lineage = [ids[k] for k in chain_of[vi]]
+        for c, lid in zip(cur, lineage, strict=True):
+            c.lineage = lid
+        storage.set_lineages(session, slug, labels[first + vi], lineage)
+    return len(trees)
 
 
 def refresh_derived(session: Session, slug: str) -> int:
