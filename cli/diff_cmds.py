@@ -3,6 +3,7 @@ unannounced (what each revision's changelog leaves out)."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from enum import StrEnum
 from typing import Annotated
@@ -85,9 +86,10 @@ def history(
         else:
             what = f"{ch['kind']}: +{ch.get('inserted_words', 0)} / -{ch.get('deleted_words', 0)} words"
         typer.echo(f"{entry['version']:<8} {entry['effective']}  {name}  ({pages})  {what}"
-                   + _changelog_phrase(ch.get("changelog")))
+                   + _changelog_phrase(ch.get("changelog"), entry["version"]) + _within_phrase(ch.get("within") or []))
     if result["removed_in"]:
-        typer.echo(f"removed in {result['removed_in']}" + _changelog_phrase(result.get("removal_changelog")))
+        typer.echo(f"removed in {result['removed_in']}"
+                   + _changelog_phrase(result.get("removal_changelog"), result["removed_in"]))
 
 
 @app.command()
@@ -124,15 +126,33 @@ def unannounced(
 ITEM_CHARS = 90  # of a changelog item quoted on a history line (--json has it whole)
 
 
-def _changelog_phrase(said: dict | None) -> str:
-    """'; substantive, changelog item 1: how we …' / '; substantive, not in the changelog' / ''."""
+WITHIN_NAMED = 3  # changed subsections named on a history line (--json lists them all)
+
+
+def _within_phrase(within: list[dict]) -> str:
+    """'; within it: 3.6.2 modified (+1 more)': what changed under a clause whose own text may not have."""
+    if not within:
+        return ""
+    named = ", ".join(
+        f"{' '.join(x for x in (w['number'], w['title']) if x)} {w['kind']}" for w in within[:WITHIN_NAMED]
+    )
+    more = f" (+{len(within) - WITHIN_NAMED} more)" if len(within) > WITHIN_NAMED else ""
+    return f"; within it: {named}{more}"
+
+
+def _changelog_phrase(said: dict | None, version: str) -> str:
+    """'; substantive, changelog item 1: how we …' / '; substantive, not in the changelog' / ''. An item
+    of an entry for another version than `version` (2.2's changelog on the unarchived 2.1) names it,
+    or the change would read as that version's."""
     if not said:
         return ""
     if said["items"]:
         item = said["items"][0]
         text = item["text"] if len(item["text"]) <= ITEM_CHARS else item["text"][:ITEM_CHARS].rsplit(" ", 1)[0] + " …"
         more = f" (+{len(said['items']) - 1} more)" if len(said["items"]) > 1 else ""
-        return f"; {said['nature']}, changelog item {item['n']}: {text}{more}"
+        own = re.search(rf"(?<![\d.])v?{re.escape(version)}(?![\d.]*\d)", item["entry"] or "", re.I)
+        entry = "" if own else f" (entry '{item['entry']}')"
+        return f"; {said['nature']}, changelog item {item['n']}{entry}: {text}{more}"
     if said["editorial_note"]:
         return f"; {said['nature']}, under the changelog's note on minor edits"
     return f"; {said['nature']}, not in the changelog"

@@ -151,6 +151,24 @@ def test_history_of_an_older_clause_whose_number_was_reused(session) -> None:
         redlines.clause_history(session, RSP, "2", "9.9")
 
 
+def test_history_names_what_changed_under_a_clause_whose_own_text_did_not(session) -> None:
+    """The Changelog heading has no text of its own; each version adds an entry under it."""
+    steps = {e["version"]: e["change"] for e in redlines.clause_history(session, RSP, "Changelog")["versions"]}
+    assert steps["3.4"]["kind"] == "unchanged"
+    assert steps["3.4"]["within"] == [{"number": "", "title": "July 8, 2026 (RSP v3.4)", "kind": "added"}]
+    below = {e["version"]: e["change"]["within"] for e in redlines.clause_history(session, RSP, "3.6")["versions"]}
+    assert [w["number"] for w in below["3.4"]] == ["3.6.2"] and below["3.3"] == []
+
+
+def test_cli_history_names_an_entry_of_another_version(corpus_env, cli) -> None:
+    """2.0 -> 2.2 spans the unarchived 2.1: an item of 2.2's changelog entry for 2.1 says so."""
+    out = cli("history", RSP, "5", "--version", "2.2")
+    assert out.exit_code == 0, out.output
+    line = next(ln for ln in out.stdout.splitlines() if ln.startswith("2.2 "))
+    assert "(entry 'March 31, 2025 (RSP v2.1)')" in line
+    assert "within it: 3.6.2 Timing and access modified" in cli("history", RSP, "3.6").stdout
+
+
 def test_a_change_names_its_best_matching_item_first(session) -> None:
     """3.4 §3.6.2's new text on splitting a Risk Report among external reviewers is item 5's ("external
     review ... multiple external reviewers"); item 2 (sharing with 200 staff) matches it more weakly."""

@@ -182,17 +182,27 @@ def clause_history(session: Session, slug: str, number: str, version: str | None
         k, pos = k + 1, ch["to_clause"]["id"]
         chain[k] = pos
         steps[k] = _step(ch, red.get("audit"))
+    trees = {k: storage.clauses(session, slug, versions[k].label) for k in chain}
+    # A heading's own text may stand still while its subsections change (each version adds a
+    # changelog entry under "Changelog"): a step names them, or "unchanged" would mislead.
+    for k in chain:
+        if k - 1 in chain:
+            red = _full(session, slug, versions[k - 1], versions[k])
+            steps[k]["within"] = _within(
+                red, _descendants(trees[k - 1], chain[k - 1]), _descendants(trees[k], chain[k])
+            )
     entries = []
     for k in sorted(chain):
         v = versions[k]
-        c = storage.clauses(session, slug, v.label)[chain[k]]
+        c = trees[k][chain[k]]
         entries.append({
             "version": v.label,
             "effective": v.effective.isoformat(),
             "clause": {"id": chain[k], "number": c.number, "title": c.title, "page_start": c.page_start,
                        "page_end": c.page_end, "lineage": c.lineage},
             # Every step but the first archived version's has been computed above.
-            "change": steps.get(k, {"kind": "first", "similarity": None, "ops": [], "changelog": None}),
+            "change": steps.get(k, {"kind": "first", "similarity": None, "ops": [], "changelog": None,
+                                    "within": []}),
         })
     return {"policy": slug, "clause": number, "looked_up_in": versions[k0].label, "versions": entries,
             "removed_in": removed_in, "removal_changelog": removal}
@@ -208,9 +218,29 @@ def _latest_with(session: Session, slug: str, versions: list[t.VersionInfo], num
     raise ClauseNotFound(f"no version of '{slug}' has a clause '{number}'")
 
 
+def _descendants(tree: list[t.Clause], pos: int) -> set[int]:
+    """Positions of the clauses under `pos` (a parent always precedes its children)."""
+    under: set[int] = {pos}
+    for i in range(pos + 1, len(tree)):
+        if tree[i].parent in under:
+            under.add(i)
+    return under - {pos}
+
+
+def _within(red: dict, under_a: set[int], under_b: set[int]) -> list[dict]:
+    """The changed clauses of a consecutive redline that stand under the clause (in either version)."""
+    out = []
+    for ch in red["changes"]:
+        a, b = ch["from_clause"], ch["to_clause"]
+        if ch["kind"] != "unchanged" and ((b and b["id"] in under_b) or (a and a["id"] in under_a)):
+            ref = b or a
+            out.append({"number": ref["number"], "title": ref["title"], "kind": ch["kind"]})
+    return out
+
+
 def _step(change: dict | None, audit: dict | None) -> dict:
     if change is None:
-        return {"kind": "added", "similarity": None, "ops": [], "changelog": None}
+        return {"kind": "added", "similarity": None, "ops": [], "changelog": None, "within": []}
     ops = change["ops"]
     return {
         "kind": change["kind"],
@@ -219,6 +249,7 @@ def _step(change: dict | None, audit: dict | None) -> dict:
         "deleted_words": sum(len(o["text"].split()) for o in ops if o["op"] == "delete"),
         "ops": ops,
         "changelog": _changelog_says(change, audit),
+        "within": [],
     }
 
 
