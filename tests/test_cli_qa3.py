@@ -244,6 +244,21 @@ def test_two_processes_ingesting_two_versions_of_one_new_policy_both_succeed(fre
         assert read_archive(settings, lambda s: [v.label for v in storage.list_versions(s, "race")]) == ["1", "2"]
 
 
+@pytest.mark.skipif(not PG_SERVER, reason="SQLite serialises writers; the race needs PostgreSQL")
+def test_two_first_commands_on_a_fresh_database_both_succeed(databases, tmp_path):
+    """Both find no schema and migrate; without a lock one failed on PostgreSQL's catalog
+    ("duplicate key value violates unique constraint pg_type_typname_nsp_index")."""
+    for round_ in range(3):
+        settings = make_settings(tmp_path / f"r{round_}", databases.new_url())
+        procs = [
+            subprocess.Popen([PYTHON, "-m", "cli.main", "versions"], cwd=PROJECT_ROOT, env=env_for(settings),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        results = [(p, *p.communicate(timeout=120)) for p in procs]
+        assert all(p.returncode == 0 for p, _, _ in results), [err for _, _, err in results]
+
+
 # --- provenance files beside the PDFs ---------------------------------------------------------------
 
 

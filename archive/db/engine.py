@@ -10,7 +10,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -95,11 +95,18 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+MIGRATION_LOCK_KEY = 0x706F6C6963790001  # PostgreSQL advisory lock held while migrating ("policy", 1)
+
+
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest migration (the only way the schema is made)."""
     needs_upgrade(engine)  # a revision newer than this code is refused in one line, not by Alembic
     cfg = alembic_config(engine)
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Two first commands on a fresh database would both create the tables and one would fail
+            # ("duplicate key ... pg_type_typname_nsp_index"): the second waits, then finds them made.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 
