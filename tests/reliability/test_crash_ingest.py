@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -92,3 +94,44 @@ def test_kill_9_from_outside_at_an_unplanned_moment(archive):
     stored = len(labels(engine))
     assert stored in (1, 2)
     _assert_whole_then_recovers(settings, engine, stored)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a dead child waits for a reaper that a container may not have)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists(), reason="needs Linux /proc")
+def test_kill_9_of_a_parallel_ingest_ends_its_workers(fresh_env):
+    """`ingest --jobs 2` killed while its pool extracts: the workers end with it, not sleep on."""
+    place_corpus_pdfs(fresh_env)
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "cli.main", "ingest", "--policy", "anthropic-rsp", "--jobs", "2"],
+        cwd=PROJECT_ROOT, env=env_for(fresh_env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    workers: list[int] = []
+    deadline = time.monotonic() + 60
+    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        workers = [w for w in _children(proc.pid) if _running(w)]
+        time.sleep(0.05)
+    assert len(workers) >= 2, "the pool never started"
+    time.sleep(0.5)  # into the extraction
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(_running(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [w for w in workers if _running(w)]
+    for w in left:
+        os.kill(w, signal.SIGKILL)  # leave nothing behind for the next test
+    assert left == []
