@@ -95,6 +95,10 @@ def _text(table: dict, key: str, where: str) -> str | None:
     return value
 
 
+def _blank(path: Path, key: str) -> str:
+    raise ManifestError(f"{path}: [policy] {key} is empty")
+
+
 def _url(table: dict, key: str, where: str) -> str | None:
     """An optional web address: http(s) with a host. Pages link it and citations carry it, so a
     "javascript:" or "file:" address from someone's manifest would run or leak in a reader's browser."""
@@ -120,7 +124,7 @@ def load_manifest(path: Path) -> Manifest:
     try:
         info = PolicyInfo(
             slug=check_slug(str(policy["slug"])),
-            title=_text(policy, "title", f"{path}: [policy]") or policy["title"],
+            title=(_text(policy, "title", f"{path}: [policy]") or policy["title"]).strip() or _blank(path, "title"),
             publisher=_text(policy, "publisher", f"{path}: [policy]") or "",
             landing_page=_url(policy, "landing_page", f"{path}: [policy]"),
         )

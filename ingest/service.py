@@ -60,6 +60,7 @@ class IngestRequest:
     title: str | None = None
     note: str | None = None
     retrieved_at: dt.datetime | None = None
+    pages: int | None = None  # the manifest's page count of the publisher's file, if it gives one
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ def requests_from_manifest(
                 title=v.title,
                 note=v.note,
                 retrieved_at=retrieved_at,
+                pages=v.pages,
             )
         )
     if wanted:
@@ -439,6 +441,13 @@ def ingest(
     ) -> None:
         if isinstance(result, ArchiveError):
             report(IngestOutcome(req.policy.slug, req.label, "failed", str(result)))
+            return
+        if result is not None and req.pages is not None and result.page_count != req.pages:
+            # The manifest describes the publisher's file: another page count is another file.
+            report(IngestOutcome(req.policy.slug, req.label, "failed",
+                                 f"{req.path}: {result.page_count} page{'s' * (result.page_count != 1)} where the "
+                                 f"manifest gives {req.pages}: "
+                                 "not the file it names (or fix its pages)"))
             return
         try:
             _write_retrying(engine, req, content, result, kind, replace)

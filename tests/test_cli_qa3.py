@@ -259,6 +259,21 @@ def test_two_first_commands_on_a_fresh_database_both_succeed(databases, tmp_path
         assert all(p.returncode == 0 for p, _, _ in results), [err for _, _, err in results]
 
 
+def test_a_file_with_other_pages_than_its_manifest_gives_is_refused(fresh_env, cli):
+    """`pages` describes the publisher's file: a file of another page count is another file."""
+    folder = fresh_env.versions_dir / "demo"
+    folder.mkdir()
+    (folder / "versions.toml").write_text(
+        '[policy]\nslug = "demo"\ntitle = "Demo"\n\n[[versions]]\nlabel = "1"\neffective = 2024-01-01\n'
+        'file = "a.pdf"\npages = 3\n'
+    )
+    shutil.copy(SIMPLE, folder / "a.pdf")
+    result = cli("ingest", "--policy", "demo")
+    assert result.exit_code == 1
+    assert "a.pdf: 1 page where the manifest gives 3: not the file it names" in one_error_line(result)
+    assert archive_counts(fresh_env)["versions"] == 0
+
+
 # --- provenance files beside the PDFs ---------------------------------------------------------------
 
 

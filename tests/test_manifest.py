@@ -82,6 +82,7 @@ GOOD_POLICY = '[policy]\nslug = "demo"\ntitle = "Demo"\n'
          "url must be an http(s) address"),
         (GOOD_POLICY.replace('title = "Demo"', 'title = "Demo"\nlanding_page = "example.org/rsp"'),
          "landing_page must be an http(s) address"),
+        (GOOD_POLICY.replace('title = "Demo"', 'title = ""'), "[policy] title is empty"),
     ],
 )
 def test_malformed_manifest_is_refused_with_one_line(tmp_path, body, needle):
