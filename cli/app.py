@@ -10,7 +10,7 @@ from pydantic_settings import SettingsError
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
-from cli.common import EXIT_BAD_INPUT
+from cli.common import EXIT_BAD_INPUT, EXIT_INTERRUPTED
 
 
 def _one_line(exc: TyperException) -> typer.Exit:
@@ -61,6 +61,10 @@ class OneLineErrors(TyperGroup):
         except SettingsError as exc:  # a list setting that is not JSON (POLICY_ARCHIVE_CORS_ORIGINS=x)
             typer.echo(f"error: bad setting: {' '.join(str(exc).split())}", err=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
+        except KeyboardInterrupt:  # Ctrl-C: say so (the exit status alone went unnoticed in scripts' logs)
+            typer.echo("error: interrupted; what was done before stays whole (each version is one "
+                       "transaction): run the command again to finish", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 app = typer.Typer(

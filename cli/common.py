@@ -36,6 +36,7 @@ MAX_ERROR_CHARS = 400
 # command (not found, refused, a failed extraction, the database) exits 1.
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:

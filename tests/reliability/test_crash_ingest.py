@@ -135,3 +135,20 @@ def test_kill_9_of_a_parallel_ingest_ends_its_workers(fresh_env):
     for w in left:
         os.kill(w, signal.SIGKILL)  # leave nothing behind for the next test
     assert left == []
+
+
+def test_ctrl_c_says_so_and_leaves_whole_versions(archive):
+    """SIGINT (Ctrl-C) mid-ingest: one line on stderr, exit 130, and only whole versions stored."""
+    settings, engine = archive
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "cli.main", "ingest", "--policy", "anthropic-rsp"],
+        cwd=PROJECT_ROOT, env=env_for(settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert proc.stdout is not None
+    proc.stdout.readline()  # the first version is stored; interrupt during the next
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.strip().splitlines()[-1].startswith("error: interrupted; what was done before stays whole")
+    state = whole_archive_state(engine)
+    assert state["problems"] == [] and state["counts"]["versions"] >= 1
