@@ -19,7 +19,7 @@ from api.body_limit import BodyLimit
 from api.cors import ProblemCORSMiddleware
 from api.head import HeadAsGet
 from api.pages import router as pages
-from api.routes import health, policies, redlines, search, versions
+from api.routes import health, policies, problem_types, redlines, search, versions
 from archive.db.engine import make_engine
 from archive.settings import Settings, get_settings
 
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(redlines.router)
     app.include_router(feed.router)
     app.include_router(search.router)
+    app.include_router(problem_types.router)
     # HTML pages for people (api/pages/) are included here, after the JSON API.
     pages.install(app)
     return app

@@ -22,6 +22,7 @@ ERROR_PATHS: list[tuple[str, str, dict | None, int]] = [
     ("GET", "/policies", {"page": "x"}, 422),
     ("GET", "/policies/Not_A_Slug!", None, 422),
     ("GET", "/policies/nope", None, 404),
+    ("GET", "/problems/no-such-problem", None, 404),
     ("GET", "/policies/nope/versions", None, 404),
     ("GET", f"{RSP}/versions", {"per_page": 1000}, 400),
     ("GET", f"{RSP}/versions/9.9", None, 404),
@@ -97,10 +98,33 @@ def test_error_shape(client, method, path, params, status):
     assert_problem(response, status, path)
 
 
+def test_every_problem_type_resolves(client):
+    """An error's `type` is a URI reference (RFC 9457): /problems/{slug} says what it means, for every
+    slug the API or a domain error may give."""
+    from pathlib import Path
+
+    from archive.errors import ArchiveError
+
+    slugs = set(re.findall(r'slug="([a-z-]+)"', Path("api/problems.py").read_text()))
+    pending = [ArchiveError]
+    while pending:
+        cls = pending.pop()
+        pending += cls.__subclasses__()
+        slugs.add(cls.slug)
+    listed = {p["type"] for p in client.get("/problems").json()["problem_types"]}
+    assert {f"/problems/{s}" for s in slugs} <= listed
+    for slug in slugs:
+        r = client.get(f"/problems/{slug}")
+        assert r.status_code == 200 and r.json()["type"] == f"/problems/{slug}" and r.json()["description"]
+    missing = client.get("/policies/nope").json()
+    assert client.get(missing["type"]).json()["title"] == missing["title"] == "Policy not found"
+
+
 def test_every_route_has_an_error_case(client):
     """The table above walks every operation in the schema."""
     spec = client.get("/openapi.json").json()
     covered = {("get", "/healthz")}  # its one error, 503, is walked in test_database_unavailable_is_a_quick_503
+    covered.add(("get", "/problems"))  # a fixed list: no input, no error of its own
     for method, path, _, _ in ERROR_PATHS:
         for template, ops in spec["paths"].items():
             pattern = "^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "$"

@@ -1,0 +1,78 @@
+"""What each problem type means: the `type` of every error response (RFC 9457) is a relative URI,
+/problems/{slug}, and here it resolves to a description instead of a 404."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from api.problems import TYPE_BASE, problem
+from archive.errors import ArchiveError
+
+router = APIRouter(tags=["problems"])
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    type: str
+    title: str
+    status: int
+    description: str
+
+
+def _types() -> dict[str, ProblemType]:
+    """The API's own problem types, then every domain error's (archive.errors) not described here."""
+    rows = [
+        ("bad-request", "Bad request", 400, "The request cannot be served as it stands; `detail` says why."),
+        ("invalid-input", "Invalid input", 400,
+         "A value given is malformed or out of range: a date that is no day, a label or quote too long, "
+         "a page past the last. `detail` names the value."),
+        ("query-syntax", "Query syntax error", 400,
+         "The search query does not parse: unbalanced quotes or parentheses, an operator missing a word, "
+         "an unknown field. See the search documentation for the syntax."),
+        ("invalid-json", "Invalid JSON", 400, "The request body is not valid JSON; `detail` says where."),
+        ("missing-body", "Missing body", 400, "The operation takes a JSON body and none was sent."),
+        ("invalid-parameters", "Invalid parameters", 422,
+         "A path, query or body parameter fails its schema (a pattern, a range, a type). `errors` lists "
+         "each, with where it is."),
+        ("not-found", "Not found", 404, "No such resource."),
+        ("policy-not-found", "Policy not found", 404, "No policy of that slug is archived (see /policies)."),
+        ("version-not-found", "Version not found", 404,
+         "The policy has no version of that label, or none was in force on that date (see "
+         "/policies/{slug}/versions)."),
+        ("clause-not-found", "Clause not found", 404,
+         "The version has no clause of that number or title (see .../versions/{label}/clauses)."),
+        ("unsupported-media-type", "Unsupported media type", 415, "The body must be sent as application/json."),
+        ("content-too-large", "Content too large", 413, "The request body is larger than the API accepts."),
+        ("service-unavailable", "Service unavailable", 503,
+         "The database or the search index cannot be used right now; try again after `Retry-After` seconds."),
+        ("internal-error", "Internal error", 500, "An error of the service itself; it is logged."),
+    ]
+    types = {slug: ProblemType(TYPE_BASE + slug, title, status, text) for slug, title, status, text in rows}
+    pending = [ArchiveError]
+    while pending:
+        cls = pending.pop()
+        pending += cls.__subclasses__()
+        if cls.slug not in types:
+            doc = " ".join((cls.__doc__ or cls.title).split())
+            types[cls.slug] = ProblemType(TYPE_BASE + cls.slug, cls.title, cls.status, doc)
+    return types
+
+
+PROBLEM_TYPES = _types()
+
+
+@router.get("/problems", summary="Every problem type an error response may name")
+def problem_types() -> JSONResponse:
+    return JSONResponse({"problem_types": [asdict(p) for p in sorted(PROBLEM_TYPES.values(), key=lambda p: p.type)]})
+
+
+@router.get("/problems/{slug}", summary="What one problem type means (the `type` of an error response)")
+def problem_type(slug: str, request: Request) -> JSONResponse:
+    found = PROBLEM_TYPES.get(slug)
+    if found is None:
+        return problem(request, 404, f"no problem type '{slug[:60]}' (see /problems)", slug="not-found",
+                       title="Not found")
+    return JSONResponse(asdict(found), headers={"Cache-Control": "public, max-age=86400"})
