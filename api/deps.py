@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session, sessionmaker
@@ -44,6 +46,26 @@ class Pagination:
 
     def slice(self, items: list) -> list:
         return items[self.offset : self.offset + self.per_page]
+
+    def links(self, request: Request, total: int) -> dict[str, str | None]:
+        """{first, prev, next, last}: this request's URL (path and query, other parameters kept) at
+        those pages; prev and next are None at either end. Relative, as every link the API gives."""
+        last = max(1, math.ceil(total / self.per_page))
+
+        def at(n: int) -> str:
+            kept = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+            return f"{request.url.path}?{urlencode([*kept, ('page', str(n))])}"
+
+        return {
+            "first": at(1),
+            "prev": at(min(self.page - 1, last)) if self.page > 1 else None,
+            "next": at(self.page + 1) if self.page < last else None,
+            "last": at(last),
+        }
+
+    def link_header(self, request: Request, total: int) -> str:
+        """The same links as an RFC 8288 Link header, what generic HTTP clients follow."""
+        return ", ".join(f'<{url}>; rel="{rel}"' for rel, url in self.links(request, total).items() if url)
 
 
 def get_pagination(

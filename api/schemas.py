@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -33,11 +34,21 @@ class Policy(BaseModel):
 
 
 class Page(BaseModel):
-    """One page of a list."""
+    """One page of a list, and where the others are (also in the Link header)."""
 
     page: int
     per_page: int
     total: int
+    pages: int
+    first: str
+    prev: str | None
+    next: str | None
+    last: str
+
+    @classmethod
+    def of(cls, request: Any, pagination: Any, total: int) -> Page:
+        return cls(page=pagination.page, per_page=pagination.per_page, total=total,
+                   pages=math.ceil(total / pagination.per_page), **pagination.links(request, total))
 
 
 class PolicyList(BaseModel):

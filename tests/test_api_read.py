@@ -25,7 +25,8 @@ def test_policies_list_and_detail(client):
     body = r.json()
     slugs = [p["slug"] for p in body["items"]]
     assert slugs == ["anthropic-rsp", "anthropic-rsp-noncompliance"]
-    assert body["pagination"] == {"page": 1, "per_page": 20, "total": 2}
+    assert body["pagination"] == {"page": 1, "per_page": 20, "total": 2, "pages": 1, "first": "/policies?page=1",
+                                  "prev": None, "next": None, "last": "/policies?page=1"}
     one = client.get(RSP).json()
     assert one["slug"] == "anthropic-rsp" and one["links"]["feed"] == f"{RSP}/feed.atom"
 
@@ -38,6 +39,26 @@ def test_pagination_is_bounded(client):
     assert client.get(f"{RSP}/versions", params={"per_page": 101}).status_code == 400  # over the cap
     assert client.get(f"{RSP}/versions", params={"per_page": 0}).status_code == 422
     assert client.get(f"{RSP}/versions", params={"page": 99}).json()["items"] == []
+
+
+def test_pages_link_to_each_other(client):
+    """A client walks a list by following `next` (body or Link header) until there is none."""
+    seen, url = [], f"{RSP}/versions?per_page=3"
+    while url:
+        r = client.get(url)
+        seen += [v["label"] for v in r.json()["items"]]
+        page = r.json()["pagination"]
+        assert page["pages"] == 3 and page["last"].endswith("page=3")
+        assert ('rel="next"' in r.headers["link"]) == (page["next"] is not None)
+        url = page["next"]
+    assert seen == ["1.0", "2.0", "2.2", "3.0", "3.1", "3.2", "3.3", "3.4"]
+    assert page["prev"] == f"{RSP}/versions?per_page=3&page=2"
+    hits = client.get("/search", params={"q": "risk", "policy": "anthropic-rsp", "per_page": 5, "page": 2})
+    body = hits.json()
+    assert body["prev"] == "/search?q=risk&policy=anthropic-rsp&per_page=5&page=1"
+    assert body["next"].endswith("page=3") and '; rel="last"' in hits.headers["link"]
+    following = client.get(body["next"]).json()
+    assert following["page"] == 3 and following["hits"][0]["id"] not in {h["id"] for h in body["hits"]}
 
 
 def test_versions_oldest_first(client):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import RedirectResponse
 
 from api import schemas as s
@@ -17,11 +17,11 @@ router = APIRouter(tags=["policies"])
 
 
 @router.get("/policies", response_model=s.PolicyList, summary="List archived policies")
-def list_policies(session: SessionDep, pagination: PaginationDep) -> s.PolicyList:
+def list_policies(session: SessionDep, pagination: PaginationDep, request: Request, response: Response) -> s.PolicyList:
     rows = storage.list_policies(session)
+    response.headers["Link"] = pagination.link_header(request, len(rows))
     return s.PolicyList(
-        items=[s.Policy.of(p) for p in pagination.slice(rows)],
-        pagination=s.Page(page=pagination.page, per_page=pagination.per_page, total=len(rows)),
+        items=[s.Policy.of(p) for p in pagination.slice(rows)], pagination=s.Page.of(request, pagination, len(rows))
     )
 
 
@@ -31,12 +31,15 @@ def get_policy(slug: Slug, session: SessionDep) -> s.Policy:
 
 
 @router.get("/policies/{slug}/versions", response_model=s.VersionList, summary="A policy's versions, oldest first")
-def list_versions(slug: Slug, session: SessionDep, pagination: PaginationDep) -> s.VersionList:
+def list_versions(
+    slug: Slug, session: SessionDep, pagination: PaginationDep, request: Request, response: Response
+) -> s.VersionList:
     rows = storage.list_versions(session, slug)
+    response.headers["Link"] = pagination.link_header(request, len(rows))
     return s.VersionList(
         policy=slug,
         items=[s.VersionSummary.of(v) for v in pagination.slice(rows)],
-        pagination=s.Page(page=pagination.page, per_page=pagination.per_page, total=len(rows)),
+        pagination=s.Page.of(request, pagination, len(rows)),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from api import schemas as s
@@ -39,6 +39,7 @@ def search(
     settings: SettingsDep,
     session: SessionDep,
     pagination: PaginationDep,
+    request: Request,
     q: Annotated[str, Query(description='Words, "phrases", AND/OR/NOT.')],
     policy: OptPolicy = None,
     version: OptVersion = None,
@@ -65,7 +66,11 @@ def search(
         per_page=pagination.per_page,
         collapse=collapse,
     )
-    return JSONResponse(s.plain(result))
+    links = pagination.links(request, result["total"])
+    return JSONResponse(
+        s.plain({**result, "prev": links["prev"], "next": links["next"]}),
+        headers={"Link": pagination.link_header(request, result["total"])},
+    )
 
 
 @router.get("/phrases/history", response_model=s.ServiceResult, summary="When a phrase appeared and disappeared")
