@@ -15,6 +15,7 @@ CACHE_CONTROL = "public, max-age=3600"
 SOURCE_CACHE_CONTROL = "public, max-age=86400"
 # Pages show what the archive holds now (a new version changes the home page): always revalidated.
 PAGE_CACHE_CONTROL = "no-cache"
+NEIGHBOURS_CACHE_CONTROL = "public, no-cache"  # a body naming other versions: revalidate every time
 
 
 def etag_of(*parts: object) -> str:

@@ -96,7 +96,9 @@ def test_etag_and_conditional_get(client):
         r = client.get(path)
         assert r.status_code == 200, path
         etag = r.headers["etag"]
-        assert "max-age" in r.headers["cache-control"]
+        # A version's detail names its neighbours: caches ask again (a 304) rather than keep next: null.
+        wanted = "no-cache" if path.endswith("/versions/3.1") else "max-age"
+        assert wanted in r.headers["cache-control"], path
         again = client.get(path, headers={"If-None-Match": etag})
         assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
         # A 304 varies as its 200 does (RFC 9110 15.4.5), or a cache could mix /text's two forms.

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from api import schemas as s
 from api import urls
-from api.caching import SOURCE_CACHE_CONTROL, cacheable, not_modified, validated, version_etag
+from api.caching import NEIGHBOURS_CACHE_CONTROL, SOURCE_CACHE_CONTROL, cacheable, not_modified, validated, version_etag
 from api.deps import SessionDep, SettingsDep
 from api.negotiation import preferred
 from api.routes.params import CLAUSE_PATTERN, ClauseNumber, Ref, Slug
@@ -75,8 +75,9 @@ def get_version(slug: Slug, label: Ref, request: Request, session: SessionDep) -
             extraction_log=storage.extraction_log(session, slug, label),
         ),
     )
-    # previous/next change when a version arrives, which no tag of this version alone would show.
-    return validated(request, JSONResponse(s.plain(detail)))
+    # previous/next change when a version arrives, which no tag of this version alone would show; and
+    # a cache must ask again each time (a 304, cheap), or the newest version says next: null for an hour.
+    return validated(request, JSONResponse(s.plain(detail)), NEIGHBOURS_CACHE_CONTROL)
 
 
 def _wants_json(request: Request, fmt: str | None) -> bool:
