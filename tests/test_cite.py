@@ -154,6 +154,12 @@ def test_cite_route_errors(client):
     assert client.get(f"/policies/{RSP}/versions/0.1/cite").status_code == 404
 
 
+def test_cite_by_date_redirects_like_every_version_resource(client):
+    r = client.get(f"/policies/{RSP}/versions/2026-05-01/cite", params={"format": "wikitext"}, follow_redirects=False)
+    assert r.status_code == 302
+    assert r.headers["location"] == f"/policies/{RSP}/versions/3.2/cite?format=wikitext"
+
+
 def test_pages_offer_each_format_and_tell_reference_managers_what_the_page_is(client):
     page = client.get(f"/p/{RSP}/3.1").text
     assert '<meta name="citation_title" content="Responsible Scaling Policy, version 3.1">' in page

@@ -241,11 +241,17 @@ def get_source(slug: Slug, label: Ref, request: Request, session: SessionDep) ->
 @router.get(
     "/policies/{slug}/versions/{label}/cite",
     summary="Cite a version, one of its clauses or a quote in it: BibTeX, CSL-JSON or Wikipedia's {{cite web}}",
+    response_class=Response,
     responses={
         200: {
-            "content": {media: {"schema": {"type": "string"}} for media in cite.MEDIA_TYPES.values()},
+            "content": {
+                media: {"schema": {"type": "array", "items": {"type": "object"}} if fmt == "csl-json"
+                        else {"type": "string"}}
+                for fmt, media in cite.MEDIA_TYPES.items()
+            },
             "description": "The citation in the format asked for.",
-        }
+        },
+        **IN_FORCE,
     },
 )
 def cite_version(
@@ -264,6 +270,8 @@ def cite_version(
 ) -> Response:
     """The publisher's document is what is cited; the archive's copy is named as an archived copy only
     when its bytes match the publisher's recorded hash."""
+    if isinstance(in_force := _in_force(request, session, slug, label), RedirectResponse):
+        return in_force  # a date: the citation of the version then in force, at its own URL
     ref = cite_service.reference(
         session, slug, label, clause=clause, quote=quote, settings=settings, base_url=urls.base_url(request)
     )
