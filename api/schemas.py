@@ -214,11 +214,8 @@ class Health(BaseModel):
     database: Literal["ok"]
 
 
-# Service results are passed through as they are; the services own their shape.
-class Redline(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
+# Service results are passed through as they are; the services own their shape (the main ones are
+# documented in api.results; the rest is this open object).
 class ServiceResult(BaseModel):
     model_config = ConfigDict(extra="allow")
 

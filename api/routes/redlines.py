@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
+from api import results
 from api import schemas as s
 from api.caching import cacheable, not_modified, redline_etag, version_etag
 from api.deps import SessionDep
@@ -19,7 +20,7 @@ router = APIRouter(tags=["redlines"])
 
 @router.get(
     "/policies/{slug}/compare/{a}..{b}",
-    response_model=s.Redline,
+    response_model=results.Redline,
     summary="Redline between two versions (labels or dates), optionally of one clause",
     responses={
         200: {
@@ -66,7 +67,7 @@ def compare(
 
 @router.get(
     "/policies/{slug}/clauses/{number}/history",
-    response_model=s.ServiceResult,
+    response_model=results.ClauseHistory,
     summary="A clause's history across every version (follows renumbering)",
 )
 def clause_history(slug: Slug, number: ClauseNumber, session: SessionDep, version: OptRef = None) -> JSONResponse:

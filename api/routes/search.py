@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
+from api import results
 from api import schemas as s
 from api.dates import IsoDate
 from api.deps import PaginationDep, SessionDep, SettingsDep
@@ -34,7 +35,7 @@ OptText = Annotated[str | None, Query()]
 OptDate = Annotated[IsoDate | None, Query(description="Only the version in force on this date (YYYY-MM-DD).")]
 
 
-@router.get("/search", response_model=s.ServiceResult, summary="Full-text search across versions")
+@router.get("/search", response_model=results.SearchResult, summary="Full-text search across versions")
 def search(
     settings: SettingsDep,
     session: SessionDep,
@@ -73,7 +74,7 @@ def search(
     )
 
 
-@router.get("/phrases/history", response_model=s.ServiceResult, summary="When a phrase appeared and disappeared")
+@router.get("/phrases/history", response_model=results.PhraseHistory, summary="When a phrase appeared and disappeared")
 def phrase_history(settings: SettingsDep, session: SessionDep, q: Text, policy: OptPolicy = None) -> JSONResponse:
     _check_length(settings, "q", q, required=True)
     return JSONResponse(s.plain(search_service.phrase_history(settings, session, q, policy=policy)))
@@ -96,7 +97,7 @@ def _resolve(settings: Settings, session, sel: s.TextQuoteSelector, quote_name: 
     return JSONResponse(s.plain(result))
 
 
-@router.get("/resolve", response_model=s.ServiceResult, summary="Find where a quote is (found, ambiguous, orphaned)")
+@router.get("/resolve", response_model=results.Resolution, summary="Find where a quote is (found, ambiguous, orphaned)")
 def resolve_get(
     settings: SettingsDep,
     session: SessionDep,
@@ -111,7 +112,7 @@ def resolve_get(
     return _resolve(settings, session, sel, quote_name="q")
 
 
-@router.post("/resolve", response_model=s.ServiceResult, summary="Resolve a W3C TextQuoteSelector")
+@router.post("/resolve", response_model=results.Resolution, summary="Resolve a W3C TextQuoteSelector")
 def resolve_post(selector: s.TextQuoteSelector, settings: SettingsDep, session: SessionDep) -> JSONResponse:
     return _resolve(settings, session, selector)
 
