@@ -1,6 +1,9 @@
 """Atom feed per policy: one entry per version, its change summary, a link to the redline.
 
-Entries are dated by the version's effective date, so re-extractions never show up as news.
+An entry is `published` on the version's effective date. It is `updated` when its content last
+changed: when the archive took the version in (its first extraction or a replacement of its bytes),
+or took in the version before it, whose arrival rewrites this entry's "Since ..." summary (a
+back-filled older version). Never by a re-extraction: reading the same document again is no news.
 """
 
 from __future__ import annotations
@@ -72,13 +75,30 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
     return el
 
 
-def build_feed(base: str, policy: t.PolicyInfo, versions: list[t.VersionInfo], summaries: list[str]) -> bytes:
+def _entry_updated(versions: list[t.VersionInfo], archived: dict[str, dt.datetime]) -> list[dt.datetime]:
+    """Per version (see the module docstring): its effective midnight, or later when it or the version
+    before it was archived later; to the second."""
+    out = []
+    for i, v in enumerate(versions):
+        moments = [_midnight(v.effective), *(archived[x.label] for x in versions[max(i - 1, 0) : i + 1]
+                                             if x.label in archived)]
+        out.append(max(moments).replace(microsecond=0))
+    return out
+
+
+def build_feed(
+    base: str,
+    policy: t.PolicyInfo,
+    versions: list[t.VersionInfo],
+    summaries: list[str],
+    archived: dict[str, dt.datetime] | None = None,
+) -> bytes:
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     _sub(feed, "id", f"{TAG_AUTHORITY}{policy.slug}")
     _sub(feed, "title", f"{policy.title}: archived versions")
-    updated = max((v.effective for v in versions), default=dt.date(2000, 1, 1))
-    _sub(feed, "updated", _midnight(updated).isoformat())
+    entry_updated = _entry_updated(versions, archived or {})
+    _sub(feed, "updated", max(entry_updated, default=_midnight(dt.date(2000, 1, 1))).isoformat())
     _sub(_sub(feed, "author"), "name", policy.publisher or "policy-archive")
     api = base + urls.path("policies", policy.slug)
     pages = base + urls.path("p", policy.slug)
@@ -92,7 +112,7 @@ def build_feed(base: str, policy: t.PolicyInfo, versions: list[t.VersionInfo], s
         entry = _sub(feed, "entry")
         _sub(entry, "id", f"{TAG_AUTHORITY}{policy.slug}/versions/{v.label}")
         _sub(entry, "title", f"{policy.title} {v.label}" + (f": {v.title}" if v.title else ""))
-        _sub(entry, "updated", _midnight(v.effective).isoformat())
+        _sub(entry, "updated", entry_updated[i].isoformat())
         _sub(entry, "published", _midnight(v.effective).isoformat())
         _sub(entry, "link", rel="alternate", href=f"{pages}/{urls.segment(v.label)}", type="text/html")
         _sub(entry, "link", rel="alternate", href=f"{api}/versions/{urls.segment(v.label)}", type="application/json")
@@ -157,6 +177,6 @@ def policy_feed(slug: Slug, request: Request, session: SessionDep) -> Response:
     summaries = [""] + [
         _change_summary(session, slug, versions[i - 1].label, versions[i].label) for i in range(1, len(versions))
     ]
-    body = build_feed(base, policy, versions, summaries)
+    body = build_feed(base, policy, versions, summaries, storage.archived_times(session, slug))
     response = Response(body, media_type="application/atom+xml", headers=headers)
     return cacheable(response, etag, FEED_CACHE_CONTROL)

@@ -80,6 +80,37 @@ def test_feed_last_modified_moves_when_an_older_version_is_back_filled(fresh_env
         assert again.headers["last-modified"] != seen
 
 
+def _entries(feed_bytes: bytes) -> dict[str, tuple[str, str]]:
+    """Entry id's version -> (published, updated), and the feed's own updated under ''."""
+    feed = ET.fromstring(feed_bytes)
+    out = {"": ("", feed.find(f"{ATOM}updated").text)}
+    for e in feed.findall(f"{ATOM}entry"):
+        out[e.find(f"{ATOM}id").text.rsplit("/", 1)[1]] = (e.find(f"{ATOM}published").text,
+                                                              e.find(f"{ATOM}updated").text)
+    return out
+
+
+def test_feed_entries_updated_by_a_back_fill_not_by_a_re_extraction(fresh_env, fresh_engine, monkeypatch):
+    """RFC 4287: `updated` is when an entry last changed. A back-filled 3.3 rewrites 3.4's summary
+    ("Since 3.3: ..."), so 3.4's entry and the feed are updated; reading 3.4 again with a newer
+    extractor changes nothing a reader sees, so nothing is updated."""
+    from ingest import service
+
+    ingest_rsp(fresh_engine, fresh_env, "3.4", "rsp-v3.4_2026-07-08.pdf", "2026-07-08")
+    with TestClient(create_app(fresh_env)) as c:
+        before = _entries(c.get(f"{RSP}/feed.atom").content)
+        time.sleep(1.05)  # moments count whole seconds
+        ingest_rsp(fresh_engine, fresh_env, "3.3", "rsp-v3.3_2026-05-26.pdf", "2026-05-26")
+        after = _entries(c.get(f"{RSP}/feed.atom").content)
+        assert after["3.3"][0].startswith("2026-05-26") and after["3.3"][1] > before["3.4"][1]
+        assert after["3.4"][0] == before["3.4"][0] and after["3.4"][1] > before["3.4"][1]
+        assert after[""][1] == max(after["3.3"][1], after["3.4"][1]) > before[""][1]
+        time.sleep(1.05)
+        monkeypatch.setattr(service, "EXTRACTOR_VERSION", service.EXTRACTOR_VERSION + "+test")
+        ingest_rsp(fresh_engine, fresh_env, "3.4", "rsp-v3.4_2026-07-08.pdf", "2026-07-08")
+        assert _entries(c.get(f"{RSP}/feed.atom").content) == after
+
+
 # 2. If-None-Match: * only matches what exists ----------------------------------------------------
 
 

@@ -420,6 +420,19 @@ def extraction_log(session: Session, slug: str, label: str) -> list[dict]:
     ]
 
 
+def archived_times(session: Session, slug: str) -> dict[str, dt.datetime]:
+    """When each version of a policy last came in as news: its first extraction, or a replacement of
+    its bytes; never a re-extraction (the same document read again by a newer extractor)."""
+    rows = session.execute(
+        select(m.Version.label, func.max(m.Extraction.extracted_at))
+        .join(m.Extraction, m.Extraction.version_id == m.Version.id)
+        .join(m.Policy, m.Policy.id == m.Version.policy_id)
+        .where(m.Policy.slug == slug, m.Extraction.kind != "re-extraction")
+        .group_by(m.Version.label)
+    )
+    return {label: _aware(at).astimezone(dt.UTC) for label, at in rows}
+
+
 def snapshot_history(session: Session, slug: str, label: str) -> list[dict]:
     """Every snapshot a version has been extracted from (a replaced one is kept, never deleted)."""
     version = _version_row(session, slug, label)
