@@ -112,7 +112,12 @@ def extract_pdf(
                 progress(i + 1, n)
     if not any(raw_pages):
         raise ExtractionFailed(f"{name}: no text layer (needs OCR)")
-    return assemble(raw_pages)
+    doc = assemble(raw_pages)
+    if not any(ch.isalnum() for ch in doc.full_text):
+        # Every line stood at the same place on every page (numbers aside) and went to the pages'
+        # headers and footers: an archived version with no text to read, search or compare.
+        raise ExtractionFailed(f"{name}: no body text: every line repeats on every page, as running headers do")
+    return doc
 
 
 def _reason(e: BaseException) -> str:

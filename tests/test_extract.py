@@ -247,3 +247,19 @@ def test_hyphenation() -> None:
     assert join_hyphenated(["pre-", "Release"]) == ["pre-", "Release"]
     assert normalize_text("the risk-\nrelevant and risk relevant") == "the risk-relevant\nand risk relevant"
     assert normalize_text("devel-\nopment") == "development"
+
+
+def test_a_file_whose_every_line_repeats_on_every_page_is_refused(tmp_path: Path) -> None:
+    """Each page holds only "N. Section title N" at the same place: the running-header rule takes them
+    all (they differ only in numbers) and nothing is left to read; it was archived as 0 clauses."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    path = tmp_path / "headings-only.pdf"
+    c = Canvas(str(path), pagesize=(612, 792))
+    for n in range(1, 6):
+        c.setFont("Helvetica-Bold", 14)
+        c.drawString(72, 720, f"{n}. Section title {n}")
+        c.showPage()
+    c.save()
+    with pytest.raises(ExtractionFailed, match="no body text: every line repeats on every page"):
+        extract_pdf(path, max_pages=100, max_bytes=10**7)
