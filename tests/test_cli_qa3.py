@@ -274,6 +274,20 @@ def test_a_file_with_other_pages_than_its_manifest_gives_is_refused(fresh_env, c
     assert archive_counts(fresh_env)["versions"] == 0
 
 
+def test_a_title_too_long_to_store_names_the_version(fresh_env, cli):
+    folder = fresh_env.versions_dir / "demo"
+    folder.mkdir()
+    (folder / "versions.toml").write_text(
+        '[policy]\nslug = "demo"\ntitle = "Demo"\n\n[[versions]]\nlabel = "1"\neffective = 2024-01-01\n'
+        f'file = "a.pdf"\ntitle = "{"x" * 400}"\n'
+    )
+    shutil.copy(SIMPLE, folder / "a.pdf")
+    result = cli("ingest", "--policy", "demo")
+    assert result.exit_code == 1
+    assert "demo@1: title is 400 characters long; at most 300 fit" in one_error_line(result)
+    assert archive_counts(fresh_env)["versions"] == 0
+
+
 # --- provenance files beside the PDFs ---------------------------------------------------------------
 
 

@@ -324,9 +324,11 @@ def save_version(
     kind: str = "initial",
 ) -> int:
     """Write (or rewrite, for re-extraction and replacement) a version with its pages and clauses."""
-    _check_fits("versions", f"version {label}", dict(label=label, title=title))
+    policy = session.get(m.Policy, policy_id)
+    who = f"{policy.slug}@{label}" if policy is not None else f"version {label}"
+    _check_fits("versions", who, dict(label=label, title=title))
     for c in doc.clauses:
-        where = f"version {label}, clause '{c.number or c.title[:40]}'"
+        where = f"{who}, clause '{c.number or c.title[:40]}'"
         _check_fits("clauses", where, dict(number=c.number, title=c.title))
     full_text = doc.full_text
     text_sha = hashlib.sha256(full_text.encode()).hexdigest()
