@@ -28,7 +28,9 @@ DESCRIPTION = (
     "redlines, search, quote resolution and citation checks. Read-only; errors are RFC 9457 problem+json."
 )
 # Headers a browser script may read from our responses (CORS hides the rest).
-EXPOSED_HEADERS = ["ETag", "Last-Modified", "Location", "X-Content-SHA256", "Repr-Digest", "Digest"]
+EXPOSED_HEADERS = [
+    "ETag", "Last-Modified", "Location", "Link", "X-Content-SHA256", "X-Provenance-Status", "Repr-Digest", "Digest",
+]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -166,6 +166,9 @@ def test_source_bytes_and_digest(client, corpus_settings):
     assert r.headers["repr-digest"] == f"sha-256=:{b64}:"
     assert sha == client.get(f"{RSP}/versions/3.1").json()["provenance"]["sha256"]
     assert r.content.startswith(b"%PDF")
+    # A corpus reconstruction: a program saving the bytes is told they are not the publisher's file.
+    assert r.headers["x-provenance-status"] == "unverified"
+    assert r.headers["link"].startswith("<https://") and r.headers["link"].endswith('>; rel="original"')
 
 
 def test_as_of_redirects_to_version_in_force(client):

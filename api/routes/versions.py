@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
@@ -210,7 +211,10 @@ def get_clause(slug: Slug, label: Ref, number: ClauseNumber, request: Request, s
     summary="The archived source file, byte for byte",
     responses={
         200: {
-            "description": "The archived bytes; their sha256 in X-Content-SHA256, Repr-Digest and the ETag.",
+            "description": "The archived bytes; their sha256 in X-Content-SHA256, Repr-Digest and the ETag. "
+            "X-Provenance-Status says whether they are the publisher's file (verified: the sha256 the "
+            "publisher's is recorded as), another file (unverified) or cannot be told (no-reference); "
+            'Link rel="original" names the publisher\'s URL.',
             "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
         },
         **NOT_MODIFIED,
@@ -233,8 +237,12 @@ def get_source(slug: Slug, label: Ref, request: Request, session: SessionDep) ->
             "Repr-Digest": f"sha-256=:{b64}:",  # RFC 9530
             "Digest": f"sha-256={b64}",  # the older RFC 3230 form, still read by some clients
             "Content-Disposition": f'inline; filename="{slug}-{label}.{_EXTENSIONS.get(media_type, "bin")}"',
+            # A program saving these bytes must not take a reconstruction for the publisher's file.
+            "X-Provenance-Status": str(info.status),
         },
     )
+    if info.source_url and urlsplit(info.source_url).scheme in ("http", "https"):
+        response.headers["Link"] = f'<{info.source_url}>; rel="original"'  # as Memento names it
     return cacheable(response, etag, SOURCE_CACHE_CONTROL)
 
 
