@@ -265,3 +265,25 @@ def test_unannounced_command(corpus_env, cli) -> None:
     assert data["counts"]["unmentioned"] == 11
     bad = cli("unannounced", "no-such-policy")
     assert bad.exit_code != 0 and bad.output.strip().count("\n") == 0 and "no-such-policy" in bad.output
+
+
+def test_a_span_audit_keeps_what_each_revision_left_unannounced(session) -> None:
+    """3.0 -> 3.4 at once: §3.6 changed silently in 3.1 and, announced, in 3.2; the span's own match
+    credited it to 3.2's item and read "every changed clause is accounted for", while the audit of
+    3.0 -> 3.1 lists §3.1 and §3.6 as not mentioned."""
+    audit = redlines.compare(session, RSP, "3.0", "3.4")["audit"]
+    silent = {u["clause"]: [r["version"] for r in u["unannounced_in"]] for u in audit["unmentioned"]}
+    assert silent == {"3.1": ["3.1", "3.2"], "3.6": ["3.1"]}
+    assert audit["counts"]["unmentioned"] == 2
+    assert not next(c for c in audit["changes"] if c["clause"] == "3.6")["accounted"]
+    # One revision: its own audit, unchanged.
+    one = redlines.compare(session, RSP, "3.0", "3.1")["audit"]
+    assert {u["clause"] for u in one["unmentioned"]} == {"3.1", "3.6"} and "unannounced_in" not in one["unmentioned"][0]
+    # Limited to a clause, the span keeps it.
+    limited = redlines.compare(session, RSP, "3.0", "3.4", clause="3.6")["audit"]
+    assert [u["clause"] for u in limited["unmentioned"]] == ["3.6"]
+
+
+def test_cli_span_diff_names_the_silent_revision(corpus_env, cli) -> None:
+    out = cli("diff", RSP, "3.0", "3.4").stdout
+    assert "not in changelog: 3.6 (modified, substantive); not announced in 3.1 (substantive)" in out

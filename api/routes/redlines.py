@@ -52,7 +52,9 @@ def compare(
     if clause is not None:  # before the 304: `If-None-Match: *` asked of a missing clause is still a 404
         redlines.find_compared_clause(session, slug, old.label, new.label, clause)
     rendering = {"json": (), "html": (redlines.RENDER_VERSION,), "text": (redlines.RENDER_VERSION, width)}[format]
-    etag = redline_etag(version_etag(old), version_etag(new), "compare", format, clause, *rendering)
+    # Every version in between too: the audit of a span says what each revision's own audit found.
+    spanned = redlines.revisions_between(session, slug, old, new) or [old, new]
+    etag = redline_etag(*(version_etag(v) for v in spanned), "compare", format, clause, *rendering)
     if (cached := not_modified(request, etag)) is not None:
         return cached
     redline = redlines.compare(session, slug, old.label, new.label, clause=clause)

@@ -8,7 +8,7 @@ from html import escape
 # Part of the HTML and text representations' ETags: bumped when the same redline renders differently
 # (2: long unchanged stretches folded, long inserts and deletes set as blocks; 3: the HTML audit says
 # its list is candidates), so a cache holding an older rendering is not told it is current.
-RENDER_VERSION = 3
+RENDER_VERSION = 4
 
 _CSS = """
 body{font:16px/1.55 Georgia,serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
@@ -97,6 +97,12 @@ def _several(audit: dict) -> bool:
     return len(_entries(audit)) > 1
 
 
+def _revisions(unmentioned: dict) -> str:
+    """'; not announced in 3.1 (substantive)': the revisions of a span whose own audits found it silent."""
+    found = unmentioned.get("unannounced_in") or []
+    return "; not announced in " + ", ".join(f"{r['version']} ({r['nature']})" for r in found) if found else ""
+
+
 def _entries_phrase(audit: dict, esc) -> str:
     titles = [f"<strong>{esc(e['title'])}</strong>" for e in _entries(audit)]
     if len(titles) == 1:
@@ -171,7 +177,8 @@ def render_html(redline: dict) -> str:
                    "docs/redlines.md, or /p/method on the archive's server).</p>")
         if audit["unmentioned"]:
             out.append("<p><strong>Changed but not mentioned in the changelog:</strong></p><ul>")
-            out += [f"<li>{escape(u['clause'])} ({u['kind']}, {u['nature']})</li>" for u in audit["unmentioned"]]
+            out += [f"<li>{escape(u['clause'])} ({u['kind']}, {u['nature']}){escape(_revisions(u))}</li>"
+                    for u in audit["unmentioned"]]
             out.append("</ul>")
         else:
             out.append("<p>Every changed clause is accounted for by the changelog.</p>")
@@ -227,7 +234,7 @@ def render_text(redline: dict, context: int = 12, width: int = TEXT_WIDTH) -> st
         lines.append(f"changelog audit ({'; '.join(e['title'] for e in _entries(audit))}): "
                      f"{audit['counts']['substantive']} substantive, {audit['counts']['editorial']} editorial")
         for u in audit["unmentioned"]:
-            lines.append(f"  not in changelog: {u['clause']} ({u['kind']}, {u['nature']})")
+            lines.append(f"  not in changelog: {u['clause']} ({u['kind']}, {u['nature']}){_revisions(u)}")
     for ch in redline["changes"]:
         rel = _relation(ch)
         lines.append("")

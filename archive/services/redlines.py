@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from archive import types as t
 from archive.db import storage
+from archive.diff import changelog
 from archive.diff import redline as rl
 from archive.diff.align import align
 from archive.diff.render import RENDER_VERSION, TEXT_WIDTH, render_html, render_text
@@ -99,10 +100,59 @@ def compare(session: Session, slug: str, a: str, b: str, *, clause: str | None =
     """
     va, vb = storage.resolve_version(session, slug, a), storage.resolve_version(session, slug, b)
     result = _full(session, slug, va, vb)
+    _with_revisions(session, slug, va, vb, result)
     if clause is None:
         return rl.select(result, changed_only=changed_only)
     positions = _clause_positions(session, slug, va.label, vb.label, clause, result)
     return rl.select(result, changed_only=changed_only, positions=positions)
+
+
+def revisions_between(session: Session, slug: str, va: t.VersionInfo, vb: t.VersionInfo) -> list[t.VersionInfo]:
+    """The archived versions from `va` to `vb` included, oldest first ([] for a comparison backwards)."""
+    versions = storage.list_versions(session, slug)
+    labels = [v.label for v in versions]
+    i, j = labels.index(va.label), labels.index(vb.label)
+    return versions[i : j + 1] if i < j else []
+
+
+def _with_revisions(session: Session, slug: str, va: t.VersionInfo, vb: t.VersionInfo, result: dict) -> None:
+    """In place: the audit of a redline spanning several revisions, told what each revision's own
+    audit found unmentioned. Compared at once, a clause changed silently in 3.1 and again, announced,
+    in 3.2 is accounted for by 3.2's item, and 3.0 -> 3.4 read "every changed clause is accounted for"
+    while `unannounced` listed three. Each such change now names the revisions (`unannounced_in`)
+    and is listed as not mentioned. Done on reading, never stored: it depends on the versions
+    archived in between, which the redline's key does not hold."""
+    audit = result.get("audit")
+    steps = revisions_between(session, slug, va, vb)
+    if not audit or len(steps) < 3:
+        return
+    silent: dict[int, list[dict]] = {}  # clause position in vb -> the revisions that changed it unannounced
+    carried: list[tuple[str, str, set[int]]] = []  # (revision, nature, positions in the newest step so far)
+    for older, newer in zip(steps, steps[1:], strict=False):
+        red = _full(session, slug, older, newer)
+        forward = {c["from_clause"]["id"]: c["to_clause"]["id"] for c in red["changes"]
+                   if c["from_clause"] and c["to_clause"]}
+        carried = [(rev, nature, {forward[x] for x in ids if x in forward}) for rev, nature, ids in carried]
+        for u in (red.get("audit") or {}).get("unmentioned", []):
+            if u["to_clause"]:
+                carried.append((newer.label, u["nature"], {u["to_clause"]["id"]}))
+    for rev, nature, ids in carried:
+        for x in ids:
+            silent.setdefault(x, []).append({"version": rev, "nature": nature})
+    listed = {rl.change_key(u) for u in audit["unmentioned"]}
+    for c in audit["changes"]:
+        found = silent.get(c["to_clause"]["id"]) if c["to_clause"] else None
+        c["unannounced_in"] = found or []
+        if not found:
+            continue
+        c["accounted"] = False
+        if rl.change_key(c) not in listed:
+            audit["unmentioned"].append({k: c[k] for k in ("clause", "from_clause", "to_clause", "kind", "nature")})
+    order = {rl.change_key(c): k for k, c in enumerate(audit["changes"])}
+    audit["unmentioned"].sort(key=lambda u: order.get(rl.change_key(u), len(order)))
+    for u in audit["unmentioned"]:
+        u["unannounced_in"] = silent.get(u["to_clause"]["id"], []) if u["to_clause"] else []
+    changelog.recount(audit)
 
 
 def find_compared_clause(session: Session, slug: str, la: str, lb: str, number: str) -> dict[str, tuple]:

@@ -37,8 +37,8 @@ substantive), `relate` (scoring a change against every item), `audit` (the whole
 to some clauses).
 """
 
-from archive.diff.changelog.audit import audit, clear_caches, select
+from archive.diff.changelog.audit import audit, clear_caches, recount, select
 from archive.diff.changelog.items import split_items
 from archive.diff.changelog.nature import nature
 
-__all__ = ["audit", "clear_caches", "nature", "select", "split_items"]
+__all__ = ["audit", "clear_caches", "nature", "recount", "select", "split_items"]

@@ -179,6 +179,11 @@ def select(audit: dict, keep: Callable[[dict], bool]) -> dict:
     }
 
 
+def recount(audit: dict) -> None:
+    """In place: the counts of an audit whose changes or unmentioned list were amended."""
+    audit["counts"] = _counts(audit["changes"], audit["unmentioned"])
+
+
 def _counts(changes: list[dict], unmentioned: list[dict]) -> dict:
     return {
         "audited": len(changes),
