@@ -63,7 +63,7 @@ def test_home_timeline_links_each_redline(client):
     # The changelog audit's verdict on each step, linked to the compare page's audit.
     link = f'<a class="unmentioned" href="{RSP}/compare/3.0..3.1#audit-h">2 not mentioned in 3.1\'s changelog</a>'
     assert link in body
-    assert "every one accounted for by 3.4's changelog" in body
+    assert "every change the audit checks accounted for by 3.4's changelog" in body
 
 
 def test_version_page_tree_anchors_and_provenance(client):
@@ -95,10 +95,12 @@ def test_the_changelog_audit_links_each_clause_it_names_to_its_redline(client):
     body = html_ok(client.get(f"{RSP}/compare/3.0..3.1"))
     audit = body.split('<section class="audit"', 1)[1].split("</section>", 1)[0]
     links = dict(re.findall(r'<a href="#(change-\d+)">([^<]+)</a>', audit))
-    assert sorted(links.values()) == ["1", "3.1", "3.4", "3.6", "Appendix A"], links
+    # Named by number and title: a bare "3.1" reads like a version.
+    assert sorted(n.split(" ", 1)[0] for n in links.values()) == ["1", "3.1", "3.4", "3.6", "Appendix"], links
+    assert links[next(k for k, v in links.items() if v.startswith("3.6"))] == "3.6 External Review"
     for anchor, name in links.items():
         article = body.split(f'id="{anchor}"', 1)[1].split("</h3>", 1)[0]
-        assert re.search(rf'<span class="kind">modified</span>\s*{re.escape(name)} ', article), (name, article)
+        assert re.search(rf'<span class="kind">modified</span>\s*{re.escape(name)}', article), (name, article)
 
 
 def test_compare_one_clause_and_dates(client):
@@ -362,7 +364,7 @@ def test_what_the_changelogs_leave_out_page(client):
         heading = compare.split(f'id="change-{n}-h">', 1)[1].split("</h3>", 1)[0]
         assert name in heading
     assert "accounts for every one of the 7 changed clauses" in body  # 3.3 -> 3.4
-    assert "1 of the 4 changed clauses is not mentioned" in body  # 3.1 -> 3.2
+    assert "1 of the 4 changed clauses checked is not mentioned" in body  # 3.1 -> 3.2
     assert f'href="{RSP}/unannounced"' in html_ok(client.get("/"))
     assert html_ok(client.get("/p/no-such-policy/unannounced"), 404)
 
@@ -384,3 +386,32 @@ def test_pages_link_only_web_addresses():
 
     assert web_url("https://www.anthropic.com/rsp") == "https://www.anthropic.com/rsp"
     assert [web_url(u) for u in ("javascript:alert(1)", "JavaScript:x", "data:text/html,x", "", None)] == [None] * 5
+
+
+def test_compare_pages_say_what_the_audit_checked_and_found(client):
+    span = html_ok(client.get(f"{RSP}/compare/3.0..3.4"))
+    assert ('3.6 External Review</a> <span class="facts">(modified, substantive); not announced in 3.1 (substantive)'
+            in span)
+    rewrite = html_ok(client.get(f"{RSP}/compare/2.2..3.0"))
+    assert "The other 2 of the 41 changed clauses are not checked: the changelog&#39;s own entries" in rewrite
+    assert "an item announcing a\n    comprehensive rewrite accounts for every change" in rewrite
+    headings = html_ok(client.get("/p/anthropic-rsp-noncompliance/compare/2025-12..2026-02"))
+    assert "(removed, heading only)" in headings
+    assert "this comparison runs backwards" in html_ok(client.get(f"{RSP}/compare/3.4..3.1"))
+    assert "No changed clauses." in html_ok(client.get(f"{RSP}/compare/3.1..3.1"))
+    moved = client.get(f"{RSP}/compare", params={"from": "3.0", "to": "3.1"}, follow_redirects=False)
+    assert moved.status_code == 303 and moved.headers["location"] == f"{RSP}/compare/3.0..3.1"
+
+
+def test_history_page_names_the_clause_and_what_changed_under_it(client):
+    body = html_ok(client.get(f"{RSP}/clauses/Changelog/history"))
+    assert "<h1>Clause Changelog through every version</h1>" in body
+    assert "changed within" in body and "its own text unchanged from the version before" in body
+    older = html_ok(client.get(f"{RSP}/clauses/2/history", params={"version": "2.2"}))
+    assert "<h1>Clause 2 Capability Thresholds and Required Safeguards through every version</h1>" in older
+
+
+def test_a_changed_clause_never_reads_100_percent_similar():
+    from api.pages.views import percent
+
+    assert [percent(x) for x in (1.0, 0.9986, 0.995, 0.994, 0.5)] == ["100%", "99.8%", "99.5%", "99%", "50%"]

@@ -63,6 +63,9 @@ env.globals.update(
     compare_url=views.compare_url,
     history_url=views.history_url,
     web_url=views.web_url,
+    unchecked=views.unchecked,
+    percent=views.percent,
+    nature_text=views.nature_text,
     pages_text=views.pages_text,
     clause_name=views.clause_name,
     extractor_name=views.extractor_name,
@@ -225,9 +228,11 @@ def compare_form(slug: str, request: Request, session: SessionDep) -> RedirectRe
     """The compare form is a GET; send it on to the comparison's stable URL."""
     _policy(session, slug)
     params = request.query_params
-    a, b = params.get("a", "").strip(), params.get("b", "").strip()
+    # The form sends a and b; a hand-made URL may well say from and to.
+    a = (params.get("a") or params.get("from") or "").strip()
+    b = (params.get("b") or params.get("to") or "").strip()
     if not a or not b:
-        raise InvalidInput("Pick two versions to compare (both 'from' and 'to').")
+        raise InvalidInput("Pick two versions to compare: From and To (parameters a and b).")
     for ref in (a, b):
         views.check(ref, views.LABEL_RE, "version")
         if ".." in ref:

@@ -6,6 +6,7 @@ No FastAPI here: the router turns requests into calls of these, and the template
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -274,6 +275,31 @@ def compare_view(
         "change_number": change_numbers(red["changes"]),
         "formats": compare_formats(slug, va.label, vb.label, clause),
     }
+
+
+def percent(similarity: float) -> str:
+    """'96%'; a changed clause never reads '100%' (one word in 800 is 99.9%), an unchanged one does."""
+    if 0.995 <= similarity < 1:
+        return f"{min(math.floor(similarity * 1000) / 10, 99.9):.1f}%"
+    return f"{similarity * 100:.0f}%"
+
+
+def unchecked(changed_clauses: int, audit: dict) -> str:
+    """' The other 2 of the 41 changed clauses are not checked: ...' (empty when all are): the counts
+    of the summary and of the audit differ, and a reader must see why."""
+    n = changed_clauses - audit["counts"]["audited"]
+    if n <= 0:
+        return ""
+    return (f" The other {n} of the {changed_clauses} changed clauses are not checked: the changelog's own"
+            " entries, and front-matter edits of the version and date only.")
+
+
+def nature_text(change: dict) -> str:
+    """An audited change's nature as a reader needs it: an added or removed heading with no text of
+    its own is 'heading only', not 'editorial'."""
+    if change["kind"] in ("added", "removed") and change["nature"] == "editorial":
+        return "heading only"
+    return change["nature"]
 
 
 def change_numbers(changes: list[dict]) -> Callable[[dict], int | None]:
