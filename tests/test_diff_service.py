@@ -287,3 +287,20 @@ def test_a_span_audit_keeps_what_each_revision_left_unannounced(session) -> None
 def test_cli_span_diff_names_the_silent_revision(corpus_env, cli) -> None:
     out = cli("diff", RSP, "3.0", "3.4").stdout
     assert "not in changelog: 3.6 (modified, substantive); not announced in 3.1 (substantive)" in out
+
+
+def test_a_span_credits_each_change_with_its_own_revisions_items(session) -> None:
+    """Matched at once, 3.0 -> 3.4 gave §3.5 3.2's item on LTBT briefings; §3.5 changed only in 3.4.
+    And 2.0's Executive Summary, removed in 3.0's rewrite, took 3.3 and 3.4 items."""
+    audit = redlines.compare(session, RSP, "3.0", "3.4")["audit"]
+    entry = {i["n"]: i["entry"] for i in audit["items"]}
+    three_five = next(c for c in audit["changes"] if c["clause"] == "3.5")
+    assert three_five["items"] and {entry[n] for n in three_five["items"]} == {"July 8, 2026 (RSP v3.4)"}
+    rewrite = redlines.compare(session, RSP, "2.0", "3.4")["audit"]
+    entry = {i["n"]: i for i in rewrite["items"]}
+    gone = next(c for c in rewrite["changes"] if c["clause"] == "Executive Summary")
+    assert [entry[n]["text"][:40] for n in gone["items"]] == ["This update is a comprehensive rewrite o"]
+    # Limited to a heading with no text of its own, a view shows what changed under it.
+    log = redlines.compare(session, RSP, "3.0", "3.4", clause="Changelog")
+    assert log["summary"]["added"] == 4
+    assert redlines.compare(session, RSP, "3.0", "3.1", clause="2")["summary"]["unchanged"] == 1

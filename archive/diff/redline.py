@@ -99,17 +99,18 @@ def select(redline: dict, *, changed_only: bool = True, positions: tuple[set[int
     """A view of a redline: without unchanged pairs, and/or limited to some clause positions (A, B)."""
     out = dict(redline)
     changes = redline["changes"]
-    if changed_only:
-        changes = [c for c in changes if c["kind"] != "unchanged"]
     if positions is not None:
         pa, pb = positions
         changes = [c for c in changes if _within(c, pa, pb)]
+        # Counted before unchanged pairs are dropped: a clause that stands unchanged says "1 unchanged".
         summary = {k: 0 for k in (*KINDS, "unchanged")}
         for c in changes:
             summary[c["kind"]] += 1
         out["summary"] = summary
         audit = redline.get("audit")
         out["audit"] = changelog.select(audit, lambda c: _within(c, pa, pb)) if audit else audit
+    if changed_only:
+        changes = [c for c in changes if c["kind"] != "unchanged"]
     out["changes"] = changes
     return out
 

@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -116,42 +116,73 @@ def revisions_between(session: Session, slug: str, va: t.VersionInfo, vb: t.Vers
 
 
 def _with_revisions(session: Session, slug: str, va: t.VersionInfo, vb: t.VersionInfo, result: dict) -> None:
-    """In place: the audit of a redline spanning several revisions, told what each revision's own
-    audit found unmentioned. Compared at once, a clause changed silently in 3.1 and again, announced,
-    in 3.2 is accounted for by 3.2's item, and 3.0 -> 3.4 read "every changed clause is accounted for"
-    while `unannounced` listed three. Each such change now names the revisions (`unannounced_in`)
-    and is listed as not mentioned. Done on reading, never stored: it depends on the versions
-    archived in between, which the redline's key does not hold."""
+    """In place: the audit of a redline spanning several archived revisions, taken from each revision's
+    own audit. Matched at once against every entry, a clause is credited with items of revisions that
+    never touched it (3.0 -> 3.4 gave §3.5 3.2's LTBT item; §3.5 changed only in 3.4), and a clause
+    changed silently in 3.1 and again, announced, in 3.2 read as announced (3.0 -> 3.4 said "every
+    changed clause is accounted for" while `unannounced` listed three). So a change of the span is
+    credited with the items its revisions' audits credited (`unannounced_in` names those that found it
+    in no changelog), and is accounted for only when every one of them was. A change no revision's
+    audit saw (a clause removed along the way) keeps the span's own verdict. Done on reading, never
+    stored: it depends on the versions archived in between, which the redline's key does not hold."""
     audit = result.get("audit")
     steps = revisions_between(session, slug, va, vb)
     if not audit or len(steps) < 3:
         return
-    silent: dict[int, list[dict]] = {}  # clause position in vb -> the revisions that changed it unannounced
-    carried: list[tuple[str, str, set[int]]] = []  # (revision, nature, positions in the newest step so far)
+    numbered = {(it["entry"], " ".join(it["text"].split())): it["n"] for it in audit["items"]}
+    # An entry may be retitled in later changelogs ("October 15, 2024" became "... (RSP v2.0)"): an
+    # item's text alone names it too, where no other item has that text.
+    texts = Counter(text for _, text in numbered)
+    numbered.update({("", text): n for (_, text), n in list(numbered.items()) if texts[text] == 1})
+    # Per clause position in the newest revision so far: (revision, its audit's entry, its items' keys);
+    # per position of the oldest version, where that clause stands now, and its removal once it goes.
+    trail: dict[int, list[tuple[str, dict, list[tuple[str, str]]]]] = {}
+    alive = {p: p for p in range(len(storage.clauses(session, slug, va.label)))}
+    removal: dict[int, list[tuple[str, dict, list[tuple[str, str]]]]] = {}
     for older, newer in zip(steps, steps[1:], strict=False):
         red = _full(session, slug, older, newer)
         forward = {c["from_clause"]["id"]: c["to_clause"]["id"] for c in red["changes"]
                    if c["from_clause"] and c["to_clause"]}
-        carried = [(rev, nature, {forward[x] for x in ids if x in forward}) for rev, nature, ids in carried]
-        for u in (red.get("audit") or {}).get("unmentioned", []):
-            if u["to_clause"]:
-                carried.append((newer.label, u["nature"], {u["to_clause"]["id"]}))
-    for rev, nature, ids in carried:
-        for x in ids:
-            silent.setdefault(x, []).append({"version": rev, "nature": nature})
-    listed = {rl.change_key(u) for u in audit["unmentioned"]}
+        trail = {forward[p]: found for p, found in trail.items() if p in forward}
+        step = red.get("audit") or {"items": [], "changes": []}
+        keys = {it["n"]: (it["entry"], " ".join(it["text"].split())) for it in step["items"]}
+        removed = {a["from_clause"]["id"]: a for a in step["changes"] if a["from_clause"] and not a["to_clause"]}
+        for first, now in list(alive.items()):
+            if now in forward:
+                alive[first] = forward[now]
+                continue
+            del alive[first]
+            if now in removed:
+                removal[first] = [(newer.label, removed[now], [keys[n] for n in removed[now]["items"]])]
+        for a in step["changes"]:
+            if a["to_clause"]:
+                trail.setdefault(a["to_clause"]["id"], []).append((newer.label, a, [keys[n] for n in a["items"]]))
     for c in audit["changes"]:
-        found = silent.get(c["to_clause"]["id"]) if c["to_clause"] else None
-        c["unannounced_in"] = found or []
+        if c["to_clause"]:
+            found = trail.get(c["to_clause"]["id"], [])
+        else:
+            found = removal.get(c["from_clause"]["id"], []) if c["from_clause"] else []
+        c["unannounced_in"] = [{"version": rev, "nature": a["nature"]} for rev, a, _ in found if not a["accounted"]]
         if not found:
             continue
-        c["accounted"] = False
-        if rl.change_key(c) not in listed:
-            audit["unmentioned"].append({k: c[k] for k in ("clause", "from_clause", "to_clause", "kind", "nature")})
-    order = {rl.change_key(c): k for k, c in enumerate(audit["changes"])}
-    audit["unmentioned"].sort(key=lambda u: order.get(rl.change_key(u), len(order)))
-    for u in audit["unmentioned"]:
-        u["unannounced_in"] = silent.get(u["to_clause"]["id"], []) if u["to_clause"] else []
+        keys = [k if k in numbered else ("", k[1]) for _, _, ks in found for k in ks]
+        if all(k in numbered for k in keys):  # else (an item reworded since) the span's own match stands
+            c["items"] = list(dict.fromkeys(numbered[k] for k in keys))
+        c["accounted"] = not c["unannounced_in"]
+        c["editorial_note"] = c["accounted"] and not c["items"] and any(a["editorial_note"] for _, a, _ in found)
+        c["via_subsections"] = c["via_subsections"] and all(a["via_subsections"] for _, a, _ in found)
+    audit["unmentioned"] = [
+        {**{k: c[k] for k in ("clause", "from_clause", "to_clause", "kind")},
+         # The nature of what went unannounced: 3.1 -> 3.3 §3.1's announced rewrite is not the point.
+         "nature": ("substantive" if any(r["nature"] == "substantive" for r in c["unannounced_in"]) else "editorial")
+         if c["unannounced_in"] else c["nature"],
+         "unannounced_in": c["unannounced_in"]}
+        for c in audit["changes"] if not c["accounted"]
+    ]
+    for item in audit["items"]:
+        item["clauses"] = [c["clause"] for c in audit["changes"]
+                           if item["n"] in c["items"] and not c["via_subsections"]]
+    audit["items_without_change"] = [item["n"] for item in audit["items"] if not item["clauses"]]
     changelog.recount(audit)
 
 
@@ -174,10 +205,14 @@ def _clause_positions(
     found = find_compared_clause(session, slug, la, lb, number)
     pa: set[int] = set()
     pb: set[int] = set()
-    if "b" in found:
-        pb.add(found["b"][0])
-    if "a" in found:
-        pa.add(found["a"][0])
+    for side, label, into in (("a", la, pa), ("b", lb, pb)):
+        if side in found:
+            pos, c = found[side]
+            into.add(pos)
+            if not c.text.strip() and not c.footnotes:
+                # A heading with no text of its own ("Changelog", "Appendices") stands for what is under
+                # it: limited to itself, 3.0 -> 3.4 showed nothing where four entries were added.
+                into.update(_descendants(storage.clauses(session, slug, label), pos))
     # Follow the alignment so a renumbered or moved counterpart comes along.
     for ch in result["changes"]:
         fa, tb = ch["from_clause"], ch["to_clause"]
