@@ -496,3 +496,14 @@ def test_quote_forms_of_markers_and_times():
     assert same("an 81× effective scaleup", "an 81x effective scaleup")
     assert not same("Section 3.6", "Section 3.") and not same("Appendix A.1", "Appendix A.")
     assert not same("on the 2nd day", "on the day")
+
+
+def test_a_citation_of_later_wording_names_what_the_cited_version_says(corpus_settings, session):
+    """A wiki cites 2.0 §7.1 for 3.x's sentence: the suggestion (3.4 §4) would be an anachronism, so
+    the check also names 2.0's own nearest wording."""
+    (r,) = _check(corpus_settings, session, {"quote": "We will maintain a process for Anthropic staff to submit",
+                                             "policy": RSP, "version": "2.0", "section": "7.1"})
+    assert r["status"] == "wrong" and r["suggested"]["version"] == "3.4"
+    near = r["closest_in_cited"]
+    assert near["version"] == "2.0" and near["clause"]["number"] == "7.1" and 0.5 < near["score"] < 1
+    assert "; closest in 2.0: §7.1 (0." in r["detail"]

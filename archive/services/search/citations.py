@@ -118,6 +118,12 @@ def _check_one(session: Session, ix: SearchIndex, item: dict, n: int) -> dict:
             out["detail"] = (
                 f"the quote is not in {cited}; it is in {', '.join(sorted({m.doc.version for m in everywhere}))}"
             )
+            # What the cited version says instead, if anything comes close: a wiki citing 2.0 for
+            # 3.x's wording wants 2.0's own wording, not a later version's (an anachronism).
+            near = closest(ix, quote, lambda d, v=cited: d.policy == slug and d.version == v, limit=1)
+            if near:
+                out["closest_in_cited"] = qt.describe(near[0], with_score=True)
+                out["detail"] += f"; closest in {cited}: {_place(near[0].doc)} ({near[0].score:.2f})"
         else:
             out["detail"] = "the quote is in no version of the policy"
         if cited_label is None and cited is not None:
