@@ -10,6 +10,7 @@ of that document, and a citation must not say it is.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -47,11 +48,20 @@ class Reference:
 
 
 def key(ref: Reference) -> str:
-    """A citation key: publisher, year, the title's initials, version ("anthropic2026rsp_v3_1")."""
+    """A citation key: publisher, year, the title's initials, version ("anthropic2026rsp_v3_1"), then
+    the section ("_s3_6") and a quote's short hash ("_q5f1c2a"): one bibliography citing a version,
+    two of its clauses and a quote needs four keys, not one."""
     publisher = re.sub(r"[^a-z0-9]", "", ref.publisher.lower())[:24] or "policy"
     initials = "".join(w[0] for w in re.findall(r"[A-Za-z0-9]+", ref.policy_title)).lower()
     version = re.sub(r"[^a-z0-9]+", "_", ref.version.lower()).strip("_")
-    return f"{publisher}{ref.effective.year}{initials}_v{version}"
+    out = f"{publisher}{ref.effective.year}{initials}_v{version}"
+    if section := re.sub(r"[^a-z0-9]+", "_", ref.section.lower()).strip("_")[:40]:
+        out += f"_s{section}"
+    if ref.footnote:
+        out += f"_n{re.sub(r'[^a-z0-9]+', '', ref.footnote.lower())}"
+    if ref.quote:
+        out += "_q" + hashlib.sha256(" ".join(ref.quote.split()).encode()).hexdigest()[:6]
+    return out
 
 
 def _where(ref: Reference, page_word: tuple[str, str] = ("p.", "pp.")) -> str:

@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -28,7 +29,8 @@ REF = cite.Reference(
 
 def test_bibtex_is_a_misc_entry_with_special_characters_escaped():
     text = cite.bibtex(REF)
-    assert text.startswith("@misc{anthropic2026rsp_v3_1,\n") and text.endswith("}\n")
+    # The key names the section and the quote: one bibliography may cite several passages of 3.1.
+    assert text.startswith("@misc{anthropic2026rsp_v3_1_s3_6_q") and text.endswith("}\n")
     assert "  author = {{Anthropic}},\n" in text  # an organisation, not "Anthropic" as a surname
     assert "  title = {{Responsible Scaling Policy}, version 3.1},\n" in text
     assert "  month = apr,\n" in text and "  date = {2026-04-02},\n" in text and "  urldate = {2026-11-29},\n" in text
@@ -136,7 +138,7 @@ def client(corpus_settings):
 
 
 @pytest.mark.parametrize(("fmt", "media", "starts"), [
-    ("bibtex", "application/x-bibtex", "@misc{anthropic2026rsp_v3_1,"),
+    ("bibtex", "application/x-bibtex", "@misc{anthropic2026rsp_v3_1_s3_6,"),
     ("csl-json", "application/vnd.citationstyles.csl+json", "["),
     ("wikitext", "text/plain", "{{cite web |url=https://"),
 ])
@@ -180,3 +182,11 @@ def test_cite_command(corpus_env, corpus_index, cli):
                        (("--format", "mla"), 2)):
         bad = cli("cite", RSP, "3.1", *args)
         assert bad.exit_code == code and len(bad.output.strip().splitlines()) == 1, (args, bad.output)
+
+
+def test_citation_keys_tell_a_version_its_clauses_and_quotes_apart():
+    keys = {cite.key(dataclasses.replace(REF, section=s, quote=q, footnote=f)) for s, q, f in (
+        ("", "", ""), ("§3.6", "", ""), ("§3.5", "", ""), ("§3.6", "one passage", ""), ("§3.6", "another", ""),
+        ("§1", "a note", "4"))}
+    assert len(keys) == 6 and "anthropic2026rsp_v3_1" in keys and "anthropic2026rsp_v3_1_s3_6" in keys
+    assert all(re.fullmatch(r"[a-z0-9_]+", k) for k in keys)
