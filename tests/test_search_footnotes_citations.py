@@ -507,3 +507,12 @@ def test_a_citation_of_later_wording_names_what_the_cited_version_says(corpus_se
     near = r["closest_in_cited"]
     assert near["version"] == "2.0" and near["clause"]["number"] == "7.1" and 0.5 < near["score"] < 1
     assert "; closest in 2.0: §7.1 (0." in r["detail"]
+
+
+def test_an_elided_quote_is_one_match_per_passage(corpus_settings, session):
+    """Every earlier "Risk Reports" reached the same "external parties": three overlapping matches per
+    version ("found in 15 places") for one passage. The tightest stands."""
+    r = svc.resolve(corpus_settings, session, quote="Risk Reports ... external parties", policy=RSP)
+    assert r["status"] == "found"
+    assert sorted(m["version"] for m in r["matches"]) == ["3.0", "3.1", "3.2", "3.3", "3.4"]
+    assert all(m["text"].startswith("Risk Reports") and len(m["text"]) < 400 for m in r["matches"])

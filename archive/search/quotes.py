@@ -179,7 +179,10 @@ def find_in(
     hay, idx = compacted or compact(doc.text)
     if not hay:
         return []
-    found: list[Match] = []
+    # By where a match ends: with an ellipsis, each earlier occurrence of the first part reaches the
+    # same later parts ("Risk Reports ... external parties" matched three times over one passage);
+    # the one starting last, the tightest, is the passage quoted.
+    found: dict[int, Match] = {}
     first, rest = segments[0], segments[1:]
     for s0 in _find_all(hay, first):
         end = s0 + len(first)
@@ -190,8 +193,8 @@ def find_in(
             end = j + len(seg)
         else:
             ctx = _context_score(hay, s0, end, prefix, suffix)
-            found.append(Match(doc, idx[s0], idx[end - 1] + 1, ctx))
-    return found
+            found[end] = Match(doc, idx[s0], idx[end - 1] + 1, ctx)
+    return list(found.values())
 
 
 def find_after_marker(
