@@ -415,3 +415,9 @@ def test_a_changed_clause_never_reads_100_percent_similar():
     from api.pages.views import percent
 
     assert [percent(x) for x in (1.0, 0.9986, 0.995, 0.994, 0.5)] == ["100%", "99.8%", "99.5%", "99%", "50%"]
+
+
+def test_clause_headings_follow_the_outline(client):
+    body = html_ok(client.get(f"{RSP}/3.1"))
+    levels = dict(re.findall(r'<h(\d) id="clause-([\d.]+)-h">', body))
+    assert (levels["3"], levels["3.6"], levels["3.6.1"]) == ("3", "4", "5")
