@@ -419,5 +419,5 @@ def test_a_changed_clause_never_reads_100_percent_similar():
 
 def test_clause_headings_follow_the_outline(client):
     body = html_ok(client.get(f"{RSP}/3.1"))
-    levels = dict(re.findall(r'<h(\d) id="clause-([\d.]+)-h">', body))
+    levels = {anchor: level for level, anchor in re.findall(r'<h(\d) id="clause-([\d.]+)-h">', body)}
     assert (levels["3"], levels["3.6"], levels["3.6.1"]) == ("3", "4", "5")
