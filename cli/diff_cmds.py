@@ -34,7 +34,10 @@ def diff(
                              envvar="POLICY_ARCHIVE_DIFF_FORMAT")
     ] = Format.text,
     clause: Annotated[
-        str | None, typer.Option("--clause", help="Only this clause (by number, e.g. 3.6) and its counterpart.")
+        str | None,
+        typer.Option("--clause", help="Only this clause (number, e.g. 3.6, or title) as numbered in the newer "
+                                      "version (else the older), and its counterpart; a heading with no text "
+                                      "of its own, with what is under it."),
     ] = None,
     changed_only: Annotated[
         bool, typer.Option("--changed-only/--all", help="Leave out unchanged clauses (the default) or list them too.")

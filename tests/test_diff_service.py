@@ -301,6 +301,10 @@ def test_a_span_credits_each_change_with_its_own_revisions_items(session) -> Non
     gone = next(c for c in rewrite["changes"] if c["clause"] == "Executive Summary")
     assert [entry[n]["text"][:40] for n in gone["items"]] == ["This update is a comprehensive rewrite o"]
     # Limited to a heading with no text of its own, a view shows what changed under it.
+    # Numbers are reused: 2.0's §1 (Background) is no part of 3.4's §1, which 3.0 added.
+    first = redlines.compare(session, RSP, "2.0", "3.4", clause="1")["changes"]
+    assert [(c["kind"], c["to_clause"]["title"]) for c in first] == [
+        ("added", "Our Recommendations for Industry-Wide Safety")]
     log = redlines.compare(session, RSP, "3.0", "3.4", clause="Changelog")
     assert log["summary"]["added"] == 4
     assert redlines.compare(session, RSP, "3.0", "3.1", clause="2")["summary"]["unchanged"] == 1

@@ -203,6 +203,11 @@ def _clause_positions(
     session: Session, slug: str, la: str, lb: str, number: str, result: dict
 ) -> tuple[set[int], set[int]]:
     found = find_compared_clause(session, slug, la, lb, number)
+    if "b" in found:
+        # The clause as numbered in the newer version, and its counterpart by alignment: numbers are
+        # reused (2.0's §1 "Background" is not 3.4's §1), and the older clause that merely shares
+        # the number is no part of this clause's lineage.
+        found.pop("a", None)
     pa: set[int] = set()
     pb: set[int] = set()
     for side, label, into in (("a", la, pa), ("b", lb, pb)):
