@@ -20,9 +20,14 @@ class Policy(BaseModel):
     publisher: str
     landing_page: str | None = None
     links: dict[str, str]
+    unarchived_versions: list[str] | None = Field(
+        None,
+        description="Versions the newest version's changelog names that the archive does not hold (a "
+        "comparison across their place spans them unseen). Given by the policy's own resource.",
+    )
 
     @classmethod
-    def of(cls, info: t.PolicyInfo) -> Policy:
+    def of(cls, info: t.PolicyInfo, unarchived: list[str] | None = None) -> Policy:
         base = f"/policies/{info.slug}"
         return cls(
             slug=info.slug,
@@ -30,6 +35,7 @@ class Policy(BaseModel):
             publisher=info.publisher,
             landing_page=info.landing_page,
             links={"self": base, "versions": f"{base}/versions", "feed": f"{base}/feed.atom"},
+            unarchived_versions=unarchived,
         )
 
 

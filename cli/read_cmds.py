@@ -9,6 +9,7 @@ import typer
 
 from archive.db import storage
 from archive.db.engine import read_session
+from archive.services import redlines
 from archive.types import Clause
 from cli.app import app
 from cli.common import echo_json, engine, errors_as_exit, split_ref
@@ -28,6 +29,8 @@ def versions(
     if not rows:
         typer.echo("no versions archived yet (run: policy-archive ingest)")
         return
+    with read_session(engine()) as session:
+        unarchived = {p: redlines.unarchived_versions(session, p) for p in dict.fromkeys(v.policy for v in rows)}
     typer.echo(f"{'policy':<30} {'version':<9} {'effective':<10} {'pages':>5} {'clauses':>7}  provenance")
     for v in rows:
         typer.echo(
@@ -39,6 +42,9 @@ def versions(
                 else ""
             )
         )
+    for policy, labels in unarchived.items():
+        if labels:
+            typer.echo(f"{policy}: not archived, though its newest changelog names them: {', '.join(labels)}")
 
 
 def clause_json(position: int, c: Clause) -> dict:

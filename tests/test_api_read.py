@@ -265,3 +265,9 @@ def test_healthz_answers_while_every_handler_thread_is_busy(corpus_settings):
         holder.join()
     assert r.json() == {"status": "ok", "database": "ok"}
     assert waited < 2, waited
+
+
+def test_a_policy_names_the_versions_its_changelog_names_but_the_archive_lacks(client):
+    """3.4's changelog has an entry for 2.1 (2025-03-31), which the corpus does not hold."""
+    assert client.get(RSP).json()["unarchived_versions"] == ["2.1"]
+    assert client.get("/policies/anthropic-rsp-noncompliance").json()["unarchived_versions"] == []

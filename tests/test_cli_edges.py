@@ -322,3 +322,8 @@ def test_a_label_spelled_as_another_day_is_refused(fresh_env, cli):
 def test_an_error_echoing_a_huge_argument_stays_short(corpus_env, cli):
     result = cli("versions", "x" * 100_000)
     assert result.exit_code != 0 and len(one_error_line(result)) <= len("error: ") + 400
+
+
+def test_versions_names_what_the_changelog_names_but_the_archive_lacks(corpus_env, cli):
+    out = cli("versions", "anthropic-rsp").stdout
+    assert out.strip().splitlines()[-1] == "anthropic-rsp: not archived, though its newest changelog names them: 2.1"

@@ -421,3 +421,8 @@ def test_clause_headings_follow_the_outline(client):
     body = html_ok(client.get(f"{RSP}/3.1"))
     levels = {anchor: level for level, anchor in re.findall(r'<h(\d) id="clause-([\d.]+)-h">', body)}
     assert (levels["3"], levels["3.6"], levels["3.6.1"]) == ("3", "4", "5")
+
+
+def test_home_says_which_named_versions_are_not_archived(client):
+    body = html_ok(client.get("/"))
+    assert "Not archived: version 2.1, which the newest changelog names." in body

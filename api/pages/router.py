@@ -45,6 +45,7 @@ from archive.db import storage
 from archive.diff.render import fold_ops
 from archive.errors import ArchiveError, InvalidInput
 from archive.services import cite as cite_service
+from archive.services import redlines
 
 HERE = Path(__file__).parent
 log = logging.getLogger("policy_archive.pages")
@@ -128,7 +129,9 @@ def _policy(session, slug: str):
 @router.get("/")
 def home(session: SessionDep) -> HTMLResponse:
     policies = [
-        {"p": p, "timeline": views.timeline(session, p.slug)} for p in storage.list_policies(session)
+        {"p": p, "timeline": views.timeline(session, p.slug),
+         "unarchived": redlines.unarchived_versions(session, p.slug)}
+        for p in storage.list_policies(session)
     ]
     return render("home.html", policies=policies, title="Policy archive")
 
@@ -259,8 +262,6 @@ def compare_page(slug: str, a: str, b: str, request: Request, session: SessionDe
 
 @router.get("/p/{slug}/unannounced")
 def unannounced_page(slug: str, session: SessionDep) -> HTMLResponse:
-    from archive.services import redlines
-
     policy = _policy(session, slug)
     report = redlines.unannounced(session, slug)
     return render("unannounced.html", policy=policy, r=report, title=f"What the changelogs leave out: {policy.title}",
@@ -269,8 +270,6 @@ def unannounced_page(slug: str, session: SessionDep) -> HTMLResponse:
 
 @router.get("/p/{slug}/clauses/{number}/history")
 def history_page(slug: str, number: str, session: SessionDep, version: str | None = None) -> HTMLResponse:
-    from archive.services import redlines
-
     _policy(session, slug)
     views.check(number, views.CLAUSE_RE, "clause")
     if version is not None:

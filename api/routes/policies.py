@@ -12,6 +12,7 @@ from api.dates import IsoDate
 from api.deps import PaginationDep, SessionDep
 from api.routes.params import Slug
 from archive.db import storage
+from archive.services import redlines
 
 router = APIRouter(tags=["policies"])
 
@@ -27,7 +28,8 @@ def list_policies(session: SessionDep, pagination: PaginationDep, request: Reque
 
 @router.get("/policies/{slug}", response_model=s.Policy, summary="One policy")
 def get_policy(slug: Slug, session: SessionDep) -> s.Policy:
-    return s.Policy.of(storage.get_policy(session, slug))
+    info = storage.get_policy(session, slug)
+    return s.Policy.of(info, redlines.unarchived_versions(session, slug))
 
 
 @router.get("/policies/{slug}/versions", response_model=s.VersionList, summary="A policy's versions, oldest first")

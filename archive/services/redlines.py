@@ -391,6 +391,20 @@ def _changelog_says(change: dict, audit: dict | None) -> dict | None:
     return None
 
 
+# --- versions the policy names but the archive lacks ------------------------------------------
+
+
+def unarchived_versions(session: Session, slug: str) -> list[str]:
+    """Versions the newest version's changelog names that the archive does not hold (RSP 2.1, in
+    force from 2025-03-31 to 2025-05-14): a comparison across their place spans them unseen."""
+    versions = storage.list_versions(session, slug)
+    if not versions:
+        return []
+    held = {v.label.lower().lstrip("v") for v in versions}
+    named = changelog.named_versions(storage.clauses(session, slug, versions[-1].label))
+    return [label for label in named if label.lower() not in held]
+
+
 # --- what the changelogs leave out ------------------------------------------------------------
 
 EXCERPT_WORDS = 40  # of a change's inserted and of its deleted text, quoted in the report

@@ -37,6 +37,16 @@ def forward(from_meta: dict, to_meta: dict) -> bool:
     return from_meta.get("label") != to_meta.get("label")
 
 
+def named_versions(clauses: list[Clause]) -> list[str]:
+    """The version labels a version's changelog names in its entries' titles ("(RSP v2.1)" -> "2.1"),
+    in their order; [] without a changelog of entries that name versions."""
+    found = find_changelog(clauses)
+    if found is None:
+        return []
+    named = (_ENTRY_VERSION.search(clauses[k].title) for k in found[1])
+    return list(dict.fromkeys(m.group(1) for m in named if m))
+
+
 def _entries_since(clauses: list[Clause], entries: list[int], since: str | None, label: str) -> list[int]:
     """Entries naming a version after `since` up to `label`, oldest first ([] when they cannot be told)."""
     lo, hi = _version_key(since or ""), _version_key(label)
