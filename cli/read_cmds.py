@@ -23,14 +23,14 @@ def versions(
     """List archived versions: label, effective date, pages, clauses, provenance status."""
     with errors_as_exit(), read_session(engine()) as session:
         rows = storage.list_versions(session, slug)
+        policies = [] if as_json else list(dict.fromkeys(v.policy for v in rows))
+        unarchived = {p: redlines.unarchived_versions(session, p) for p in policies}
     if as_json:
         echo_json([asdict(v) for v in rows])
         return
     if not rows:
         typer.echo("no versions archived yet (run: policy-archive ingest)")
         return
-    with read_session(engine()) as session:
-        unarchived = {p: redlines.unarchived_versions(session, p) for p in dict.fromkeys(v.policy for v in rows)}
     typer.echo(f"{'policy':<30} {'version':<9} {'effective':<10} {'pages':>5} {'clauses':>7}  provenance")
     for v in rows:
         typer.echo(

@@ -261,13 +261,7 @@ def test_two_first_commands_on_a_fresh_database_both_succeed(databases, tmp_path
 
 def test_a_file_with_other_pages_than_its_manifest_gives_is_refused(fresh_env, cli):
     """`pages` describes the publisher's file: a file of another page count is another file."""
-    folder = fresh_env.versions_dir / "demo"
-    folder.mkdir()
-    (folder / "versions.toml").write_text(
-        '[policy]\nslug = "demo"\ntitle = "Demo"\n\n[[versions]]\nlabel = "1"\neffective = 2024-01-01\n'
-        'file = "a.pdf"\npages = 3\n'
-    )
-    shutil.copy(SIMPLE, folder / "a.pdf")
+    _manifest_folder(fresh_env, version_fields="pages = 3\n")
     result = cli("ingest", "--policy", "demo")
     assert result.exit_code == 1
     assert "a.pdf: 1 page where the manifest gives 3: not the file it names" in one_error_line(result)
@@ -275,13 +269,7 @@ def test_a_file_with_other_pages_than_its_manifest_gives_is_refused(fresh_env, c
 
 
 def test_a_title_too_long_to_store_names_the_version(fresh_env, cli):
-    folder = fresh_env.versions_dir / "demo"
-    folder.mkdir()
-    (folder / "versions.toml").write_text(
-        '[policy]\nslug = "demo"\ntitle = "Demo"\n\n[[versions]]\nlabel = "1"\neffective = 2024-01-01\n'
-        f'file = "a.pdf"\ntitle = "{"x" * 400}"\n'
-    )
-    shutil.copy(SIMPLE, folder / "a.pdf")
+    _manifest_folder(fresh_env, version_fields=f'title = "{"x" * 400}"\n')
     result = cli("ingest", "--policy", "demo")
     assert result.exit_code == 1
     assert "demo@1: title is 400 characters long; at most 300 fit" in one_error_line(result)
@@ -291,12 +279,13 @@ def test_a_title_too_long_to_store_names_the_version(fresh_env, cli):
 # --- provenance files beside the PDFs ---------------------------------------------------------------
 
 
-def _manifest_folder(settings, *, provenance: bytes | None = None) -> Path:
+def _manifest_folder(settings, *, provenance: bytes | None = None, version_fields: str = "") -> Path:
+    """A manifest of policy "demo" with version 1 in a.pdf (plus `version_fields` TOML lines)."""
     folder = settings.versions_dir / "demo"
     folder.mkdir()
     (folder / "versions.toml").write_text(
         '[policy]\nslug = "demo"\ntitle = "Demo"\n\n[[versions]]\nlabel = "1"\neffective = 2024-01-01\n'
-        'file = "a.pdf"\n'
+        'file = "a.pdf"\n' + version_fields
     )
     shutil.copy(SIMPLE, folder / "a.pdf")
     if provenance is not None:

@@ -56,7 +56,8 @@ def test_versions_command(corpus_env, cli):
     result = cli("versions")
     assert result.exit_code == 0
     lines = result.stdout.strip().splitlines()
-    assert len(lines) == 11  # header + 10 versions
+    assert len(lines) == 12  # header + 10 versions + the version the RSP's changelog names but the corpus lacks
+    assert lines[-1] == "anthropic-rsp: not archived, though its newest changelog names them: 2.1"
     assert any(line.split()[:3] == ["anthropic-rsp", "3.1", "2026-04-02"] and "unverified" in line for line in lines)
     data = json.loads(cli("versions", "anthropic-rsp", "--json").stdout)
     assert [d["label"] for d in data] == ["1.0", "2.0", "2.2", "3.0", "3.1", "3.2", "3.3", "3.4"]

@@ -42,7 +42,7 @@ def test_search_a_phrase_and_open_a_hit(page):
     page.wait_for_url(re.compile(r"/p/anthropic-rsp/[0-9.]+#clause-3\.6$"))
     target = page.locator("#clause-3\\.6")
     assert target.is_visible()
-    assert "External Review" in target.locator("h3").inner_text()
+    assert "External Review" in target.locator("#clause-3\\.6-h").inner_text()  # an h4: under §3
 
 
 def test_resolve_a_quote_and_copy_its_citation(page, live_server):
