@@ -216,6 +216,7 @@ class QuoteMatch(_Open):
 
 class QuoteHistory(_Open):
     policy: str
+    policy_title: str
     present_in: list[str]
     absent_in: list[str]
     first: str | None

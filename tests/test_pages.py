@@ -426,3 +426,11 @@ def test_clause_headings_follow_the_outline(client):
 def test_home_says_which_named_versions_are_not_archived(client):
     body = html_ok(client.get("/"))
     assert "Not archived: version 2.1, which the newest changelog names." in body
+
+
+def test_redlines_show_a_footnote_as_a_note_not_markup(client):
+    body = html_ok(client.get(f"{RSP}/compare/3.0..3.1"))
+    assert "[^4]" not in body and '<span class="note-mark">note 4</span>' in body
+    from api.pages.views import notes
+
+    assert str(notes("a <b> [^12] c")) == 'a &lt;b&gt; <span class="note-mark">note 12</span> c'  # still escaped

@@ -71,7 +71,9 @@ def test_quote_in_several_versions_lists_them_all(corpus_settings, session):
     r = svc.resolve(corpus_settings, session, quote=QUOTE_2_2)
     assert {m["version"] for m in r["matches"]} == {"2.0", "2.2"}
     assert r["history"][0]["removed_in"] == ["3.0"]
-    assert "in 2.0–2.2; removed in 3.0; closest in 3.4" in r["history"][0]["summary"]
+    assert "in 2.0–2.2; removed in 3.0; closest in version 3.4: " in r["history"][0]["summary"]
+    assert r["history"][0]["summary"].endswith(")") and "(similarity 0." in r["history"][0]["summary"]
+    assert r["history"][0]["policy_title"] == "Responsible Scaling Policy"
 
 
 def test_ambiguous_and_prefix(corpus_settings, session):

@@ -506,7 +506,7 @@ def test_a_citation_of_later_wording_names_what_the_cited_version_says(corpus_se
     assert r["status"] == "wrong" and r["suggested"]["version"] == "3.4"
     near = r["closest_in_cited"]
     assert near["version"] == "2.0" and near["clause"]["number"] == "7.1" and 0.5 < near["score"] < 1
-    assert "; closest in 2.0: §7.1 (0." in r["detail"]
+    assert "; closest in 2.0: §7.1 (similarity 0." in r["detail"]
 
 
 def test_an_elided_quote_is_one_match_per_passage(corpus_settings, session):

@@ -57,6 +57,7 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+env.filters["notes"] = views.notes
 env.globals.update(
     anchor=views.anchor,
     version_url=views.version_url,

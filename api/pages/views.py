@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
+from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from api import urls
@@ -275,6 +276,15 @@ def compare_view(
         "change_number": change_numbers(red["changes"]),
         "formats": compare_formats(slug, va.label, vb.label, clause),
     }
+
+
+_NOTE_MARK = re.compile(r"\[\^(\w{1,4})\]")
+
+
+def notes(text: str) -> Markup:
+    """Redline text, escaped, with each "[^4]" (where the compared text puts a footnote, after its
+    clause's body) shown as a label a reader knows: "note 4"."""
+    return Markup(_NOTE_MARK.sub(r'<span class="note-mark">note \1</span>', str(escape(text))))
 
 
 def percent(similarity: float) -> str:

@@ -123,7 +123,7 @@ def _check_one(session: Session, ix: SearchIndex, item: dict, n: int) -> dict:
             near = closest(ix, quote, lambda d, v=cited: d.policy == slug and d.version == v, limit=1)
             if near:
                 out["closest_in_cited"] = qt.describe(near[0], with_score=True)
-                out["detail"] += f"; closest in {cited}: {_place(near[0].doc)} ({near[0].score:.2f})"
+                out["detail"] += f"; closest in {cited}: {_place(near[0].doc)} (similarity {near[0].score:.2f})"
         else:
             out["detail"] = "the quote is in no version of the policy"
         if cited_label is None and cited is not None:

@@ -68,10 +68,12 @@ def _history(session: Session, ix: SearchIndex, slug: str, quote: str, matches: 
         if best:
             closest_latest = qt.describe(best[0], with_score=True)
             parts.append(
-                f"closest in {latest}: {qt.section_name(best[0].doc.number, best[0].doc.title)} {best[0].score:.2f}"
+                f"closest in version {latest}: {qt.section_name(best[0].doc.number, best[0].doc.title)} "
+                f"(similarity {best[0].score:.2f})"
             )
     return {
         "policy": slug,
+        "policy_title": storage.get_policy(session, slug).title,
         "present_in": [label for label in labels if label in present],
         "absent_in": [label for label in labels if label not in present],
         "first": next((label for label in labels if label in present), None),
