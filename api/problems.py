@@ -31,7 +31,7 @@ log = logging.getLogger("policy_archive.api")
 DOCUMENTED_ERRORS = (400, 404, 422, 500, 503)
 BODY_ERRORS = (413, 415)  # and these too where the operation takes a request body
 # Problem types of HTTP-level errors that have one (RFC 9110's name for 413, not Python's older one).
-HTTP_PROBLEMS = {413: ("content-too-large", "Content too large")}
+HTTP_PROBLEMS = {404: ("not-found", "Not found"), 413: ("content-too-large", "Content too large")}
 METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 

@@ -176,8 +176,10 @@ class SearchResult(_Open):
     per_page: int
     pages: int
     hits: list[Hit]
+    first: str
     prev: str | None
     next: str | None
+    last: str
 
 
 # --- quotes ----------------------------------------------------------------------------------------

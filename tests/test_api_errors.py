@@ -115,7 +115,9 @@ def test_every_problem_type_resolves(client):
     assert {f"/problems/{s}" for s in slugs} <= listed
     for slug in slugs:
         r = client.get(f"/problems/{slug}")
-        assert r.status_code == 200 and r.json()["type"] == f"/problems/{slug}" and r.json()["description"]
+        assert r.status_code == 200 and r.json()["type"] == f"/problems/{slug}"
+        assert r.json()["description"] not in ("", r.json()["title"]), slug  # says more than its name
+    assert client.get("/no/such/route").json()["type"] == "/problems/not-found"
     missing = client.get("/policies/nope").json()
     assert client.get(missing["type"]).json()["title"] == missing["title"] == "Policy not found"
 

@@ -57,6 +57,7 @@ def test_pages_link_to_each_other(client):
     body = hits.json()
     assert body["prev"] == "/search?q=risk&policy=anthropic-rsp&per_page=5&page=1"
     assert body["next"].endswith("page=3") and '; rel="last"' in hits.headers["link"]
+    assert body["first"].endswith("page=1") and body["last"].endswith(f"&page={body['pages']}")
     following = client.get(body["next"]).json()
     assert following["page"] == 3 and following["hits"][0]["id"] not in {h["id"] for h in body["hits"]}
 

@@ -301,6 +301,11 @@ def test_a_span_credits_each_change_with_its_own_revisions_items(session) -> Non
     gone = next(c for c in rewrite["changes"] if c["clause"] == "Executive Summary")
     assert [entry[n]["text"][:40] for n in gone["items"]] == ["This update is a comprehensive rewrite o"]
     # Limited to a heading with no text of its own, a view shows what changed under it.
+    # 1.0's clauses went in 2.0, whose entry's items 3.4's changelog words otherwise: still 2.0's only.
+    early = redlines.compare(session, RSP, "1.0", "3.4")["audit"]
+    entry = {i["n"]: i["entry"] for i in early["items"]}
+    credited = {entry[n] for c in early["changes"] if c["clause"] == "Sources of Catastrophic Risk" for n in c["items"]}
+    assert credited == {"October 15, 2024 (RSP v2.0)"}
     # Numbers are reused: 2.0's §1 (Background) is no part of 3.4's §1, which 3.0 added.
     first = redlines.compare(session, RSP, "2.0", "3.4", clause="1")["changes"]
     assert [(c["kind"], c["to_clause"]["title"]) for c in first] == [

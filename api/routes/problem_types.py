@@ -49,6 +49,17 @@ def _types() -> dict[str, ProblemType]:
         ("service-unavailable", "Service unavailable", 503,
          "The database or the search index cannot be used right now; try again after `Retry-After` seconds."),
         ("internal-error", "Internal error", 500, "An error of the service itself; it is logged."),
+        ("invalid-manifest", "Invalid manifest", 400,
+         "A policy's versions.toml cannot be used: a field of the wrong type, a date that is no day, a "
+         "file name that is not plain. `detail` names the manifest and the field."),
+        ("limit-exceeded", "Limit exceeded", 422,
+         "A source file is over a configured limit: pages, bytes or extraction time."),
+        ("password-required", "Password required", 422,
+         "An encrypted PDF, with no password or a wrong one given."),
+        ("checksum-mismatch", "Checksum mismatch", 422,
+         "Bytes that do not hash to what was recorded: a download against its manifest, a bundle against "
+         "its checksums, a row against its text hash."),
+        ("fetch-failed", "Fetch failed", 502, "The publisher's server did not give the file."),
     ]
     types = {slug: ProblemType(TYPE_BASE + slug, title, status, text) for slug, title, status, text in rows}
     pending = [ArchiveError]

@@ -69,7 +69,7 @@ def search(
     )
     links = pagination.links(request, result["total"])
     return JSONResponse(
-        s.plain({**result, "prev": links["prev"], "next": links["next"]}),
+        s.plain({**result, **links}),
         headers={"Link": pagination.link_header(request, result["total"])},
     )
 

@@ -130,6 +130,7 @@ def _with_revisions(session: Session, slug: str, va: t.VersionInfo, vb: t.Versio
     if not audit or len(steps) < 3:
         return
     numbered = {(it["entry"], " ".join(it["text"].split())): it["n"] for it in audit["items"]}
+    entry_of = {it["n"]: it["entry"] or "" for it in audit["items"]}
     # An entry may be retitled in later changelogs ("October 15, 2024" became "... (RSP v2.0)"): an
     # item's text alone names it too, where no other item has that text.
     texts = Counter(text for _, text in numbered)
@@ -164,16 +165,17 @@ def _with_revisions(session: Session, slug: str, va: t.VersionInfo, vb: t.Versio
         if not found:
             continue
         keys = [k if k in numbered else ("", k[1]) for _, _, ks in found for k in ks]
-        if all(k in numbered for k in keys):  # else (an item reworded since) the span's own match stands
+        if all(k in numbered for k in keys):
             c["items"] = list(dict.fromkeys(numbered[k] for k in keys))
+        else:  # an item reworded since: the span's own match, kept to the entries of the revisions that changed it
+            revisions = {rev.lstrip("v") for rev, _, _ in found}
+            c["items"] = [n for n in c["items"] if changelog.entry_version(entry_of[n]) in revisions]
         c["accounted"] = not c["unannounced_in"]
         c["editorial_note"] = c["accounted"] and not c["items"] and any(a["editorial_note"] for _, a, _ in found)
         c["via_subsections"] = c["via_subsections"] and all(a["via_subsections"] for _, a, _ in found)
+    # `nature` is the span change's, as in `changes`; what went unannounced has its own in `unannounced_in`.
     audit["unmentioned"] = [
-        {**{k: c[k] for k in ("clause", "from_clause", "to_clause", "kind")},
-         # The nature of what went unannounced: 3.1 -> 3.3 §3.1's announced rewrite is not the point.
-         "nature": ("substantive" if any(r["nature"] == "substantive" for r in c["unannounced_in"]) else "editorial")
-         if c["unannounced_in"] else c["nature"],
+        {**{k: c[k] for k in ("clause", "from_clause", "to_clause", "kind", "nature")},
          "unannounced_in": c["unannounced_in"]}
         for c in audit["changes"] if not c["accounted"]
     ]

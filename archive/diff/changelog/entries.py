@@ -37,6 +37,12 @@ def forward(from_meta: dict, to_meta: dict) -> bool:
     return from_meta.get("label") != to_meta.get("label")
 
 
+def entry_version(title: str) -> str | None:
+    """The version an entry's title names ("April 2, 2026 (RSP v3.1)" -> "3.1"), if any."""
+    m = _ENTRY_VERSION.search(title)
+    return m.group(1) if m else None
+
+
 def named_versions(clauses: list[Clause]) -> list[str]:
     """The version labels a version's changelog names in its entries' titles ("(RSP v2.1)" -> "2.1"),
     in their order; [] without a changelog of entries that name versions."""
