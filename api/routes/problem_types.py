@@ -22,53 +22,52 @@ class ProblemType:
     description: str
 
 
+# Problems only the HTTP layer raises (api.problems): (slug, title, status, description).
+_HTTP_TYPES = [
+    ("invalid-json", "Invalid JSON", 400, "The request body is not valid JSON; `detail` says where."),
+    ("missing-body", "Missing body", 400, "The operation takes a JSON body and none was sent."),
+    ("invalid-parameters", "Invalid parameters", 422,
+     "A path, query or body parameter fails its schema (a pattern, a range, a type). `errors` lists "
+     "each, with where it is."),
+    ("unsupported-media-type", "Unsupported media type", 415, "The body must be sent as application/json."),
+    ("content-too-large", "Content too large", 413, "The request body is larger than the API accepts."),
+    ("internal-error", "Internal error", 500, "An error of the service itself; it is logged."),
+]
+
+# What the domain errors (archive.errors, whose classes give slug, title and status) mean to a client.
+_DOMAIN_DESCRIPTIONS = {
+    "bad-request": "The request cannot be served as it stands; `detail` says why.",
+    "invalid-input": "A value given is malformed or out of range: a date that is no day, a label or quote "
+    "too long, a page past the last. `detail` names the value.",
+    "query-syntax": "The search query does not parse: unbalanced quotes or parentheses, an operator missing "
+    "a word, an unknown field. See the search documentation for the syntax.",
+    "not-found": "No such resource.",
+    "policy-not-found": "No policy of that slug is archived (see /policies).",
+    "version-not-found": "The policy has no version of that label, or none was in force on that date (see "
+    "/policies/{slug}/versions).",
+    "clause-not-found": "The version has no clause of that number or title (see .../versions/{label}/clauses).",
+    "service-unavailable": "The database or the search index cannot be used right now; try again after "
+    "`Retry-After` seconds.",
+    "invalid-manifest": "A policy's versions.toml cannot be used: a field of the wrong type, a date that is no "
+    "day, a file name that is not plain. `detail` names the manifest and the field.",
+    "limit-exceeded": "A source file is over a configured limit: pages, bytes or extraction time.",
+    "password-required": "An encrypted PDF, with no password or a wrong one given.",
+    "checksum-mismatch": "Bytes that do not hash to what was recorded: a download against its manifest, a "
+    "bundle against its checksums, a row against its text hash.",
+    "fetch-failed": "The publisher's server did not give the file.",
+}
+
+
 def _types() -> dict[str, ProblemType]:
-    """The API's own problem types, then every domain error's (archive.errors) not described here."""
-    rows = [
-        ("bad-request", "Bad request", 400, "The request cannot be served as it stands; `detail` says why."),
-        ("invalid-input", "Invalid input", 400,
-         "A value given is malformed or out of range: a date that is no day, a label or quote too long, "
-         "a page past the last. `detail` names the value."),
-        ("query-syntax", "Query syntax error", 400,
-         "The search query does not parse: unbalanced quotes or parentheses, an operator missing a word, "
-         "an unknown field. See the search documentation for the syntax."),
-        ("invalid-json", "Invalid JSON", 400, "The request body is not valid JSON; `detail` says where."),
-        ("missing-body", "Missing body", 400, "The operation takes a JSON body and none was sent."),
-        ("invalid-parameters", "Invalid parameters", 422,
-         "A path, query or body parameter fails its schema (a pattern, a range, a type). `errors` lists "
-         "each, with where it is."),
-        ("not-found", "Not found", 404, "No such resource."),
-        ("policy-not-found", "Policy not found", 404, "No policy of that slug is archived (see /policies)."),
-        ("version-not-found", "Version not found", 404,
-         "The policy has no version of that label, or none was in force on that date (see "
-         "/policies/{slug}/versions)."),
-        ("clause-not-found", "Clause not found", 404,
-         "The version has no clause of that number or title (see .../versions/{label}/clauses)."),
-        ("unsupported-media-type", "Unsupported media type", 415, "The body must be sent as application/json."),
-        ("content-too-large", "Content too large", 413, "The request body is larger than the API accepts."),
-        ("service-unavailable", "Service unavailable", 503,
-         "The database or the search index cannot be used right now; try again after `Retry-After` seconds."),
-        ("internal-error", "Internal error", 500, "An error of the service itself; it is logged."),
-        ("invalid-manifest", "Invalid manifest", 400,
-         "A policy's versions.toml cannot be used: a field of the wrong type, a date that is no day, a "
-         "file name that is not plain. `detail` names the manifest and the field."),
-        ("limit-exceeded", "Limit exceeded", 422,
-         "A source file is over a configured limit: pages, bytes or extraction time."),
-        ("password-required", "Password required", 422,
-         "An encrypted PDF, with no password or a wrong one given."),
-        ("checksum-mismatch", "Checksum mismatch", 422,
-         "Bytes that do not hash to what was recorded: a download against its manifest, a bundle against "
-         "its checksums, a row against its text hash."),
-        ("fetch-failed", "Fetch failed", 502, "The publisher's server did not give the file."),
-    ]
-    types = {slug: ProblemType(TYPE_BASE + slug, title, status, text) for slug, title, status, text in rows}
+    """The HTTP layer's problem types and every domain error's; a domain error without a description
+    here is described by its class's docstring."""
+    types = {slug: ProblemType(TYPE_BASE + slug, title, status, text) for slug, title, status, text in _HTTP_TYPES}
     pending = [ArchiveError]
     while pending:
         cls = pending.pop()
         pending += cls.__subclasses__()
-        if cls.slug not in types:
-            doc = " ".join((cls.__doc__ or cls.title).split())
-            types[cls.slug] = ProblemType(TYPE_BASE + cls.slug, cls.title, cls.status, doc)
+        text = _DOMAIN_DESCRIPTIONS.get(cls.slug) or " ".join((cls.__doc__ or cls.title).split())
+        types.setdefault(cls.slug, ProblemType(TYPE_BASE + cls.slug, cls.title, cls.status, text))
     return types
 
 
