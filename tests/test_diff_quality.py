@@ -379,3 +379,50 @@ def test_the_method_page_reports_the_audits_the_archive_computes(session) -> Non
     vague = redlines.compare(session, NONCOMPLIANCE, "2025-12", "2026-02")["audit"]
     unmentioned, of = map(int, re.search(r"lists (\d+) of (\d+) as not mentioned", doc).groups())
     assert (vague["counts"]["unmentioned"], vague["counts"]["audited"]) == (unmentioned, of)
+
+
+# -- renumbered list items -------------------------------------------------------------------------
+
+LIST_A = ("We commit to the following.\n\n1.\nAlpha: the first item.\n\n2.\nInternal transparency: we share.\n\n"
+          "3.\nNoncompliance reporting: we investigate.\nAs Section\n3. says.")
+LIST_B = ("We commit to the following.\n\n1.\nAlpha: the first item.\n\n2.\nLong Term Benefit Trust: we brief it.\n\n"
+          "3.\nInternal transparency: we share.\n\n4.\nNoncompliance reporting: we investigate.\nAs Section\n4. says.")
+
+
+def test_an_inserted_list_item_carries_its_own_marker_and_the_next_items_are_not_renumbered_changes() -> None:
+    ops = [(o.op, o.text.strip()) for o in diff_words(LIST_A, LIST_B) if o.op != "equal"]
+    # The reference "Section 3." that wrapped to a line's start is content, not a list marker.
+    assert ops == [("insert", "2. Long Term Benefit Trust: we brief it."), ("delete", "3."), ("insert", "4.")]
+    # Equal text reads as the newer version numbers it.
+    assert " ".join(o.text.strip() for o in diff_words(LIST_A, LIST_B) if o.op != "delete") == " ".join(LIST_B.split())
+
+
+def test_a_deleted_list_item_carries_its_own_marker() -> None:
+    ops = [(o.op, o.text.strip()) for o in diff_words(LIST_B, LIST_A) if o.op != "equal"]
+    assert ops == [("delete", "2. Long Term Benefit Trust: we brief it."), ("delete", "4."), ("insert", "3.")]
+
+
+def test_a_list_changing_style_still_shows() -> None:
+    a = "Steps:\n● Assess the model.\n● Report the result."
+    b = "Steps:\n1. Assess the model.\n2. Report the result."
+    assert [(o.op, o.text.strip()) for o in diff_words(a, b) if o.op != "equal"] == [
+        ("delete", "●"), ("insert", "1."), ("delete", "●"), ("insert", "2.")]
+
+
+def test_inline_enumerations_are_compared_as_written() -> None:
+    # "(2)" inside a sentence is no list marker: renumbering it is a change a reader should see.
+    a = "The RSO will (1) propose updates; and (2) approve decisions."
+    b = "The RSO will (1) propose updates; and (3) approve decisions."
+    changed = [(o.op, o.text.strip()) for o in diff_words(a, b) if o.op != "equal"]
+    assert changed == [("delete", "(2)"), ("insert", "(3)")]
+
+
+def test_governance_list_in_3_2_adds_one_item_and_renumbers_nothing(session) -> None:
+    for older in ("3.1", "3.0"):
+        change = by_clause(redlines.compare(session, RSP, older, "3.2"))["4"]
+        changed = [o for o in change["ops"] if o["op"] != "equal"]
+        assert [o["op"] for o in changed] == ["insert"], [o["text"][:40] for o in changed]
+        assert changed[0]["text"].startswith("2. Long Term Benefit Trust:")
+    # Backwards, the same item is deleted, its marker with it.
+    change = by_clause(redlines.compare(session, RSP, "3.2", "3.1"))["4"]
+    assert [o["text"][:30] for o in change["ops"] if o["op"] != "equal"] == ["2. Long Term Benefit Trust: We"]

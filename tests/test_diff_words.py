@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive.diff.words import _canonical_by_rules, canonical, diff_words, similarity, tokens
+from archive.diff.words import _canonical_by_rules, analyse, canonical, diff_words, similarity, tokens
 from tests.conftest import CORPUS
 
 
@@ -51,6 +51,18 @@ def test_run_together_next_to_a_real_change() -> None:
 def test_text_against_itself() -> None:
     text = "Several principles guide how we approach Risk Reports: ● direct, candid."
     assert changed(text, text) == []
+
+
+def test_analysed_words_are_the_tokens() -> None:
+    """`analyse` reads words line by line (to tell list markers by their place); they are `tokens`'."""
+    texts = [path.read_text(encoding="utf-8") for path in CORPUS.glob("*/text/*.txt")]
+    assert len(texts) >= 10
+    for text in texts + ["a\u2028b\x0bc\r\nd\u00a0e \n\n  f"]:
+        assert list(analyse(text).words) == tokens(text)
+    text = "Intro.\n1.\nFirst item.\n2. Second item;\n(c) third; and\n(d) fourth\nSection\n4. here"
+    markers = analyse(text).list_markers
+    # "1." alone on its line, "2." after a sentence, "(c)" after ";"; not "(d)" after "and", nor "4." after "Section".
+    assert sorted(markers) == [1, 4, 7]
 
 
 def test_the_shortcut_for_plain_words_gives_the_keys_the_rules_give() -> None:

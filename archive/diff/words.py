@@ -15,7 +15,14 @@ How it works:
    sufficient", a moved page break, a quote style) the hunk is noise and becomes equal. Otherwise the
    hunk is refined with a character diff of those space-free strings, and only equal stretches that
    start and end on a word boundary on *both* sides are kept as equal, so words are still whole.
-5. A run of at least MOVE_MIN_CHARS content characters deleted in one place of the clause and inserted
+5. A list item's number that changed because an item was added or removed above it ("3." now "4.",
+   "(b)" now "(c)") is noise, like a renumbered footnote: equal, shown as the newer version numbers it.
+   A list marker is a number, letter or roman numeral with "." or ")" (or in parentheses), or a
+   bullet, that stands alone on its line, or starts a line after a sentence or a list's end
+   (".:;!?" or a closing parenthesis) or the clause's start: not "Section\n3.", a reference that
+   wrapped. Only markers of one style count as renumbered; "●" becoming "1." is a change of format and
+   still shows. An inserted or deleted item is shown with its own marker in front, not the next one's.
+6. A run of at least MOVE_MIN_CHARS content characters deleted in one place of the clause and inserted
    in another (table rows that broke across pages differently, a sentence moved) becomes equal text at
    its new place, marked moved, and is no longer deleted at its old one. So does a shorter changed
    stretch (MOVE_WHOLE_WORDS words, MOVE_WHOLE_MIN_CHARS characters) deleted whole and inserted whole.
@@ -81,6 +88,11 @@ _WORD = re.compile(r"\S+")
 # ASCII letters and the punctuation `canonical` leaves alone: a word made only of these is its own key
 # (nine distinct words in ten), known without a regex pass.
 _AS_IS = frozenset(string.ascii_letters + ".,;:!?()'\"/&%")
+# A list item's marker (module docstring, step 5): a number, letter or numeral with "." or ")" or in
+# parentheses, or a bullet; told from "Section 3." by the end of what comes before it.
+_LABEL = r"(?:\d{1,2}|[a-zA-Z]|[ivxIVX]{1,4})"
+_LIST_MARKER = re.compile(rf"^(?:{_LABEL}[.)]|\({_LABEL}\)|[●•◦▪‣○■□])$")
+_AFTER_SENTENCE = frozenset(".:;!?)")
 # A footnote marker glued between two words ("risks5beyond", "face.1Where") separates them.
 _GLUED_MARKER = re.compile(r"(?<=[a-z][a-z])(\d{1,2})(?=[A-Za-z])|(?<=[a-z][.,;:)\"'”’])(\d{1,2})(?=[A-Za-z“\"])")
 
@@ -111,8 +123,36 @@ def _canonical_by_rules(word: str) -> str:
     return w.translate(_NO_DASHES)  # after the markers: "covid-19" keeps its 19
 
 
+def _separated(text: str) -> str:
+    return _GLUED_MARKER.sub(lambda m: (m.group(1) or m.group(2)) + " ", normalize(text))
+
+
 def tokens(text: str) -> list[str]:
-    return _WORD.findall(_GLUED_MARKER.sub(lambda m: (m.group(1) or m.group(2)) + " ", normalize(text)))
+    return _WORD.findall(_separated(text))
+
+
+def _words_and_list_markers(text: str) -> tuple[list[str], frozenset[int]]:
+    """tokens(text), and the indices of those words that are list markers (module docstring, step 5):
+    that needs the lines, which the words alone have lost."""
+    words: list[str] = []
+    markers: list[int] = []
+    for line in _separated(text).split("\n"):
+        ws = line.split()  # the same whitespace as _WORD's \S+
+        if not ws:
+            continue
+        first = ws[0]
+        if _LIST_MARKER.match(first) and (len(ws) == 1 or not words or words[-1][-1] in _AFTER_SENTENCE):
+            markers.append(len(words))
+        words += ws
+    return words, frozenset(markers)
+
+
+def _renumbered(old: str, new: str) -> bool:
+    """Two list markers of one style ("3." and "4.", "(b)" and "(c)")."""
+    def style(marker: str) -> str:
+        return re.sub(r"[a-zA-Z]+", "a", re.sub(r"\d+", "0", marker))
+
+    return style(old) == style(new)
 
 
 @dataclass(frozen=True)
@@ -122,14 +162,16 @@ class Analysed:
     words: tuple[str, ...]
     keys: tuple[str, ...]
     letters: str  # "".join(keys)
+    list_markers: frozenset[int]  # indices of the words that are list markers
 
 
 @lru_cache(maxsize=2048)  # a few MB at most: words and keys of as many clause texts
 def analyse(text: str) -> Analysed:
     """Tokenised once per distinct text (a clause is seen by alignment, diff, similarity and audit)."""
-    words = tuple(tokens(text))
+    found, markers = _words_and_list_markers(text)
+    words = tuple(found)
     keys = tuple(map(canonical, words))
-    return Analysed(words, keys, "".join(keys))
+    return Analysed(words, keys, "".join(keys), markers)
 
 
 def canonical_length(text: str) -> int:
@@ -258,19 +300,41 @@ def _join(words: Sequence[str]) -> str:
     return " ".join(words)
 
 
+Span = tuple[str, int, int, int, int]  # ("equal" | "change", a0, a1, b0, b1): word ranges of A and B
+
+
 def diff_words(a: str, b: str) -> list[Op]:
     """Ops turning text `a` into text `b`; see the module docstring for what counts as a change."""
     xa, xb = analyse(a), analyse(b)
     wa, wb, ka, kb = xa.words, xb.words, xa.keys, xb.keys
     if ka == kb:  # what the diff below returns for equal keys, without running it
         return [Op("equal", _join(wb))] if wb else []
-    segs = _word_diff(ka, kb)
+    spans = _spans(ka, kb)
+    ma, mb = xa.list_markers, xb.list_markers
+    if ma and mb:
+        spans = _without_renumbering(spans, wa, wb, ma, mb)
     raw: list[tuple[str, Sequence[str]]] = []
+    for kind, a0, a1, b0, b1 in spans:
+        da, ib = wa[a0:a1], wb[b0:b1]
+        if kind == "equal" or "".join(ka[a0:a1]) == "".join(kb[b0:b1]):  # only markers or dashes differ
+            raw.append(("equal", ib))
+            continue
+        if "".join(ka[a0:a1]):
+            raw.append(("delete", da))
+        # (else a lone dash or marker went away: noise)
+        raw.append(("insert" if "".join(kb[b0:b1]) else "equal", ib))
+    return _coalesce(raw)
+
+
+def _spans(ka: Sequence[str], kb: Sequence[str]) -> list[Span]:
+    """The word diff of two key lists as equal and changed spans, each changed hunk refined (step 4)."""
+    segs = _word_diff(ka, kb)
+    spans: list[Span] = []
     k = 0
     while k < len(segs):
         op, i, j, n = segs[k]
         if op == 0:
-            raw.append(("equal", wb[j : j + n]))
+            spans.append(("equal", i, i + n, j, j + n))
             k += 1
             continue
         # Gather the whole hunk of deletes and inserts up to the next equal run.
@@ -283,28 +347,75 @@ def diff_words(a: str, b: str) -> list[Op]:
             else:
                 j1 = j + n
             k += 1
-        hka, hkb = ka[i0:i1], kb[j0:j1]
-        for kind, a0, a1, b0, b1 in _refine(hka, hkb):
-            if kind == "equal":
-                raw.append(("equal", wb[j0 + b0 : j0 + b1]))
-                continue
-            da, ib = wa[i0 + a0 : i0 + a1], wb[j0 + b0 : j0 + b1]
-            if "".join(hka[a0:a1]) == "".join(hkb[b0:b1]):  # only markers or dashes differ
-                raw.append(("equal", ib))
-                continue
-            if "".join(hka[a0:a1]):
-                raw.append(("delete", da))
-            elif da:
-                pass  # a lone dash or marker went away: noise
-            if "".join(hkb[b0:b1]):
-                raw.append(("insert", ib))
-            elif ib:
-                raw.append(("equal", ib))
-    return _coalesce(raw)
+        spans += [(kind, i0 + a0, i0 + a1, j0 + b0, j0 + b1) for kind, a0, a1, b0, b1 in _refine(ka[i0:i1], kb[j0:j1])]
+    return spans
+
+
+def _renumbered_at(
+    wa: Sequence[str], wb: Sequence[str], ma: frozenset[int], mb: frozenset[int], i: int, j: int
+) -> bool:
+    """Whether word i of A and word j of B are list markers of one style (a renumbered item)."""
+    return i in ma and j in mb and _renumbered(wa[i], wb[j])
+
+
+def _without_renumbering(
+    spans: list[Span], wa: Sequence[str], wb: Sequence[str], ma: frozenset[int], mb: frozenset[int]
+) -> list[Span]:
+    """A renumbered list item's marker at either end of a change is no change (step 5): equal."""
+    out: list[Span] = []
+    for kind, a0, a1, b0, b1 in spans:
+        if kind == "equal":
+            out.append((kind, a0, a1, b0, b1))
+            continue
+        lead = 0
+        while a0 + lead < a1 and b0 + lead < b1 and _renumbered_at(wa, wb, ma, mb, a0 + lead, b0 + lead):
+            lead += 1
+        trail = 0
+        while a0 + lead < a1 - trail and b0 + lead < b1 - trail and _renumbered_at(
+            wa, wb, ma, mb, a1 - trail - 1, b1 - trail - 1
+        ):
+            trail += 1
+        pieces = [("equal", a0, a0 + lead, b0, b0 + lead), ("change", a0 + lead, a1 - trail, b0 + lead, b1 - trail),
+                  ("equal", a1 - trail, a1, b1 - trail, b1)]
+        out += [p for p in pieces if p[1] < p[2] or p[3] < p[4]]
+    return out
+
+
+def _is_item_marker(words: Sequence[str], k: int) -> bool:
+    """Whether words[k] reads as a list item's marker: marker-shaped, first or after a sentence's end.
+    (The ops have lost the lines that `analyse` tells markers by; this is what is left.)"""
+    return bool(_LIST_MARKER.match(words[k])) and (k == 0 or words[k - 1][-1] in _AFTER_SENTENCE)
+
+
+def _items_with_their_markers(merged: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+    """A list item inserted (or deleted) whole comes out of the word diff with the next item's marker
+    ("2. | + Long Term ... analyses. 3. | Internal ..."): its own marker was matched as equal to the
+    marker standing there before. Slide it one word back, so the item carries its own marker and the
+    next marker stands, renumbered, before the next item (step 5)."""
+    out = [(op, list(words)) for op, words in merged]
+    for k in range(1, len(out)):
+        op, words = out[k]
+        before = out[k - 1][1]
+        after = out[k + 1] if k + 1 < len(out) else None
+        if op not in ("insert", "delete") or out[k - 1][0] != "equal" or (after is not None and after[0] != "equal"):
+            continue
+        if not (_is_item_marker(before, len(before) - 1) and _is_item_marker(words, len(words) - 1)):
+            continue
+        if len(words) < 2 or not _renumbered(before[-1], words[-1]):
+            continue
+        moved, stays = before.pop(), words.pop()
+        out[k] = (op, [moved, *words])
+        # An inserted item's successor keeps B's new marker; a deleted one's, B's marker that was here.
+        head = stays if op == "insert" else moved
+        if after is not None:
+            after[1].insert(0, head)
+        else:
+            out.append(("equal", [head]))
+    return [(op, words) for op, words in out if words]
 
 
 def _coalesce(raw: list[tuple[str, Sequence[str]]]) -> list[Op]:
-    merged = _moves(_merge(raw))
+    merged = _items_with_their_markers(_moves(_merge(raw)))
     ops: list[Op] = []
     for n, (op, words) in enumerate(merged):
         # Words keep the space that followed them; only the very last op ends without one.
