@@ -426,3 +426,20 @@ def test_governance_list_in_3_2_adds_one_item_and_renumbers_nothing(session) -> 
     # Backwards, the same item is deleted, its marker with it.
     change = by_clause(redlines.compare(session, RSP, "3.2", "3.1"))["4"]
     assert [o["text"][:30] for o in change["ops"] if o["op"] != "equal"] == ["2. Long Term Benefit Trust: We"]
+
+
+# -- an enumerated item that announces minor edits ---------------------------------------------------
+
+
+def test_an_enumerated_item_announcing_minor_edits_is_the_note_not_a_missing_change(session) -> None:
+    entry = ("This update (1) revises our threshold for novel chemical/biological weapons production; (2) refines "
+             "our approach to off-cycle updates; and (3) makes minor terminology changes.")
+    found, note = items.split_items(entry)
+    assert len(found) == 3 and note == found[2] == "makes minor terminology changes."
+    for older in ("3.2", "3.0"):
+        audit = redlines.compare(session, RSP, older, "3.3")["audit"]
+        assert audit["editorial_note"] == "makes minor terminology changes.", older
+        editorial = [i["n"] for i in audit["items"] if i["editorial"]]
+        assert len(editorial) == 1 and editorial[0] not in audit["items_without_change"], (older, audit["items"])
+    html = redlines.render_html(redlines.compare(session, RSP, "3.2", "3.3"))
+    assert "makes minor terminology changes. <em>→ a note on minor edits, for editorial changes</em>" in html

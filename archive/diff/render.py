@@ -8,7 +8,7 @@ from html import escape
 # Part of the HTML and text representations' ETags: bumped when the same redline renders differently
 # (2: long unchanged stretches folded, long inserts and deletes set as blocks; 3: the HTML audit says
 # its list is candidates), so a cache holding an older rendering is not told it is current.
-RENDER_VERSION = 4
+RENDER_VERSION = 5
 
 _CSS = """
 body{font:16px/1.55 Georgia,serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
@@ -184,7 +184,8 @@ def render_html(redline: dict) -> str:
             out.append("<p>Every changed clause is accounted for by the changelog.</p>")
         out.append("<p>Changelog items:</p><ol>")
         for item in audit["items"]:
-            where = ", ".join(item["clauses"]) or "no matching change found"
+            where = ", ".join(item["clauses"]) or (
+                "a note on minor edits, for editorial changes" if item.get("editorial") else "no matching change found")
             src = f"<span class=\"facts\">({escape(item['entry'])})</span> " if _several(audit) else ""
             out.append(f"<li>{src}{escape(item['text'])} <em>→ {escape(where)}</em></li>")
         out.append("</ol></section>")

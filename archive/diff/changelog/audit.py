@@ -111,7 +111,7 @@ def audit(
     item_out = [
         {"n": k + 1, "text": it, "entry": item_entry[k].title,
          "clauses": [c["clause"] for c in out_changes if k + 1 in c["items"] and not c["via_subsections"]],
-         "rewrite": k in blanket}
+         "rewrite": k in blanket, "editorial": it == note}
         for k, it in enumerate(items)
     ]
     unmentioned = [
@@ -126,7 +126,8 @@ def audit(
         "editorial_note": note,
         "changes": out_changes,
         "unmentioned": unmentioned,
-        "items_without_change": [i["n"] for i in item_out if not i["clauses"]],
+        # An item that is the editorial note announces no change of its own to find.
+        "items_without_change": [i["n"] for i in item_out if not i["clauses"] and not i["editorial"]],
         "counts": _counts(out_changes, unmentioned),
     }
 

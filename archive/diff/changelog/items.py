@@ -55,7 +55,8 @@ def _cut_outside_parentheses(text: str) -> list[str]:
 
 
 def split_items(text: str) -> tuple[list[str], str | None]:
-    """(items, the editorial note if the entry has one)."""
+    """(items, the editorial note if the entry has one). An enumerated item announcing minor edits is
+    both: it keeps its number, and as the note it accounts for editorial changes."""
     flat = " ".join(tokens(text))
     sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z(])", flat)
     note = next((s for s in sentences if _EDITORIAL_NOTE.search(s)), None)
@@ -70,6 +71,9 @@ def split_items(text: str) -> tuple[list[str], str | None]:
         items = [re.sub(r"[;,]?\s*(?:and|or)?\s*$", "", parts[k].strip(" ;,")) for k in range(2, len(parts), 2)]
         # The last inline item ends at its sentence; what follows is commentary.
         items[-1] = re.split(r"(?<=[.!?])\s+", items[-1], maxsplit=1)[0]
+        if note and _INLINE_ITEM.search(note):  # "(3) makes minor terminology changes": that item is the note
+            note = next((it for it in items if _EDITORIAL_NOTE.search(it)), note)
+            return items, note
     else:
         listed = _LIST_ITEM.split(text)
         if len(listed) >= 5:
