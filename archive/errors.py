@@ -36,6 +36,15 @@ class VersionNotFound(NotFound):
     title = "Version not found"
 
 
+class VersionNotArchived(VersionNotFound):
+    """The version in force on the day asked for is one the archive does not hold: its policy's own
+    changelog names and dates it (RSP 2.1, from 2025-03-31), so the archived version before it is not
+    the answer. `detail` names it and the archived versions either side."""
+
+    slug = "version-not-archived"
+    title = "Version not archived"
+
+
 class ClauseNotFound(NotFound):
     slug = "clause-not-found"
     title = "Clause not found"

@@ -9,7 +9,7 @@ import typer
 
 from archive.db import storage
 from archive.db.engine import read_session
-from archive.services import redlines
+from archive.services.versions import resolve_version, unarchived_versions
 from archive.types import Clause
 from cli.app import app
 from cli.common import echo_json, engine, errors_as_exit, split_ref
@@ -24,7 +24,7 @@ def versions(
     with errors_as_exit(), read_session(engine()) as session:
         rows = storage.list_versions(session, slug)
         policies = [] if as_json else list(dict.fromkeys(v.policy for v in rows))
-        unarchived = {p: redlines.unarchived_versions(session, p) for p in policies}
+        unarchived = {p: unarchived_versions(session, p) for p in policies}
     if as_json:
         echo_json([asdict(v) for v in rows])
         return
@@ -90,7 +90,7 @@ def show(
     slug, ref_label = split_ref(ref)
     with errors_as_exit(), read_session(engine()) as session:
         # A date names the version in force that day, as in diff and search.
-        info = storage.resolve_version(session, slug, ref_label)
+        info = resolve_version(session, slug, ref_label)
         label = info.label
         if outline:
             tree = storage.clauses(session, slug, label)

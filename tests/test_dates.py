@@ -16,6 +16,7 @@ from archive.db import storage
 from archive.db.engine import read_session
 from archive.errors import InvalidInput, ManifestError, VersionNotFound
 from ingest.manifest import parse_effective
+from tests.conftest import one_error_line
 
 RSP = "anthropic-rsp"
 ODD = ("20260402", "2026-W14-4", "2026-093")
@@ -74,3 +75,52 @@ def test_manifest_and_ingest_dates(fresh_env, cli) -> None:
 
     result = cli("ingest", str(WILD / "simple1.pdf"), "--policy", "demo", "--version", "1", "--effective", "2024-W01-1")
     assert result.exit_code != 0 and "'2024-W01-1' is not a date (YYYY-MM-DD)" in result.stderr
+
+
+# -- a day in the time of a version the archive does not hold ------------------------------------
+
+IN_21 = "2025-04-01"  # 3.4's changelog: 2.1 took effect on March 31, 2025; 2.2 on May 14, 2025
+GAP = ("on 2025-04-01 policy 'anthropic-rsp' was at version 2.1, in force from 2025-03-31 by the changelog of "
+       "3.4, which the archive does not hold; archived before it: 2.0, after it: 2.2")
+
+
+def test_a_day_in_an_unarchived_versions_time_names_it_instead_of_the_version_before(corpus_engine) -> None:
+    from archive.diff.changelog import named_version_dates
+    from archive.errors import VersionNotArchived
+    from archive.services.versions import resolve_version, unarchived, version_in_force
+
+    with read_session(corpus_engine) as s:
+        assert named_version_dates(storage.clauses(s, RSP, "3.4"))["2.1"] == dt.date(2025, 3, 31)
+        assert unarchived(s, RSP) == {"2.1": dt.date(2025, 3, 31)}
+        for day in ("2025-03-31", IN_21, "2025-05-13"):
+            with pytest.raises(VersionNotArchived) as caught:
+                resolve_version(s, RSP, day)
+            assert caught.value.extra == {"policy": RSP, "version": "2.1", "effective": "2025-03-31",
+                                          "before": "2.0", "after": "2.2"}
+        assert str(caught.value) == GAP.replace(IN_21, "2025-05-13")
+        # Either side of 2.1's time, and by label, the archived versions answer as before.
+        assert resolve_version(s, RSP, "2025-03-30").label == "2.0"
+        assert resolve_version(s, RSP, "2025-05-14").label == "2.2"
+        assert resolve_version(s, RSP, "2.0").label == "2.0"
+        assert version_in_force(s, RSP, dt.date(2026, 4, 3)).label == "3.1"
+        # The storage layer alone knows only archived versions.
+        assert storage.version_in_force(s, RSP, dt.date(2025, 4, 1)).label == "2.0"
+
+
+def test_api_pages_and_cli_say_which_version_a_day_falls_in(client, corpus_env, cli) -> None:
+    for path in (f"/policies/{RSP}/versions/{IN_21}", f"/policies/{RSP}/as-of/{IN_21}",
+                 f"/policies/{RSP}/compare/{IN_21}..3.4", f"/search?q=risk&as_of={IN_21}",
+                 f"/policies/{RSP}/versions/{IN_21}/cite"):
+        r = client.get(path, follow_redirects=False)
+        assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json", (path, r.text)
+        body = r.json()
+        assert body["type"] == "/problems/version-not-archived" and body["detail"] == GAP, body
+        assert (body["version"], body["before"], body["after"]) == ("2.1", "2.0", "2.2")
+    page = client.get(f"/p/{RSP}/{IN_21}")
+    assert page.status_code == 404 and "was at version 2.1" in page.text
+    assert f'href="/p/{RSP}/2.0">Version 2.0, the archived version before it' in page.text
+    assert f'href="/p/{RSP}/2.2">Version 2.2, the archived version after it' in page.text
+    assert client.get("/problems/version-not-archived").json()["status"] == 404
+    for args in (("show", f"{RSP}@{IN_21}"), ("diff", RSP, IN_21, "3.4"), ("cite", RSP, IN_21)):
+        result = cli(*args)
+        assert result.exit_code == 1 and one_error_line(result) == f"error: {GAP}", (args, result.output)

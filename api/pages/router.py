@@ -43,9 +43,10 @@ from api.deps import SessionDep, SettingsDep
 from api.pages import docs, views
 from archive.db import storage
 from archive.diff.render import fold_ops
-from archive.errors import ArchiveError, InvalidInput
+from archive.errors import ArchiveError, InvalidInput, VersionNotArchived
 from archive.services import cite as cite_service
 from archive.services import redlines
+from archive.services.versions import resolve_version, unarchived_versions, version_in_force
 
 HERE = Path(__file__).parent
 log = logging.getLogger("policy_archive.pages")
@@ -82,8 +83,20 @@ def render(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     return HTMLResponse(env.get_template(name).render(**context), status_code=status_code)
 
 
-def error_page(status: int, title: str, message: str, request: Request) -> HTMLResponse:
-    return render("error.html", status, title=title, message=message, status=status, path=request.url.path)
+def error_page(
+    status: int, title: str, message: str, request: Request, links: list[tuple[str, str]] | None = None
+) -> HTMLResponse:
+    return render("error.html", status, title=title, message=message, status=status, path=request.url.path,
+                  links=links or [])
+
+
+def _nearest(exc: ArchiveError) -> list[tuple[str, str]]:
+    """For a version the archive does not hold, links to the archived versions either side of it."""
+    if not isinstance(exc, VersionNotArchived):
+        return []
+    slug, x = str(exc.extra["policy"]), exc.extra
+    return [(views.version_url(slug, str(x[side])), f"Version {x[side]}, the archived version {side} it")
+            for side in ("before", "after") if x.get(side)]
 
 
 class PageRoute(APIRoute):
@@ -96,7 +109,7 @@ class PageRoute(APIRoute):
             try:
                 return _validated(request, await handler(request))
             except ArchiveError as exc:
-                return error_page(exc.status, exc.title, exc.message, request)
+                return error_page(exc.status, exc.title, exc.message, request, _nearest(exc))
             except RequestValidationError:
                 return error_page(400, "Bad request", "The address has a value this page cannot use.", request)
             except SQLAlchemyError:
@@ -131,7 +144,7 @@ def _policy(session, slug: str):
 def home(session: SessionDep) -> HTMLResponse:
     policies = [
         {"p": p, "timeline": views.timeline(session, p.slug),
-         "unarchived": redlines.unarchived_versions(session, p.slug)}
+         "unarchived": unarchived_versions(session, p.slug)}
         for p in storage.list_policies(session)
     ]
     return render("home.html", policies=policies, title="Policy archive")
@@ -223,7 +236,7 @@ def policy_latest(slug: str, request: Request, session: SessionDep) -> RedirectR
     that day."""
     _policy(session, slug)
     day = views.parse_date(request.query_params.get("as_of"), "date")
-    target = storage.latest_version(session, slug) if day is None else storage.version_in_force(session, slug, day)
+    target = storage.latest_version(session, slug) if day is None else version_in_force(session, slug, day)
     return RedirectResponse(views.version_url(slug, target.label), status_code=302)
 
 
@@ -286,7 +299,7 @@ def history_page(slug: str, number: str, session: SessionDep, version: str | Non
 def version_page(slug: str, label: str, request: Request, session: SessionDep) -> Response:
     _policy(session, slug)
     views.check(label, views.LABEL_RE, "version")
-    info = storage.resolve_version(session, slug, label)
+    info = resolve_version(session, slug, label)
     if info.label != label:  # a day (YYYY-MM-DD): the version in force then, at its own address
         return RedirectResponse(views.version_url(slug, info.label), status_code=302)
     ctx = views.version_view(session, slug, label)

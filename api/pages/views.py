@@ -22,6 +22,7 @@ from archive.dates import parse_day
 from archive.db import storage
 from archive.diff.redline import KINDS, change_key
 from archive.errors import InvalidInput
+from archive.services.versions import resolve_version
 
 LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
@@ -257,7 +258,7 @@ def compare_view(
 ) -> dict:
     from archive.services import redlines
 
-    va, vb = storage.resolve_version(session, slug, a), storage.resolve_version(session, slug, b)
+    va, vb = resolve_version(session, slug, a), resolve_version(session, slug, b)
     red = redlines.compare(session, slug, va.label, vb.label, clause=clause, changed_only=not show_all)
     total = sum(red["summary"].values())
     return {

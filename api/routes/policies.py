@@ -12,7 +12,7 @@ from api.dates import IsoDate
 from api.deps import PaginationDep, SessionDep
 from api.routes.params import Slug
 from archive.db import storage
-from archive.services import redlines
+from archive.services.versions import unarchived_versions, version_in_force
 
 router = APIRouter(tags=["policies"])
 
@@ -29,7 +29,7 @@ def list_policies(session: SessionDep, pagination: PaginationDep, request: Reque
 @router.get("/policies/{slug}", response_model=s.Policy, summary="One policy")
 def get_policy(slug: Slug, session: SessionDep) -> s.Policy:
     info = storage.get_policy(session, slug)
-    return s.Policy.of(info, redlines.unarchived_versions(session, slug))
+    return s.Policy.of(info, unarchived_versions(session, slug))
 
 
 @router.get("/policies/{slug}/versions", response_model=s.VersionList, summary="A policy's versions, oldest first")
@@ -55,5 +55,5 @@ def list_versions(
 def as_of(
     slug: Slug, date: Annotated[IsoDate, Path(description="YYYY-MM-DD")], session: SessionDep
 ) -> RedirectResponse:
-    version = storage.version_in_force(session, slug, date)
+    version = version_in_force(session, slug, date)
     return RedirectResponse(f"/policies/{slug}/versions/{version.label}", status_code=302)

@@ -14,6 +14,7 @@ from api.deps import SessionDep
 from api.routes.params import CLAUSE_PATTERN, ClauseNumber, OptRef, Ref, Slug
 from archive.db import storage
 from archive.services import redlines
+from archive.services.versions import resolve_version
 
 router = APIRouter(tags=["redlines"])
 
@@ -47,8 +48,8 @@ def compare(
         int, Query(ge=0, le=10_000, description="Text format: wrap lines at this many columns (0: never).")
     ] = redlines.TEXT_WIDTH,
 ) -> Response:
-    old = storage.resolve_version(session, slug, a)  # a label, or a day (YYYY-MM-DD) then in force
-    new = storage.resolve_version(session, slug, b)
+    old = resolve_version(session, slug, a)  # a label, or a day (YYYY-MM-DD) then in force
+    new = resolve_version(session, slug, b)
     if clause is not None:  # before the 304: `If-None-Match: *` asked of a missing clause is still a 404
         redlines.find_compared_clause(session, slug, old.label, new.label, clause)
     rendering = {"json": (), "html": (redlines.RENDER_VERSION,), "text": (redlines.RENDER_VERSION, width)}[format]

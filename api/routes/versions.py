@@ -22,6 +22,7 @@ from archive import types as t
 from archive.db import storage
 from archive.errors import NotFound
 from archive.services import cite as cite_service
+from archive.services.versions import resolve_version
 
 router = APIRouter(tags=["versions"])
 # Part of the JSON text's ETag: bumped when its shape changes (2: pages carry header and footer), so a
@@ -37,7 +38,7 @@ IN_FORCE = {302: {"description": "A date (YYYY-MM-DD) given for the version: the
 def _in_force(request: Request, session: Session, slug: str, ref: str) -> t.VersionInfo | RedirectResponse:
     """The version a label names, or for a day the redirect to the same path under the label of the
     version then in force (as /as-of/ does for the version itself): one URL per version and resource."""
-    info = storage.resolve_version(session, slug, ref)
+    info = resolve_version(session, slug, ref)
     if info.label == ref:
         return info
     prefix = urls.path("policies", slug, "versions", ref)

@@ -18,6 +18,7 @@ from archive.db import storage
 from archive.errors import InvalidInput, NotFound
 from archive.search.quotes import section_name
 from archive.services.search import resolve
+from archive.services.versions import resolve_version
 from archive.settings import Settings
 
 
@@ -37,7 +38,7 @@ def reference(
     index), of the passage: its clause and pages in that version, NotFound when it is not there."""
     if clause is not None and quote is not None:
         raise InvalidInput("give a clause or a quote to cite, not both")
-    info = storage.resolve_version(session, slug, version)
+    info = resolve_version(session, slug, version)
     if quote is not None:
         return of_match(session, _passage(session, settings, slug, info.label, quote), quote,
                         base_url=base_url, today=today)

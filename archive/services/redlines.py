@@ -25,6 +25,7 @@ from archive.diff import redline as rl
 from archive.diff.align import align
 from archive.diff.render import RENDER_VERSION, TEXT_WIDTH, render_html, render_text
 from archive.errors import ClauseNotFound, InvalidInput
+from archive.services.versions import resolve_version
 from archive.settings import get_settings
 
 __all__ = [
@@ -98,7 +99,7 @@ def compare(session: Session, slug: str, a: str, b: str, *, clause: str | None =
 
     `clause` limits it to one clause (by number, or title if unnumbered) and its counterpart.
     """
-    va, vb = storage.resolve_version(session, slug, a), storage.resolve_version(session, slug, b)
+    va, vb = resolve_version(session, slug, a), resolve_version(session, slug, b)
     result = _full(session, slug, va, vb)
     _with_revisions(session, slug, va, vb, result)
     if clause is None:
@@ -182,7 +183,8 @@ def _with_revisions(session: Session, slug: str, va: t.VersionInfo, vb: t.Versio
     for item in audit["items"]:
         item["clauses"] = [c["clause"] for c in audit["changes"]
                            if item["n"] in c["items"] and not c["via_subsections"]]
-    audit["items_without_change"] = [item["n"] for item in audit["items"] if not item["clauses"]]
+    audit["items_without_change"] = [item["n"] for item in audit["items"]
+                                     if not item["clauses"] and not item.get("editorial")]
     changelog.recount(audit)
 
 
@@ -270,7 +272,7 @@ def clause_history(session: Session, slug: str, number: str, version: str | None
     if not versions:
         raise ClauseNotFound(f"policy '{slug}' has no versions")
     if version is not None:
-        label = storage.resolve_version(session, slug, version).label
+        label = resolve_version(session, slug, version).label
         k0 = next(k for k, v in enumerate(versions) if v.label == label)
         pos0 = storage.find_clause(session, slug, label, number, any_title=True)[0]
     else:
@@ -394,17 +396,6 @@ def _changelog_says(change: dict, audit: dict | None) -> dict | None:
 
 
 # --- versions the policy names but the archive lacks ------------------------------------------
-
-
-def unarchived_versions(session: Session, slug: str) -> list[str]:
-    """Versions the newest version's changelog names that the archive does not hold (RSP 2.1, in
-    force from 2025-03-31 to 2025-05-14): a comparison across their place spans them unseen."""
-    versions = storage.list_versions(session, slug)
-    if not versions:
-        return []
-    held = {v.label.lower().lstrip("v") for v in versions}
-    named = changelog.named_versions(storage.clauses(session, slug, versions[-1].label))
-    return [label for label in named if label.lower() not in held]
 
 
 # --- what the changelogs leave out ------------------------------------------------------------

@@ -38,8 +38,11 @@ to some clauses).
 """
 
 from archive.diff.changelog.audit import audit, clear_caches, recount, select
-from archive.diff.changelog.entries import entry_version, named_versions
+from archive.diff.changelog.entries import entry_version, named_version_dates, named_versions
 from archive.diff.changelog.items import split_items
 from archive.diff.changelog.nature import nature
 
-__all__ = ["audit", "clear_caches", "entry_version", "named_versions", "nature", "recount", "select", "split_items"]
+__all__ = [
+    "audit", "clear_caches", "entry_version", "named_version_dates", "named_versions", "nature", "recount", "select",
+    "split_items",
+]

@@ -3,6 +3,7 @@ child clauses naming versions ("(RSP v3.1)"), or the dated rows of a changelog s
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -115,6 +116,30 @@ def row_date(line: str) -> tuple[int, int, int | None] | None:
             day = found.group(d) if d else None
             return int(found.group(y)), month, int(day) if day else None
     return None
+
+
+# A day in an entry's title: "March 31, 2025 (RSP v2.1)".
+_ENTRY_DATE = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}}),?\s+(\d{{4}})\b", re.I)
+
+
+def named_version_dates(clauses: list[Clause]) -> dict[str, dt.date | None]:
+    """named_versions, each with the day its entry's title gives, if any."""
+    found = find_changelog(clauses)
+    if found is None:
+        return {}
+    out: dict[str, dt.date | None] = {}
+    for k in found[1]:
+        title = clauses[k].title
+        label = entry_version(title)
+        if label is None or label in out:
+            continue
+        m = _ENTRY_DATE.search(title)
+        when = row_date(m.group(0)) if m else None
+        try:
+            out[label] = dt.date(when[0], when[1], when[2]) if when and when[2] else None
+        except ValueError:  # "February 30": no day to go by
+            out[label] = None
+    return out
 
 
 def _when(meta: dict | None) -> tuple[int, int, int | None] | None:

@@ -14,6 +14,7 @@ from archive.services.redlines import compare
 from archive.services.search.index import ensure_index
 from archive.services.search.quotes import closest, locate, sort_newest
 from archive.services.search.scope import in_policy
+from archive.services.versions import resolve_version
 from archive.settings import Settings
 
 MAX_CITATIONS = 1000
@@ -101,7 +102,7 @@ def _check_one(session: Session, ix: SearchIndex, item: dict, n: int) -> dict:
         out["checked_version"] = latest
     else:
         try:
-            cited = storage.resolve_version(session, slug, cited_label).label
+            cited = resolve_version(session, slug, cited_label).label
         except VersionNotFound:
             cited = None
     in_cited = [m for m in everywhere if m.doc.version == cited]

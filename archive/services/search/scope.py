@@ -10,9 +10,10 @@ from whoosh import query as wq
 
 from archive.dates import parse_day
 from archive.db import storage
-from archive.errors import InvalidInput, VersionNotFound
+from archive.errors import InvalidInput, VersionNotArchived, VersionNotFound
 from archive.search.passages import Keep
 from archive.search.searching import version_filter
+from archive.services.versions import resolve_version, version_in_force
 from archive.types import VersionInfo
 
 
@@ -42,7 +43,7 @@ def scope_of(
         found = []
         for slug in policies:
             try:
-                found.append(storage.resolve_version(session, slug, version))
+                found.append(resolve_version(session, slug, version))
             except VersionNotFound:
                 if policy:
                     raise
@@ -51,13 +52,19 @@ def scope_of(
         return found
     on = day(as_of, "as-of date")
     if on is not None:
-        found = []
+        found, unheld = [], []
         for slug in policies:
             try:
-                found.append(storage.version_in_force(session, slug, on))
+                found.append(version_in_force(session, slug, on))
+            except VersionNotArchived as exc:  # in force then, but not held: the reason to give if nothing is
+                if policy:
+                    raise
+                unheld.append(exc)
             except VersionNotFound:
                 if policy:
                     raise
+        if not found and unheld:
+            raise unheld[0]
         if not found:
             raise VersionNotFound(f"no version of any policy was in force on {on.isoformat()}")
         return found

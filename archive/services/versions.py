@@ -1,0 +1,61 @@
+"""Versions named by label or by day, with what the archive knows of versions it does not hold.
+
+A policy's newest changelog names every revision, archived or not (RSP 3.4's names 2.1, which could
+not be obtained). A day in such a version's time has no archived answer: the version archived before
+it was no longer in force. `resolve_version` and `version_in_force` say so (VersionNotArchived) rather than give it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from archive import types as t
+from archive.dates import is_day, parse_day
+from archive.db import storage
+from archive.diff import changelog
+from archive.errors import VersionNotArchived
+
+
+def unarchived(session: Session, slug: str) -> dict[str, dt.date | None]:
+    """Versions the newest version's changelog names that the archive does not hold, each with the day
+    its entry gives (None when the entry has none), in the changelog's order."""
+    versions = storage.list_versions(session, slug)
+    if not versions:
+        return {}
+    held = {v.label.lower().lstrip("v") for v in versions}
+    named = changelog.named_version_dates(storage.clauses(session, slug, versions[-1].label))
+    return {label: day for label, day in named.items() if label.lower() not in held}
+
+
+def unarchived_versions(session: Session, slug: str) -> list[str]:
+    """The labels of `unarchived`."""
+    return list(unarchived(session, slug))
+
+
+def version_in_force(session: Session, slug: str, on: dt.date) -> t.VersionInfo:
+    """The version in force on `on`: the archived one with the latest effective date on or before it,
+    unless a version the archive lacks took effect after that one and on or before `on`."""
+    info = storage.version_in_force(session, slug, on)
+    later = [(day, label) for label, day in unarchived(session, slug).items()
+             if day is not None and info.effective < day <= on]
+    if later:
+        day, label = max(later)
+        held = storage.list_versions(session, slug)
+        after = [v.label for v in held if v.effective > on]
+        raise VersionNotArchived(
+            f"on {on.isoformat()} policy '{slug}' was at version {label}, in force from {day.isoformat()} by "
+            f"the changelog of {held[-1].label}, which the archive does not hold; archived before it: {info.label}"
+            + (f", after it: {after[0]}" if after else ""),
+            policy=slug, version=label, effective=day.isoformat(), before=info.label, after=after[0] if after else None,
+        )
+    return info
+
+
+def resolve_version(session: Session, slug: str, ref: str) -> t.VersionInfo:
+    """A version named by label, or by a day (YYYY-MM-DD: the version in force that day, see `version_in_force`)."""
+    info = storage.resolve_version(session, slug, ref)
+    if info.label != ref and is_day(ref):  # named by a day, not by a label spelled like one
+        return version_in_force(session, slug, parse_day(ref))
+    return info
