@@ -443,3 +443,63 @@ def test_an_enumerated_item_announcing_minor_edits_is_the_note_not_a_missing_cha
         assert len(editorial) == 1 and editorial[0] not in audit["items_without_change"], (older, audit["items"])
     html = redlines.render_html(redlines.compare(session, RSP, "3.2", "3.3"))
     assert "makes minor terminology changes. <em>→ a note on minor edits, for editorial changes</em>" in html
+
+
+# -- run-together words, footnote markers, titles, determinism ---------------------------------------
+
+
+def test_a_sentence_or_word_run_into_the_next_compares_as_two_words() -> None:
+    # 3.0 -> 3.1 §3.4: "feedback:We" is "feedback: We"; only what changed after it is a change.
+    ops = diff_words("Internal feedback: Separate internal reviewers will provide comments.",
+                     "Internal feedback:We will solicit internal comments.")
+    assert [(o.op, o.text.strip()) for o in ops if o.op != "equal"] == [
+        ("delete", "Separate internal reviewers will provide"), ("insert", "We will solicit internal")]
+    # A capital run into a lowercase word ("unredactedRisk"), a label into its text ("CBRN-4:The").
+    assert all(o.op == "equal" for o in diff_words("final, unredacted Risk Reports. CBRN-4: The ability",
+                                                   "final, unredactedRisk Reports. CBRN-4:The ability"))
+    # Abbreviations stay whole.
+    assert [o.text for o in diff_words("the U.S. and e.g. this", "the U.S. and e.g. that")][0] == "the U.S. and e.g. "
+
+
+def test_a_run_shared_by_the_deletion_and_insertion_of_one_change_is_unchanged_in_place() -> None:
+    a = "Scope. A Risk Report will cover all publicly deployed models at the time of its publication."
+    b = ("Scope. A Risk Report will cover the risks as of a coverage date. It will cover all publicly deployed "
+         "models as of the coverage date.")
+    equal = [o.text.strip() for o in diff_words(a, b) if o.op == "equal"]
+    assert "all publicly deployed models" in equal, diff_words(a, b)
+
+
+def test_a_footnote_marker_stays_with_its_note() -> None:
+    a = "Intro text here. [^4] Double the rate means something."
+    b = "Intro text here. [^4] In particular, weapons are hundreds. [^8] Double the rate means something."
+    assert [(o.op, o.text.strip()) for o in diff_words(a, b)] == [
+        ("equal", "Intro text here. [^4]"), ("insert", "In particular, weapons are hundreds."),
+        ("equal", "[^8] Double the rate means something.")]
+
+
+def test_a_retitled_clause_shows_what_changed_in_its_title(session) -> None:
+    change = by_clause(redlines.compare(session, RSP, "2.0", "2.2"))["October 15, 2024 (RSP v2.0)"]
+    assert [(o["op"], o["text"]) for o in change["ops"]] == [
+        ("equal", "October 15, 2024 "), ("insert", "(RSP v2.0) "), ("equal", "¶ ")] + [
+        (o["op"], o["text"]) for o in change["ops"][3:]]
+    assert change["similarity"] == 0.999  # changed, so never 1.0
+
+
+def test_3_0_to_3_4_governance_shows_the_new_item_and_the_new_sentence_only(session) -> None:
+    change = by_clause(redlines.compare(session, RSP, "3.0", "3.4"))["4"]
+    inserted = [o["text"] for o in change["ops"] if o["op"] == "insert"]
+    assert inserted[0].startswith("2. Long Term Benefit Trust:") and inserted[0].endswith("risk analyses. ")
+    assert inserted[1].startswith("a large number of Anthropic employees (at least 200).")
+    assert not [o for o in change["ops"] if o["op"] == "delete"]
+
+
+def test_an_items_score_does_not_depend_on_the_order_of_a_set() -> None:
+    """Scores were summed over a set of terms, whose order follows the hash seed: rounding then tipped
+    a threshold, and 1.0 -> 3.0's audit credited §3.3 with item 37 in one run and not the next."""
+    rel = relate.Relater.__new__(relate.Relater)
+    for k in range(30):  # thirty sets of three terms: their orders differ, the sum must not
+        terms = {f"t{k}a", f"t{k}b", f"t{k}c"}
+        rel.idf = dict(zip(sorted(terms), (0.1, 0.2, 0.3), strict=True))
+        rel.item_terms, rel.item_refs, rel.rare_bigrams, rel.item_bigram_set = [terms], [set()], [set()], set()
+        rel.stem = relate._Stemmer(None)
+        assert rel.score_all(set(terms), [], set())[0] == (0.6, 3, False)

@@ -412,7 +412,7 @@ def test_history_page_names_the_clause_and_what_changed_under_it(client):
 
 
 def test_a_changed_clause_never_reads_100_percent_similar():
-    from api.pages.views import percent
+    from archive.diff.render import percent
 
     assert [percent(x) for x in (1.0, 0.9986, 0.995, 0.994, 0.5)] == ["100%", "99.8%", "99.5%", "99%", "50%"]
 

@@ -42,7 +42,7 @@ from api.caching import PAGE_CACHE_CONTROL, cacheable, not_modified
 from api.deps import SessionDep, SettingsDep
 from api.pages import docs, views
 from archive.db import storage
-from archive.diff.render import fold_ops
+from archive.diff.render import fold_ops, percent
 from archive.errors import ArchiveError, InvalidInput, VersionNotArchived
 from archive.services import cite as cite_service
 from archive.services import redlines
@@ -67,7 +67,7 @@ env.globals.update(
     history_url=views.history_url,
     web_url=views.web_url,
     unchecked=views.unchecked,
-    percent=views.percent,
+    percent=percent,
     nature_text=views.nature_text,
     pages_text=views.pages_text,
     clause_name=views.clause_name,

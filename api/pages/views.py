@@ -6,7 +6,6 @@ No FastAPI here: the router turns requests into calls of these, and the template
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -286,13 +285,6 @@ def notes(text: str) -> Markup:
     """Redline text, escaped, with each "[^4]" (where the compared text puts a footnote, after its
     clause's body) shown as a label a reader knows: "note 4"."""
     return Markup(_NOTE_MARK.sub(r'<span class="note-mark">note \1</span>', str(escape(text))))
-
-
-def percent(similarity: float) -> str:
-    """'96%'; a changed clause never reads '100%' (one word in 800 is 99.9%), an unchanged one does."""
-    if 0.995 <= similarity < 1:
-        return f"{min(math.floor(similarity * 1000) / 10, 99.9):.1f}%"
-    return f"{similarity * 100:.0f}%"
 
 
 def unchecked(changed_clauses: int, audit: dict) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import textwrap
 from html import escape
 
@@ -127,7 +128,7 @@ def _heading(change: dict) -> str:
 
 def _relation(change: dict) -> str:
     rel, other = change.get("relation"), change.get("related")
-    share = f" ({change['similarity']:.0%} of its text)"  # an added or removed clause's containment there
+    share = f" ({percent(change['similarity'])} of its text)"  # an added or removed clause's containment there
     if rel == "split" and other:
         return f"split off from {_clause_name(other)}{share}"
     if rel == "merged" and other:
@@ -137,10 +138,17 @@ def _relation(change: dict) -> str:
     return ""
 
 
+def percent(similarity: float) -> str:
+    """'96%'; a changed clause never reads '100%' (one word in 800 is 99.9%), an unchanged one does."""
+    if 0.995 <= similarity < 1:
+        return f"{min(math.floor(similarity * 1000) / 10, 99.9):.1f}%"
+    return f"{similarity * 100:.0f}%"
+
+
 def _similarity(change: dict) -> str:
     """"similarity NN%" for a clause and its counterpart; nothing for an added or removed clause, which
     has none (its similarity field is 0, or its containment in the clause it split from / merged into)."""
-    return "" if change["kind"] in ("added", "removed") else f"similarity {change['similarity']:.0%}"
+    return "" if change["kind"] in ("added", "removed") else f"similarity {percent(change['similarity'])}"
 
 
 def _empty(change: dict) -> str:

@@ -2,7 +2,10 @@
 
 How it works:
 1. Both texts are normalised (NFKC for ligatures, soft hyphens and form feeds dropped, a hyphen at a
-   line end between lowercase letters joined) and split into words at whitespace.
+   line end between lowercase letters joined) and split into words at whitespace, and where the PDF
+   lost a space between two words in a way a word never is: after a footnote marker ("risks5 beyond"),
+   between a sentence or label and a capital ("feedback:We", "production.AI"), and before a capital
+   after four lowercase letters ("unredactedRisk").
 2. Every word gets a *canonical key*: quote styles (and × / x) unified, dashes, hyphens and the
    caret of a spelled-out superscript ("35^2" / "352") dropped,
    footnote markers glued to a word removed ("risks5beyond" -> "risksbeyond", "face.1Where",
@@ -22,11 +25,14 @@ How it works:
    (".:;!?" or a closing parenthesis) or the clause's start: not "Section\n3.", a reference that
    wrapped. Only markers of one style count as renumbered; "●" becoming "1." is a change of format and
    still shows. An inserted or deleted item is shown with its own marker in front, not the next one's.
-6. A run of at least MOVE_MIN_CHARS content characters deleted in one place of the clause and inserted
+6. A footnote marker ending an insertion before unchanged text starts that text (it marks the note
+   that follows), and a retitled clause's title is diffed word by word (archive.diff.redline).
+7. A run of at least MOVE_MIN_CHARS content characters deleted in one place of the clause and inserted
    in another (table rows that broke across pages differently, a sentence moved) becomes equal text at
    its new place, marked moved, and is no longer deleted at its old one. So does a shorter changed
    stretch (MOVE_WHOLE_WORDS words, MOVE_WHOLE_MIN_CHARS characters) deleted whole and inserted whole.
-   Such a run found in the deletes and inserts of one hunk stands where it stood: it is equal, in place.
+   Such a run found in the deletes and inserts of one hunk stands where it stood: it is equal, in place,
+   from IN_PLACE_MIN_CHARS characters when it is IN_PLACE_SHARE of the shorter side.
 
 Equal text is shown as the newer version prints it. Whitespace in op texts is collapsed to one space.
 """
@@ -59,6 +65,14 @@ REWRITE_JACCARD = 0.2
 # Text deleted in one place of a clause and inserted in another counts as moved (equal, at its new
 # place) from this many content characters (about ten words): less could be a coincidence of phrasing.
 MOVE_MIN_CHARS = 60
+# A run of this many content characters (about four words) found in both the deletion and the
+# insertion of one change did not move and is no change: equal where it stands. The word diff folds
+# such a run into a change when the words around it changed ("Internal transparency: We will share
+# final," between 3.4's new item and its rewording). It is the same place, so less evidence will do.
+IN_PLACE_MIN_CHARS = 24
+# ...when it is at least this share of the shorter side, too: two rewritten passages (2.2 -> 3.0's
+# Introduction) share phrases like "Responsible Scaling Policy" by coincidence of subject.
+IN_PLACE_SHARE = 0.2
 # A whole changed stretch that reappears whole elsewhere in the clause (a table cell's last line that a
 # page break put after the next cell: "of AI this advanced.") is moved from this size: that its edges
 # coincide on both sides is the evidence a shorter run lacks.
@@ -93,8 +107,34 @@ _AS_IS = frozenset(string.ascii_letters + ".,;:!?()'\"/&%")
 _LABEL = r"(?:\d{1,2}|[a-zA-Z]|[ivxIVX]{1,4})"
 _LIST_MARKER = re.compile(rf"^(?:{_LABEL}[.)]|\({_LABEL}\)|[●•◦▪‣○■□])$")
 _AFTER_SENTENCE = frozenset(".:;!?)")
+# A sentence or a label run into the next one where the PDF had no space ("feedback:We",
+# "production.AI"): a space, so the words on either side compare as words. Before a full stop, three
+# lowercase letters, so "U.S." and "e.g." stay whole.
+# After a colon or semicolon one letter or digit will do ("CBRN-4:The"). Punctuation first: found fast.
+_GLUED_SENTENCE = re.compile(r"[.,!?)](?=[A-Z])(?<=[a-z]{3}.)|[:;](?=[A-Z])(?<=[^\W_].)")
+# A capitalised word run into a lowercase one ("unredactedRisk", "introducedCapability"): split before
+# the capital after four lowercase letters. A brand spelled so ("EthicsPoint") reads with a space in a
+# redline, the price of comparing the run-togethers as words; its letters still compare as one.
+_GLUED_CAPITAL = re.compile(r"[A-Z](?=[a-z])(?<=[a-z]{4}.)")
 # A footnote marker glued between two words ("risks5beyond", "face.1Where") separates them.
-_GLUED_MARKER = re.compile(r"(?<=[a-z][a-z])(\d{1,2})(?=[A-Za-z])|(?<=[a-z][.,;:)\"'”’])(\d{1,2})(?=[A-Za-z“\"])")
+# After two lowercase letters and before a letter, or after a lowercase letter and a closing mark and
+# before a letter or an opening quote. Found from the digits (a pattern opening with lookbehinds is
+# tried at every character: five times slower), then checked where they stand.
+_GLUED_DIGITS = re.compile(r"\d\d?(?=[A-Za-z“\"])")
+_LOWER = frozenset(string.ascii_lowercase)
+_CLOSING = frozenset(".,;:)\"'”’")
+
+
+def _unglue_markers(text: str) -> str:
+    def space_after(m: re.Match) -> str:
+        at = m.start()
+        before, last = (text[at - 2], text[at - 1]) if at >= 2 else ("", "")
+        after = text[m.end()]
+        if before in _LOWER and (last in _LOWER and after.isascii() and after.isalpha() or last in _CLOSING):
+            return m.group() + " "
+        return m.group()
+
+    return _GLUED_DIGITS.sub(space_after, text)
 
 
 def normalize(text: str) -> str:
@@ -124,7 +164,8 @@ def _canonical_by_rules(word: str) -> str:
 
 
 def _separated(text: str) -> str:
-    return _GLUED_MARKER.sub(lambda m: (m.group(1) or m.group(2)) + " ", normalize(text))
+    text = _unglue_markers(normalize(text))
+    return _GLUED_CAPITAL.sub(r" \g<0>", _GLUED_SENTENCE.sub(r"\g<0> ", text))
 
 
 def tokens(text: str) -> list[str]:
@@ -415,13 +456,28 @@ def _items_with_their_markers(merged: list[tuple[str, list[str]]]) -> list[tuple
 
 
 def _coalesce(raw: list[tuple[str, Sequence[str]]]) -> list[Op]:
-    merged = _items_with_their_markers(_moves(_merge(raw)))
+    merged = _notes_with_their_text(_items_with_their_markers(_moves(_merge(raw))))
     ops: list[Op] = []
     for n, (op, words) in enumerate(merged):
         # Words keep the space that followed them; only the very last op ends without one.
         text = _join(words) + (" " if n + 1 < len(merged) else "")
         ops.append(Op("equal", text, moved=True) if op == "moved" else Op(op, text))
     return ops
+
+
+def _notes_with_their_text(merged: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+    """A footnote marker ("[^8]") ending an insertion, before equal text, starts that text: it is the
+    marker of the unchanged note that follows, which the word diff was free to put on either side (a
+    marker is no content). Only B's markers move this way: equal text is B's."""
+    out = [(op, list(words)) for op, words in merged]
+    for (op, words), (after_op, after) in zip(out, out[1:], strict=False):
+        n = 0
+        while op == "insert" and after_op == "equal" and n < len(words) - 1 and _MARKER_TOKEN.match(words[-1 - n]):
+            n += 1
+        if n:
+            after[:0] = words[-n:]
+            del words[-n:]
+    return out
 
 
 def _merge(raw: Sequence[tuple[str, Sequence[str]]]) -> list[tuple[str, list[str]]]:
@@ -457,7 +513,7 @@ def _moves(merged: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
         return merged
     segs = [[op, words, k] for k, (op, words) in enumerate(merged)]  # k: a segment id for the memo
     next_id = len(segs)
-    memo: dict[tuple[int, int], tuple[int, int, int, int, int] | None] = {}
+    memo: dict[tuple[int, int, bool], tuple[int, int, int, int, int] | None] = {}
     grams: dict[int, set[tuple[str, ...]]] = {}
 
     def gram_set(seg: list) -> set[tuple[str, ...]]:
@@ -470,12 +526,20 @@ def _moves(merged: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
         best = None
         for d in (s for s in segs if s[0] == "delete"):
             for i in (s for s in segs if s[0] == "insert"):
-                key = (d[2], i[2])
+                # The delete and insert of one hunk: a run in both stands where it stood (less evidence needed).
+                in_place = segs.index(d) + 1 == segs.index(i)
+                key = (d[2], i[2], in_place)
                 if key not in memo:
-                    # Only pairs sharing some three-word run can share MOVE_MIN_CHARS of letters.
-                    memo[key] = _whole(d[1], i[1]) or (
-                        _common_run(d[1], i[1]) if not gram_set(d).isdisjoint(gram_set(i)) else None
+                    # Only pairs sharing some three-word run can share that many letters.
+                    least = IN_PLACE_MIN_CHARS if in_place else MOVE_MIN_CHARS
+                    run = _whole(d[1], i[1]) or (
+                        _common_run(d[1], i[1], least) if not gram_set(d).isdisjoint(gram_set(i)) else None
                     )
+                    if run and in_place and run[4] < MOVE_MIN_CHARS and run[4] < IN_PLACE_SHARE * min(
+                        _letters(d[1]), _letters(i[1])
+                    ):
+                        run = None  # a phrase two rewritten passages happen to share
+                    memo[key] = run
                 run = memo[key]
                 if run is not None and (best is None or run[4] > best[2][4]):
                     best = (d, i, run)
@@ -527,7 +591,9 @@ def _whole(wa: Sequence[str], wb: Sequence[str]) -> tuple[int, int, int, int, in
     return 0, len(wa), 0, len(wb), len(sa)
 
 
-def _common_run(wa: Sequence[str], wb: Sequence[str]) -> tuple[int, int, int, int, int] | None:
+def _common_run(
+    wa: Sequence[str], wb: Sequence[str], least: int = MOVE_MIN_CHARS
+) -> tuple[int, int, int, int, int] | None:
     """The longest run of whole words of `wa` whose content letters are those of a run of `wb`, as
     (a0, a1, b0, b1, content characters), if it reaches MOVE_MIN_CHARS: the longest run of equal word
     keys, then grown letter by letter at both ends over run-together words ("capablemodels" against
@@ -547,9 +613,14 @@ def _common_run(wa: Sequence[str], wb: Sequence[str]) -> tuple[int, int, int, in
     left = max(k for k in range(grow + 1) if x0 - k in ba and y0 - k in bb)
     x0, y0, x1 = x0 - left, y0 - left, x1 + right
     size = x1 - x0
-    if size < MOVE_MIN_CHARS:
+    if size < least:
         return None
     return ba[x0], ba[x1], bb[y0], bb[y0 + size], size
+
+
+def _letters(words: Sequence[str]) -> int:
+    """Content characters of some words."""
+    return sum(len(canonical(w)) for w in words)
 
 
 def _offsets(keys: Sequence[str]) -> list[int]:

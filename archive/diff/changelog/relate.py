@@ -142,7 +142,7 @@ class Relater:
         scores = []
         for terms, irefs, rare in zip(self.item_terms, self.item_refs, self.rare_bigrams, strict=True):
             shared = terms & evidence
-            score = sum(map(idf.__getitem__, shared))
+            score = math.fsum(map(idf.__getitem__, shared))  # exact: a set's order must not tip a threshold
             if not irefs.isdisjoint(names):
                 score += REF_BONUS
                 shared = shared | {"<ref>"}
