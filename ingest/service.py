@@ -517,14 +517,16 @@ _WRITTEN = set(_STATUS.values())
 
 
 def _refresh_derived(engine: Engine, slugs: set[str], report: Callable[[IngestOutcome], None]) -> None:
-    """Lineages and consecutive redlines of each policy written to, or left without them by a crash.
+    """Lineages and consecutive redlines of each policy written to, left without them by a crash, or
+    holding them from an older redline algorithm.
 
     One transaction per policy, after the versions' own: derived data never holds up or undoes a version.
     """
-    from archive.services.redlines import refresh_derived  # the diff engine loads only when needed
+    from archive.services.redlines import refresh_derived, stale_policies  # the diff engine loads only when needed
 
     with transaction(engine) as session:
-        slugs = slugs | set(storage.policies_missing_lineage(session))
+        # Also a policy whose derived data an upgrade left behind (a new alignment algorithm).
+        slugs = slugs | set(storage.policies_missing_lineage(session)) | set(stale_policies(session))
     for slug in sorted(slugs):
         try:
             with transaction(engine) as session:

@@ -103,15 +103,17 @@ CITATIONS: list[tuple[dict, str]] = [
         },
         "changed",
     ),
-    # removed: the quote and its clause are gone from 3.4
+    # changed across the rewrite: 2.2's §7.1 "Internal Governance" is 3.0's §4 "Governance", which reads
+    # "The RSO’s duties will include"
     (
         {
             "quote": "this policy is designed and implemented effectively. The Responsible Scaling Officer’s duties will\ninclude (but are not limited to)",
             "version": "2.2",
             "section": "7.1",
         },
-        "removed",
+        "changed",
     ),
+    # removed: the quote and its clause are gone from 3.4
     (
         {
             "quote": "If a new or existing model is below the “notably more capable” standard, no further testing is necessary.",

@@ -503,3 +503,15 @@ def test_an_items_score_does_not_depend_on_the_order_of_a_set() -> None:
         rel.item_terms, rel.item_refs, rel.rare_bigrams, rel.item_bigram_set = [terms], [set()], [set()], set()
         rel.stem = relate._Stemmer(None)
         assert rel.score_all(set(terms), [], set())[0] == (0.6, 3, False)
+
+
+def test_a_title_part_of_the_others_carries_a_clause_across_the_rewrite(session) -> None:
+    red = redlines.compare(session, RSP, "2.2", "3.0")
+    change = by_clause(red)["4"]
+    assert (change["kind"], change["relation"], change["from_clause"]["number"]) == ("renumbered", "retitled", "7.1")
+    assert [(o["op"], o["text"]) for o in change["ops"][:3]] == [
+        ("delete", "Internal "), ("equal", "Governance "), ("equal", "¶ ")]
+    # "7 Governance and Transparency", a heading sharing no text with §4, is not taken for it.
+    assert by_clause(red)["7"]["kind"] == "removed"
+    steps = redlines.clause_history(session, RSP, "4", "3.4")["versions"]
+    assert [(s["version"], s["clause"]["number"]) for s in steps][:3] == [("2.0", "7.1"), ("2.2", "7.1"), ("3.0", "4")]

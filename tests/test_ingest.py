@@ -11,7 +11,7 @@ import pytest
 
 from archive.db import storage
 from archive.db.engine import read_session
-from tests.conftest import CORPUS, NONCOMPLIANCE_PDFS, RSP_PDFS
+from tests.conftest import CORPUS, NONCOMPLIANCE_PDFS, RSP_PDFS, read_archive, run_sql
 
 V31 = RSP_PDFS / "rsp-v3.1_2026-04-02.pdf"
 V30 = RSP_PDFS / "rsp-v3.0_2026-02-24.pdf"
@@ -381,6 +381,27 @@ def test_lineage_ids_stay_when_an_older_version_is_back_filled(fresh_env, cli):
     older = _lineages(fresh_env, "3.2")
     assert older["3.6"] == before["3.3"]["3.6"] and older["1"] == before["3.3"]["1"]
     assert len(set(older.values())) == len(older)  # one lineage per clause still
+
+
+def test_lineages_left_by_an_older_alignment_are_refreshed_by_the_next_ingest(fresh_env, cli):
+    """An upgrade that aligns differently (2.2's §7.1 "Internal Governance" is now 3.0's §4 "Governance")
+    leaves the lineage ids it assigned before: 3.0's §4 with an id of its own. The next ingest, with
+    nothing new to archive, gives it its predecessor's, as history already follows it."""
+    _place(fresh_env, "anthropic-rsp", "rsp-v2.2_2025-05-14.pdf", "rsp-v3.0_2026-02-24.pdf")
+    for label in ("2.2", "3.0"):
+        assert cli("ingest", "--policy", "anthropic-rsp", "--version", label).exit_code == 0
+    assert _lineages(fresh_env, "3.0")["4"] == _lineages(fresh_env, "2.2")["7.1"]
+    # As the previous alignment left it: §4 a lineage of its own.
+    run_sql(fresh_env, "UPDATE clauses SET lineage = 'ffffffffffffffff' WHERE number = '4' AND version_id = "
+                       "(SELECT id FROM versions WHERE label = '3.0')")
+    assert _lineages(fresh_env, "3.0")["4"] == "ffffffffffffffff"
+    result = cli("ingest", "--policy", "anthropic-rsp", "--version", "3.0")
+    assert result.exit_code == 0 and "unchanged" in result.output, result.output
+    assert _lineages(fresh_env, "3.0")["4"] == _lineages(fresh_env, "2.2")["7.1"]
+    # Up to date, the check finds nothing to do.
+    from archive.services.redlines import stale_policies
+
+    assert read_archive(fresh_env, stale_policies) == []
 
 
 def test_the_api_engine_cannot_write(corpus_settings):

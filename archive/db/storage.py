@@ -631,6 +631,11 @@ def get_redline(session: Session, key: str) -> str | None:
     return session.scalar(select(m.Redline.body).where(m.Redline.key == key))
 
 
+def has_redline(session: Session, key: str) -> bool:
+    """Whether a redline is stored under this content key (without reading its body)."""
+    return session.scalar(select(m.Redline.key).where(m.Redline.key == key)) is not None
+
+
 def put_redline(session: Session, key: str, slug: str, from_label: str, to_label: str, body: str) -> None:
     """Store a computed redline under its content key (a no-op if the key is already stored)."""
     if get_redline(session, key) is not None:

@@ -9,7 +9,11 @@ footnote markers do not lower it:
 Passes, each over the clauses not yet paired, in this order:
 1. Same number and same title (case and spacing ignored): the same clause, whatever its text.
    Unnumbered clauses pair by title (in order when a title repeats).
-2. Same title under a new number, text sim >= RENUMBER_SIM: renumbered.
+2. Same title under a new number, text sim >= RENUMBER_SIM: renumbered. Then a title that is part of
+   the other's (its words a subset: 2.2's "7.1 Internal Governance", 3.0's "4 Governance"), text sim
+   >= TITLE_PART_SIM: renumbered and retitled. Across 2.2 -> 3.0's rewrite the governance provisions
+   kept 0.48 of their text (the Responsible Scaling Officer item nearly word for word), under the 0.6
+   a pairing on content alone needs; the title is the rest of the evidence.
 3. Same number, new title, text sim >= RETITLE_SIM: the same clause, retitled (modified).
 4. Any remaining pair with text sim >= CONTENT_SIM, best first: renumbered if its number changed.
 5. Kinds: a pair whose parent does not correspond (A's parent is not paired with B's parent) is
@@ -37,6 +41,7 @@ from archive.types import Clause
 SHINGLE = 5
 RENUMBER_SIM = 0.3
 RETITLE_SIM = 0.5
+TITLE_PART_SIM = 0.4
 CONTENT_SIM = 0.6
 MOVE_SIM = 0.75
 MOVE_MIN_CHARS = 200
@@ -295,6 +300,17 @@ def align(a: list[Clause], b: list[Clause]) -> list[Pair]:
         cands = [j for j in free_b() if heads_b[j][1] == title and sims.sim(i, j) >= RENUMBER_SIM]
         if cands:
             pair(i, max(cands, key=lambda j: sims.sim(i, j)))
+
+    # 2b. A title part of the other's, new number (or not).
+    title_words = [set(re.findall(r"\w+", t)) for _n, t in heads_b]
+    for i, (_number, title) in enumerate(heads_a):
+        words = set(re.findall(r"\w+", title))
+        if i in a_to_b or not a[i].number or not words:
+            continue
+        cands = [j for j in free_b() if b[j].number and title_words[j] and title_words[j] != words
+                 and (title_words[j] < words or words < title_words[j]) and sims.sim(i, j) >= TITLE_PART_SIM]
+        if cands:
+            pair(i, max(cands, key=lambda j: sims.sim(i, j)), "retitled")
 
     # 3. Same number, new title.
     for i, (number, _title) in enumerate(heads_a):

@@ -287,7 +287,7 @@ def clause_history(session: Session, slug: str, number: str, version: str | None
         steps[k] = _step(ch, red.get("audit"))
         if ch is None or ch["from_clause"] is None:
             # Added here means no clause of the version before aligns with it: new, or rewritten past
-            # the alignment's thresholds (2.2's §7.1 items carried into 3.0's §4): say against what.
+            # the alignment's thresholds (most of 1.0 in 2.0): say against what.
             steps[k]["previous_version"] = versions[k - 1].label
             break
         k, pos = k - 1, ch["from_clause"]["id"]
@@ -523,6 +523,24 @@ def assign_lineages(session: Session, slug: str, *, start: str | None = None) ->
             c.lineage = lid
         storage.set_lineages(session, slug, labels[first + vi], lineage)
     return len(trees)
+
+
+def stale_policies(session: Session) -> list[str]:
+    """Policies whose lineage ids no longer follow their consecutive redlines: an upgrade changed the
+    alignment (redline/12 pairs 2.2's §7.1 with 3.0's §4), and ids assigned before still split or join
+    clauses as the old one did. Checked as `assign_lineages` links them, by aligning each version with
+    its predecessor."""
+    stale = []
+    for policy in storage.list_policies(session):
+        trees = [storage.clauses(session, policy.slug, v.label) for v in storage.list_versions(session, policy.slug)]
+        for before, cur in zip(trees, trees[1:], strict=False):
+            link = {p.b: p.a for p in align(before, cur) if p.a is not None and p.b is not None}
+            ids = {c.lineage for c in before}
+            if any(c.lineage != before[link[j]].lineage if j in link else c.lineage in ids
+                   for j, c in enumerate(cur)):
+                stale.append(policy.slug)
+                break
+    return stale
 
 
 def refresh_derived(session: Session, slug: str) -> int:
