@@ -43,7 +43,9 @@ class Change(_Open):
     from_clause: RedlineClause | None
     to_clause: RedlineClause | None
     similarity: float | None
-    relation: Literal["split", "merged", "retitled"] | None = None
+    relation: Literal["split", "merged", "retitled"] | None = Field(
+        None, description="retitled: the title changed, and `ops` begin with the title's word ops, closed by an "
+        "equal '¶ ' before the body's; split/merged: see `related`.")
     related: RedlineClause | None = None
     ops: list[Op]
 

@@ -194,7 +194,8 @@ def check_citations(
     file: Annotated[str, typer.Argument(help="JSON list of {quote, policy, version, section}; - for stdin.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the API's shape).")] = False,
 ) -> None:
-    """Check many citations at once: current, moved, changed, removed or wrong."""
+    """Check many citations at once: current, moved, changed, removed or wrong, or unarchived (a version
+    the policy's changelog names but the archive lacks)."""
     if not file.strip():
         fail("no citations file given (a path, or - for stdin)", EXIT_BAD_INPUT)
     try:

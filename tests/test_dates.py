@@ -6,6 +6,7 @@ says so."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -80,8 +81,10 @@ def test_manifest_and_ingest_dates(fresh_env, cli) -> None:
 # -- a day in the time of a version the archive does not hold ------------------------------------
 
 IN_21 = "2025-04-01"  # 3.4's changelog: 2.1 took effect on March 31, 2025; 2.2 on May 14, 2025
-GAP = ("on 2025-04-01 policy 'anthropic-rsp' was at version 2.1, in force from 2025-03-31 by the changelog of "
-       "3.4, which the archive does not hold; archived before it: 2.0, after it: 2.2")
+GAP = ("on 2025-04-01 policy 'anthropic-rsp' was at version 2.1 (in force from 2025-03-31 to 2025-05-13 by the "
+       "changelog of 3.4), which the archive does not hold; archived before it: 2.0, after it: 2.2")
+LABEL = ("policy 'anthropic-rsp' has no archived version 2.1 (in force from 2025-03-31 to 2025-05-13 by the "
+         "changelog of 3.4); archived before it: 2.0, after it: 2.2")
 
 
 def test_a_day_in_an_unarchived_versions_time_names_it_instead_of_the_version_before(corpus_engine) -> None:
@@ -98,6 +101,12 @@ def test_a_day_in_an_unarchived_versions_time_names_it_instead_of_the_version_be
             assert caught.value.extra == {"policy": RSP, "version": "2.1", "effective": "2025-03-31",
                                           "before": "2.0", "after": "2.2"}
         assert str(caught.value) == GAP.replace(IN_21, "2025-05-13")
+        # By its label too; and an unknown label is only unknown.
+        for label in ("2.1", "v2.1"):
+            with pytest.raises(VersionNotArchived, match=re.escape(LABEL)):
+                resolve_version(s, RSP, label)
+        with pytest.raises(VersionNotFound, match=r"no version '2\.3' \(give a label"):
+            resolve_version(s, RSP, "2.3")
         # Either side of 2.1's time, and by label, the archived versions answer as before.
         assert resolve_version(s, RSP, "2025-03-30").label == "2.0"
         assert resolve_version(s, RSP, "2025-05-14").label == "2.2"
@@ -110,6 +119,7 @@ def test_a_day_in_an_unarchived_versions_time_names_it_instead_of_the_version_be
 def test_api_pages_and_cli_say_which_version_a_day_falls_in(client, corpus_env, cli) -> None:
     for path in (f"/policies/{RSP}/versions/{IN_21}", f"/policies/{RSP}/as-of/{IN_21}",
                  f"/policies/{RSP}/compare/{IN_21}..3.4", f"/search?q=risk&as_of={IN_21}",
+                 f"/search?q=risk&version={IN_21}", f"/resolve?q=Responsible+Scaling+Officer&version={IN_21}",
                  f"/policies/{RSP}/versions/{IN_21}/cite"):
         r = client.get(path, follow_redirects=False)
         assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json", (path, r.text)
@@ -117,10 +127,28 @@ def test_api_pages_and_cli_say_which_version_a_day_falls_in(client, corpus_env, 
         assert body["type"] == "/problems/version-not-archived" and body["detail"] == GAP, body
         assert (body["version"], body["before"], body["after"]) == ("2.1", "2.0", "2.2")
     page = client.get(f"/p/{RSP}/{IN_21}")
-    assert page.status_code == 404 and "was at version 2.1" in page.text
+    assert page.status_code == 404 and "On 2025-04-01 policy" in page.text  # a sentence on a page
     assert f'href="/p/{RSP}/2.0">Version 2.0, the archived version before it' in page.text
     assert f'href="/p/{RSP}/2.2">Version 2.2, the archived version after it' in page.text
     assert client.get("/problems/version-not-archived").json()["status"] == 404
-    for args in (("show", f"{RSP}@{IN_21}"), ("diff", RSP, IN_21, "3.4"), ("cite", RSP, IN_21)):
+    found = client.get(f"/p/search?q=risk&version={IN_21}")
+    assert found.status_code == 404
+    assert f'See <a href="/p/{RSP}/2.0">Version 2.0, the archived version before it</a>' in found.text
+    for args in (("show", f"{RSP}@{IN_21}"), ("diff", RSP, IN_21, "3.4"), ("cite", RSP, IN_21),
+                 ("search", "risk", "--version", IN_21)):
         result = cli(*args)
         assert result.exit_code == 1 and one_error_line(result) == f"error: {GAP}", (args, result.output)
+    assert one_error_line(cli("show", f"{RSP}@2.1")) == f"error: {LABEL}"
+
+
+def test_a_citation_of_a_version_the_archive_lacks_is_unarchived_not_wrong(corpus_settings, corpus_engine) -> None:
+    from archive.services.search import check_citations
+
+    quote = "We will document our implementation of the Required Safeguards in a Safeguards Report."
+    with read_session(corpus_engine) as s:
+        results = check_citations(corpus_settings, s, [{"quote": quote, "policy": RSP, "version": v}
+                                                        for v in ("2.1", IN_21)])["results"]
+    assert [r["status"] for r in results] == ["unarchived", "unarchived"]
+    assert results[0]["detail"] == f"{LABEL}; the citation cannot be checked against that version"
+    # The likeliest wording is its successor's, 2.2, which still has the quote.
+    assert results[1]["suggested"]["version"] == "2.2"

@@ -443,6 +443,12 @@ def test_an_enumerated_item_announcing_minor_edits_is_the_note_not_a_missing_cha
         assert len(editorial) == 1 and editorial[0] not in audit["items_without_change"], (older, audit["items"])
     html = redlines.render_html(redlines.compare(session, RSP, "3.2", "3.3"))
     assert "makes minor terminology changes. <em>→ a note on minor edits, for editorial changes</em>" in html
+    # Across several entries each entry's own note counts, not only the newest's (3.4 has one of its own).
+    for older in ("3.0", "2.2"):
+        audit = redlines.compare(session, RSP, older, "3.4")["audit"]
+        editorial = [i for i in audit["items"] if i["editorial"]]
+        assert [i["text"] for i in editorial if "3.3" in i["entry"]] == ["makes minor terminology changes."], older
+        assert not {i["n"] for i in editorial} & set(audit["items_without_change"]), older
 
 
 # -- run-together words, footnote markers, titles, determinism ---------------------------------------
@@ -454,9 +460,17 @@ def test_a_sentence_or_word_run_into_the_next_compares_as_two_words() -> None:
                      "Internal feedback:We will solicit internal comments.")
     assert [(o.op, o.text.strip()) for o in ops if o.op != "equal"] == [
         ("delete", "Separate internal reviewers will provide"), ("insert", "We will solicit internal")]
+    # The ops show each text as printed: no space where the PDF had none, the older text's where it had.
+    assert "".join(o.text for o in ops if o.op != "delete") == "Internal feedback:We will solicit internal comments."
+    assert "".join(o.text for o in ops if o.op != "insert") == (
+        "Internal feedback: Separate internal reviewers will provide comments.")
     # A capital run into a lowercase word ("unredactedRisk"), a label into its text ("CBRN-4:The").
-    assert all(o.op == "equal" for o in diff_words("final, unredacted Risk Reports. CBRN-4: The ability",
-                                                   "final, unredactedRisk Reports. CBRN-4:The ability"))
+    same = diff_words("final, unredacted Risk Reports. CBRN-4: The ability",
+                      "final, unredactedRisk Reports. CBRN-4:The ability")
+    assert [(o.op, o.text) for o in same] == [("equal", "final, unredactedRisk Reports. CBRN-4:The ability")]
+    # A brand spelled so is split to compare, and quoted as printed on either side.
+    gone = diff_words("the Navex EthicsPoint hotline", "the hotline")
+    assert [(o.op, o.text.strip()) for o in gone if o.op != "equal"] == [("delete", "Navex EthicsPoint")]
     # Abbreviations stay whole.
     assert [o.text for o in diff_words("the U.S. and e.g. this", "the U.S. and e.g. that")][0] == "the U.S. and e.g. "
 
@@ -472,8 +486,14 @@ def test_a_run_shared_by_the_deletion_and_insertion_of_one_change_is_unchanged_i
 def test_a_footnote_marker_stays_with_its_note() -> None:
     a = "Intro text here. [^4] Double the rate means something."
     b = "Intro text here. [^4] In particular, weapons are hundreds. [^8] Double the rate means something."
+    # The new note 4 carries its marker; the old note 4, now 8, keeps its own.
     assert [(o.op, o.text.strip()) for o in diff_words(a, b)] == [
-        ("equal", "Intro text here. [^4]"), ("insert", "In particular, weapons are hundreds."),
+        ("equal", "Intro text here."), ("insert", "[^4] In particular, weapons are hundreds."),
+        ("equal", "[^8] Double the rate means something.")]
+    # A marker ending an insertion with no marker before it starts the unchanged text after it.
+    c = "Intro text here. In particular, weapons are hundreds. [^8] Double the rate means something."
+    assert [(o.op, o.text.strip()) for o in diff_words(a.replace(" [^4]", ""), c)] == [
+        ("equal", "Intro text here."), ("insert", "In particular, weapons are hundreds."),
         ("equal", "[^8] Double the rate means something.")]
 
 
@@ -483,6 +503,7 @@ def test_a_retitled_clause_shows_what_changed_in_its_title(session) -> None:
         ("equal", "October 15, 2024 "), ("insert", "(RSP v2.0) "), ("equal", "¶ ")] + [
         (o["op"], o["text"]) for o in change["ops"][3:]]
     assert change["similarity"] == 0.999  # changed, so never 1.0
+    assert change["relation"] == "retitled"
 
 
 def test_3_0_to_3_4_governance_shows_the_new_item_and_the_new_sentence_only(session) -> None:
@@ -515,3 +536,16 @@ def test_a_title_part_of_the_others_carries_a_clause_across_the_rewrite(session)
     assert by_clause(red)["7"]["kind"] == "removed"
     steps = redlines.clause_history(session, RSP, "4", "3.4")["versions"]
     assert [(s["version"], s["clause"]["number"]) for s in steps][:3] == [("2.0", "7.1"), ("2.2", "7.1"), ("3.0", "4")]
+
+
+def test_a_number_or_reference_that_wrapped_onto_its_own_line_is_no_list_marker() -> None:
+    for a, b in (("The multiplier ever exceeds\n4.\nThen we stop.", "The multiplier ever exceeds\n8.\nThen we stop."),
+                 ("As set out in Appendix\nC.\nMore.", "As set out in Appendix\nD.\nMore."),
+                 ('Run it on ("Machine 1").', 'Run it on ("Machine 2").')):
+        changed = [(o.op, o.text.strip()) for o in diff_words(a, b) if o.op != "equal"]
+        assert len(changed) == 2 and changed[0][0] == "delete" and changed[1][0] == "insert", (a, changed)
+    # A list's last item after "; and", alone on its line, is still a list marker.
+    a = "Steps:\n1.\nAssess; and\n2.\nReport."
+    b = "Steps:\n1.\nAssess;\n2.\nReview; and\n3.\nReport."
+    assert [(o.op, o.text.strip()) for o in diff_words(a, b) if o.op != "equal"] == [
+        ("delete", "and"), ("insert", "2. Review; and")]

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from archive.diff.words import _canonical_by_rules, analyse, canonical, diff_words, similarity, tokens
+from archive.diff.words import (
+    GLUE,
+    _canonical_by_rules,
+    analyse,
+    canonical,
+    diff_words,
+    join_words,
+    similarity,
+    tokens,
+)
 from tests.conftest import CORPUS
 
 
@@ -54,11 +63,14 @@ def test_text_against_itself() -> None:
 
 
 def test_analysed_words_are_the_tokens() -> None:
-    """`analyse` reads words line by line (to tell list markers by their place); they are `tokens`'."""
+    """`analyse` reads words line by line (to tell list markers by their place) and splits words the PDF
+    ran together; joined as shown, they are `tokens`', the words as printed."""
     texts = [path.read_text(encoding="utf-8") for path in CORPUS.glob("*/text/*.txt")]
     assert len(texts) >= 10
     for text in texts + ["a\u2028b\x0bc\r\nd\u00a0e \n\n  f"]:
-        assert list(analyse(text).words) == tokens(text)
+        assert join_words(analyse(text).words).split() == tokens(text)
+    assert analyse("feedback:We EthicsPoint").words == ("feedback:", GLUE + "We", "Ethics", GLUE + "Point")
+    assert join_words(analyse("feedback:We EthicsPoint").words) == "feedback:We EthicsPoint"
     text = "Intro.\n1.\nFirst item.\n2. Second item;\n(c) third; and\n(d) fourth\nSection\n4. here"
     markers = analyse(text).list_markers
     # "1." alone on its line, "2." after a sentence, "(c)" after ";"; not "(d)" after "and", nor "4." after "Section".

@@ -373,7 +373,7 @@ def test_a_search_or_quote_the_page_cannot_run_is_told_above_its_form_filled_in(
     """Not a dead end: the message sits above the form, which still holds what was typed."""
     r = client.get("/p/search", params={"q": '"capability thresholds', "policy": "anthropic-rsp"})
     body = html_ok(r, 400)
-    assert 'role="alert"' in body and "unbalanced quotes" in body
+    assert 'role="alert"' in body and "Unbalanced quotes" in body
     assert 'value="&#34;capability thresholds"' in body or 'value="&quot;capability thresholds"' in body
     assert '<form class="search-form"' in body
     body = html_ok(client.get("/p/cite", params={"quote": "double the rate of progress", "as_of": "soon"}), 400)

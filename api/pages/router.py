@@ -186,7 +186,7 @@ def search_page(request: Request, session: SessionDep, settings: SettingsDep) ->
         if form["history"]:
             ctx["phrases"] = search.phrase_history(settings, session, form["q"], policy=policy)
     except ArchiveError as exc:  # said above the form, filled in as sent, to be corrected there
-        return render("search.html", exc.status, error=exc.message, **ctx)
+        return render("search.html", exc.status, error=exc.message, error_links=_nearest(exc), **ctx)
     return render("search.html", **ctx)
 
 
@@ -215,7 +215,7 @@ def cite_page(request: Request, session: SessionDep, settings: SettingsDep) -> H
             as_of=views.parse_date(form["as_of"], "as-of date"),
         )
     except ArchiveError as exc:  # said above the form, filled in as sent, to be corrected there
-        return render("cite.html", exc.status, error=exc.message, **ctx)
+        return render("cite.html", exc.status, error=exc.message, error_links=_nearest(exc), **ctx)
     # Each match shown, in each citation format (the closest passages are not the quote: none for them).
     ctx["cite_as_all"] = [
         views.cite_blocks(cite_service.of_match(session, m, form["quote"], base_url=urls.base_url(request)))

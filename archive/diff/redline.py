@@ -12,11 +12,11 @@ from __future__ import annotations
 from archive.diff import align as _align
 from archive.diff import changelog, words
 from archive.diff.align import Pair, align, clause_content
-from archive.diff.words import Op, analyse, canonical_length, diff_words, equal_length
+from archive.diff.words import Op, analyse, canonical_length, diff_words, equal_length, join_words
 from archive.types import Clause
 
 # Bump whenever the output for the same inputs would change: it is part of the cache key.
-ALGORITHM_VERSION = "redline/12"
+ALGORITHM_VERSION = "redline/13"
 
 KINDS = ("added", "removed", "modified", "moved", "renumbered")
 
@@ -65,12 +65,15 @@ def pair_change(p: Pair, a: list[Clause], b: list[Clause]) -> dict:
     if p.relation == "merged" and p.related is not None:
         base["related"] = clause_ref(p.related, b[p.related])
     if ca is None or cb is None:  # added or removed: its whole text, if it has any (a bare heading has none)
-        text = " ".join(analyse(clause_content(cb if ca is None else ca)).words)  # type: ignore[arg-type]
+        text = join_words(analyse(clause_content(cb if ca is None else ca)).words)  # type: ignore[arg-type]
         base["ops"] = [{"op": "insert" if ca is None else "delete", "text": text}] if text else []
         return base
     assert ca is not None and cb is not None
     ta, tb = clause_content(ca), clause_content(cb)
-    ops = _title_ops(ca, cb) + diff_words(ta, tb)
+    title_ops = _title_ops(ca, cb)
+    if title_ops and base["relation"] is None:
+        base["relation"] = "retitled"  # however it was paired (by content, under the same number...)
+    ops = title_ops + diff_words(ta, tb)
     changed = any(o.op != "equal" for o in ops)
     eq = equal_length(ops)
     total = canonical_length(ta) + canonical_length(tb)

@@ -5,7 +5,8 @@ How it works:
    line end between lowercase letters joined) and split into words at whitespace, and where the PDF
    lost a space between two words in a way a word never is: after a footnote marker ("risks5 beyond"),
    between a sentence or label and a capital ("feedback:We", "production.AI"), and before a capital
-   after four lowercase letters ("unredactedRisk").
+   after four lowercase letters ("unredactedRisk"). The last two are compared as two words and shown
+   as printed: the second word carries GLUE, and op texts join it to the first without a space.
 2. Every word gets a *canonical key*: quote styles (and × / x) unified, dashes, hyphens and the
    caret of a spelled-out superscript ("35^2" / "352") dropped,
    footnote markers glued to a word removed ("risks5beyond" -> "risksbeyond", "face.1Where",
@@ -21,10 +22,11 @@ How it works:
 5. A list item's number that changed because an item was added or removed above it ("3." now "4.",
    "(b)" now "(c)") is noise, like a renumbered footnote: equal, shown as the newer version numbers it.
    A list marker is a number, letter or roman numeral with "." or ")" (or in parentheses), or a
-   bullet, that stands alone on its line, or starts a line after a sentence or a list's end
-   (".:;!?" or a closing parenthesis) or the clause's start: not "Section\n3.", a reference that
-   wrapped. Only markers of one style count as renumbered; "●" becoming "1." is a change of format and
-   still shows. An inserted or deleted item is shown with its own marker in front, not the next one's.
+   bullet, that starts a line after a sentence or a list's end (".:;!?" or a closing parenthesis) or
+   the clause's start, or stands alone on its line after "and" or "or": not "Section\n3." or
+   "exceeds\n4.", a reference or a number that wrapped. Only markers of one style count as
+   renumbered; "●" becoming "1." is a change of format and still shows. An inserted or deleted item
+   is shown with its own marker in front, not the next one's.
 6. A footnote marker ending an insertion before unchanged text starts that text (it marks the note
    that follows), and a retitled clause's title is diffed word by word (archive.diff.redline).
 7. A run of at least MOVE_MIN_CHARS content characters deleted in one place of the clause and inserted
@@ -94,7 +96,9 @@ _QUOTES_NO_DASHES = {**_QUOTES, **_NO_DASHES}
 _MARKER_AFTER_WORD = re.compile(r"(?<=[a-z]{2})\d{1,2}(?!\d|[.,]\d)")
 # After punctuation that follows a word or a closing parenthesis ("face.1", "(see Section 3).1").
 _MARKER_AFTER_PUNCT = re.compile(r"(?:(?<=[a-z][.,;:!?)\"'])|(?<=\)[.,;:]))\d{1,2}(?=[A-Za-z\"]|$)")
-_MARKER_LEADING = re.compile(r"^\d{1,2}(?=[A-Z\"])")
+# Before a capital or an opening quote and its word ("4“Double", "10A"); not before a closing quote
+# ('("Machine 1").' keeps its 1).
+_MARKER_LEADING = re.compile(r"^\d{1,2}(?=[A-Z]|\"[A-Za-z])")
 _DIGIT = re.compile(r"\d")
 _MARKER_TOKEN = re.compile(r"^\[\^?\w{1,3}\]$")
 _LINE_HYPHEN = re.compile(r"(?<=[a-z])-\s*\n\s*(?=[a-z])")
@@ -107,14 +111,16 @@ _AS_IS = frozenset(string.ascii_letters + ".,;:!?()'\"/&%")
 _LABEL = r"(?:\d{1,2}|[a-zA-Z]|[ivxIVX]{1,4})"
 _LIST_MARKER = re.compile(rf"^(?:{_LABEL}[.)]|\({_LABEL}\)|[●•◦▪‣○■□])$")
 _AFTER_SENTENCE = frozenset(".:;!?)")
+# Marks a word that the PDF ran into the word before it, once the two are split (never printed).
+GLUE = "\u2063"
 # A sentence or a label run into the next one where the PDF had no space ("feedback:We",
 # "production.AI"): a space, so the words on either side compare as words. Before a full stop, three
 # lowercase letters, so "U.S." and "e.g." stay whole.
 # After a colon or semicolon one letter or digit will do ("CBRN-4:The"). Punctuation first: found fast.
 _GLUED_SENTENCE = re.compile(r"[.,!?)](?=[A-Z])(?<=[a-z]{3}.)|[:;](?=[A-Z])(?<=[^\W_].)")
 # A capitalised word run into a lowercase one ("unredactedRisk", "introducedCapability"): split before
-# the capital after four lowercase letters. A brand spelled so ("EthicsPoint") reads with a space in a
-# redline, the price of comparing the run-togethers as words; its letters still compare as one.
+# the capital after four lowercase letters. A brand spelled so ("EthicsPoint") is split too, and still
+# shown as printed (GLUE), its letters compared as before.
 _GLUED_CAPITAL = re.compile(r"[A-Z](?=[a-z])(?<=[a-z]{4}.)")
 # A footnote marker glued between two words ("risks5beyond", "face.1Where") separates them.
 # After two lowercase letters and before a letter, or after a lowercase letter and a closing mark and
@@ -152,6 +158,8 @@ def canonical(word: str) -> str:
 
 
 def _canonical_by_rules(word: str) -> str:
+    if word.startswith(GLUE):
+        return canonical(word[1:])
     if _MARKER_TOKEN.match(word):
         return ""
     if not _DIGIT.search(word):  # every marker pattern needs a digit: one pass does the rest
@@ -164,17 +172,26 @@ def _canonical_by_rules(word: str) -> str:
 
 
 def _separated(text: str) -> str:
+    """The text with a space wherever its words are split (see the module docstring, step 1). Where the
+    PDF ran two words together the second begins with GLUE: compared as two, shown as printed."""
     text = _unglue_markers(normalize(text))
-    return _GLUED_CAPITAL.sub(r" \g<0>", _GLUED_SENTENCE.sub(r"\g<0> ", text))
+    return _GLUED_CAPITAL.sub(" " + GLUE + r"\g<0>", _GLUED_SENTENCE.sub(r"\g<0> " + GLUE, text))
 
 
 def tokens(text: str) -> list[str]:
-    return _WORD.findall(_separated(text))
+    """The words of a text as printed (footnote markers glued to a word set apart)."""
+    return _WORD.findall(_unglue_markers(normalize(text)))
+
+
+def join_words(words: Sequence[str]) -> str:
+    """Words as text: a space between two, none before a word that was run into the one before it."""
+    return " ".join(words).replace(" " + GLUE, "").removeprefix(GLUE)
 
 
 def _words_and_list_markers(text: str) -> tuple[list[str], frozenset[int]]:
-    """tokens(text), and the indices of those words that are list markers (module docstring, step 5):
-    that needs the lines, which the words alone have lost."""
+    """The words of a text as compared (tokens(text), with run-together words split and marked with
+    GLUE), and the indices of those that are list markers (module docstring, step 5): that needs the
+    lines, which the words alone have lost."""
     words: list[str] = []
     markers: list[int] = []
     for line in _separated(text).split("\n"):
@@ -182,7 +199,11 @@ def _words_and_list_markers(text: str) -> tuple[list[str], frozenset[int]]:
         if not ws:
             continue
         first = ws[0]
-        if _LIST_MARKER.match(first) and (len(ws) == 1 or not words or words[-1][-1] in _AFTER_SENTENCE):
+        if _LIST_MARKER.match(first) and (
+            not words or words[-1][-1] in _AFTER_SENTENCE
+            # Alone on its line, a list's last item may follow "; and": "exceeds\n4." is no marker.
+            or len(ws) == 1 and words[-1].lower() in ("and", "or")
+        ):
             markers.append(len(words))
         words += ws
     return words, frozenset(markers)
@@ -337,8 +358,7 @@ def _refine(ka: Sequence[str], kb: Sequence[str]) -> list[tuple[str, int, int, i
     return pieces
 
 
-def _join(words: Sequence[str]) -> str:
-    return " ".join(words)
+_join = join_words
 
 
 Span = tuple[str, int, int, int, int]  # ("equal" | "change", a0, a1, b0, b1): word ranges of A and B
@@ -423,16 +443,19 @@ def _without_renumbering(
 
 
 def _is_item_marker(words: Sequence[str], k: int) -> bool:
-    """Whether words[k] reads as a list item's marker: marker-shaped, first or after a sentence's end.
+    """Whether words[k] reads as a list item's marker: marker-shaped, first, or after a sentence's end
+    or a list's "and".
     (The ops have lost the lines that `analyse` tells markers by; this is what is left.)"""
-    return bool(_LIST_MARKER.match(words[k])) and (k == 0 or words[k - 1][-1] in _AFTER_SENTENCE)
+    return bool(_LIST_MARKER.match(words[k])) and (
+        k == 0 or words[k - 1][-1] in _AFTER_SENTENCE or words[k - 1].lower() in ("and", "or"))
 
 
 def _items_with_their_markers(merged: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
     """A list item inserted (or deleted) whole comes out of the word diff with the next item's marker
     ("2. | + Long Term ... analyses. 3. | Internal ..."): its own marker was matched as equal to the
     marker standing there before. Slide it one word back, so the item carries its own marker and the
-    next marker stands, renumbered, before the next item (step 5)."""
+    next marker stands, renumbered, before the next item (step 5). So with a footnote inserted before
+    others (3.3's new note 4 and the old note 4, now 8): "+ [^4] In particular ..." then "[^8] Double"."""
     out = [(op, list(words)) for op, words in merged]
     for k in range(1, len(out)):
         op, words = out[k]
@@ -440,9 +463,12 @@ def _items_with_their_markers(merged: list[tuple[str, list[str]]]) -> list[tuple
         after = out[k + 1] if k + 1 < len(out) else None
         if op not in ("insert", "delete") or out[k - 1][0] != "equal" or (after is not None and after[0] != "equal"):
             continue
-        if not (_is_item_marker(before, len(before) - 1) and _is_item_marker(words, len(words) - 1)):
+        if len(words) < 2 or not before:
             continue
-        if len(words) < 2 or not _renumbered(before[-1], words[-1]):
+        items = (_is_item_marker(before, len(before) - 1) and _is_item_marker(words, len(words) - 1)
+                 and _renumbered(before[-1], words[-1]))
+        notes = bool(_MARKER_TOKEN.match(before[-1]) and _MARKER_TOKEN.match(words[-1]))  # "[^4]", "[^8]"
+        if not (items or notes):
             continue
         moved, stays = before.pop(), words.pop()
         out[k] = (op, [moved, *words])
@@ -457,10 +483,22 @@ def _items_with_their_markers(merged: list[tuple[str, list[str]]]) -> list[tuple
 
 def _coalesce(raw: list[tuple[str, Sequence[str]]]) -> list[Op]:
     merged = _notes_with_their_text(_items_with_their_markers(_moves(_merge(raw))))
+    # Words keep the space that followed them; only the very last op ends without one. So does an op of
+    # the newer text (equal, insert) whose last word the PDF ran into the newer text's next word
+    # ("feedback:" + "We"); a deletion between them then starts with the space the older text had.
+    texts = [_join(words) for _op, words in merged]
+    spaced = [n + 1 < len(merged) for n in range(len(merged))]
+    lead = [False] * len(merged)
+    for n, (op, _words) in enumerate(merged):
+        if op == "delete":
+            continue
+        nxt = next((k for k in range(n + 1, len(merged)) if merged[k][0] != "delete"), None)
+        if nxt is not None and merged[nxt][1][0].startswith(GLUE):
+            spaced[n] = False
+            lead[n + 1] = merged[n + 1][0] == "delete"
     ops: list[Op] = []
-    for n, (op, words) in enumerate(merged):
-        # Words keep the space that followed them; only the very last op ends without one.
-        text = _join(words) + (" " if n + 1 < len(merged) else "")
+    for n, (op, _words) in enumerate(merged):
+        text = (" " if lead[n] else "") + texts[n] + (" " if spaced[n] else "")
         ops.append(Op("equal", text, moved=True) if op == "moved" else Op(op, text))
     return ops
 
@@ -595,27 +633,39 @@ def _common_run(
     wa: Sequence[str], wb: Sequence[str], least: int = MOVE_MIN_CHARS
 ) -> tuple[int, int, int, int, int] | None:
     """The longest run of whole words of `wa` whose content letters are those of a run of `wb`, as
-    (a0, a1, b0, b1, content characters), if it reaches MOVE_MIN_CHARS: the longest run of equal word
-    keys, then grown letter by letter at both ends over run-together words ("capablemodels" against
-    "capable models") and cut back to the last word boundary the two sides share."""
+    (a0, a1, b0, b1, content characters), if it reaches `least`: each run of equal word keys the
+    matcher finds, grown letter by letter at both ends over run-together words ("capablemodels"
+    against "capable models") and cut back to the last word boundary the two sides share."""
     ka, kb = [canonical(w) for w in wa], [canonical(w) for w in wb]
-    i, j, n = difflib.SequenceMatcher(None, ka, kb, autojunk=False).find_longest_match(0, len(ka), 0, len(kb))
-    if not n:
+    matcher = difflib.SequenceMatcher(None, ka, kb, autojunk=False)
+    blocks = [blk for blk in matcher.get_matching_blocks() if blk.size]
+    if not blocks:
         return None
+    # The matching blocks keep one order on both sides; a run crossing the longest ("the time of" in
+    # one order, "internally deployed models" in the other) is looked for beside it too.
+    i, j, n = matcher.find_longest_match(0, len(ka), 0, len(kb))
+    blocks += [blk for blk in (matcher.find_longest_match(0, i, j + n, len(kb)),
+                               matcher.find_longest_match(i + n, len(ka), 0, j)) if blk.size]
     sa, sb = "".join(ka), "".join(kb)
     ba, bb = _boundaries(ka), _boundaries(kb)
     oa, ob = _offsets(ka), _offsets(kb)
-    x0, x1, y0 = oa[i], oa[i + n], ob[j]
-    # Grow to the right, then to the left, on letters; keep the farthest boundary both sides share.
-    grow = _dmp.diff_commonPrefix(sa[x1:], sb[y0 + x1 - x0 :])
-    right = max(k for k in range(grow + 1) if x1 + k in ba and y0 + x1 - x0 + k in bb)
-    grow = _dmp.diff_commonSuffix(sa[:x0], sb[:y0])
-    left = max(k for k in range(grow + 1) if x0 - k in ba and y0 - k in bb)
-    x0, y0, x1 = x0 - left, y0 - left, x1 + right
-    size = x1 - x0
+    best: tuple[int, int, int] | None = None  # (x0, y0, size) in content characters
+    # Each run of equal keys grown; the longest in letters wins (the most words may be the shorter:
+    # "the time of" against "internally deployed models").
+    for i, j, n in blocks:
+        x0, x1, y0 = oa[i], oa[i + n], ob[j]
+        # Grow to the right, then to the left, on letters; keep the farthest boundary both sides share.
+        grow = _dmp.diff_commonPrefix(sa[x1:], sb[y0 + x1 - x0 :])
+        right = max(k for k in range(grow + 1) if x1 + k in ba and y0 + x1 - x0 + k in bb)
+        grow = _dmp.diff_commonSuffix(sa[:x0], sb[:y0])
+        left = max(k for k in range(grow + 1) if x0 - k in ba and y0 - k in bb)
+        size = x1 + right - (x0 - left)
+        if best is None or size > best[2]:
+            best = (x0 - left, y0 - left, size)
+    x0, y0, size = best
     if size < least:
         return None
-    return ba[x0], ba[x1], bb[y0], bb[y0 + size], size
+    return ba[x0], ba[x0 + size], bb[y0], bb[y0 + size], size
 
 
 def _letters(words: Sequence[str]) -> int:

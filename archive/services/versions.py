@@ -15,7 +15,7 @@ from archive import types as t
 from archive.dates import is_day, parse_day
 from archive.db import storage
 from archive.diff import changelog
-from archive.errors import VersionNotArchived
+from archive.errors import VersionNotArchived, VersionNotFound
 
 
 def unarchived(session: Session, slug: str) -> dict[str, dt.date | None]:
@@ -42,20 +42,45 @@ def version_in_force(session: Session, slug: str, on: dt.date) -> t.VersionInfo:
              if day is not None and info.effective < day <= on]
     if later:
         day, label = max(later)
-        held = storage.list_versions(session, slug)
-        after = [v.label for v in held if v.effective > on]
-        raise VersionNotArchived(
-            f"on {on.isoformat()} policy '{slug}' was at version {label}, in force from {day.isoformat()} by "
-            f"the changelog of {held[-1].label}, which the archive does not hold; archived before it: {info.label}"
-            + (f", after it: {after[0]}" if after else ""),
-            policy=slug, version=label, effective=day.isoformat(), before=info.label, after=after[0] if after else None,
-        )
+        raise _not_archived(session, slug, label, day,
+                            f"on {on.isoformat()} policy '{slug}' was at version {label} ({{when}}), which the archive "
+                            "does not hold")
     return info
 
 
 def resolve_version(session: Session, slug: str, ref: str) -> t.VersionInfo:
-    """A version named by label, or by a day (YYYY-MM-DD: the version in force that day, see `version_in_force`)."""
-    info = storage.resolve_version(session, slug, ref)
+    """A version named by label, or by a day (YYYY-MM-DD: the version in force that day, see
+    `version_in_force`). A label the policy's changelog names but the archive lacks ("2.1") says so."""
+    try:
+        info = storage.resolve_version(session, slug, ref)
+    except VersionNotFound:
+        missing = unarchived(session, slug)
+        label = ref.lower().removeprefix("v")
+        if label in missing:
+            raise _not_archived(session, slug, label, missing[label],
+                                f"policy '{slug}' has no archived version {label} ({{when}})") from None
+        raise
     if info.label != ref and is_day(ref):  # named by a day, not by a label spelled like one
         return version_in_force(session, slug, parse_day(ref))
     return info
+
+
+def _not_archived(session: Session, slug: str, label: str, day: dt.date | None, lead: str) -> VersionNotArchived:
+    """The error for a version the archive lacks: `lead` with {when} (what its changelog says of its
+    time), then its archived neighbours."""
+    held = storage.list_versions(session, slug)
+    newest = held[-1].label
+    if day is None:
+        before, after, when = None, None, f"named by the changelog of {newest}"
+    else:
+        before = next((v.label for v in reversed(held) if v.effective < day), None)
+        following = [v for v in held if v.effective > day]
+        after = following[0].label if following else None
+        until = f" to {(following[0].effective - dt.timedelta(days=1)).isoformat()}" if following else ""
+        when = f"in force from {day.isoformat()}{until} by the changelog of {newest}"
+    neighbours = ", ".join(x for x in (f"archived before it: {before}" if before else "",
+                                       f"after it: {after}" if after else "") if x)
+    return VersionNotArchived(
+        lead.format(when=when) + (f"; {neighbours}" if neighbours else ""),
+        policy=slug, version=label, effective=day.isoformat() if day else None, before=before, after=after,
+    )

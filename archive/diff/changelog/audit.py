@@ -56,9 +56,11 @@ def audit(
     if not used:
         return None
     entry = used[-1]
-    items, item_entry, note = [], [], None
+    items, item_entry, note, editorial = [], [], None, set()
     for e in used:
         its, n = split_items(e.text)
+        # An item that is its own entry's note (3.3's "(3) makes minor terminology changes").
+        editorial |= {len(items) + k for k, it in enumerate(its) if n is not None and it == n}
         items += its
         item_entry += [e] * len(its)
         note = n or note  # the newest entry's editorial note, else an earlier one's
@@ -111,7 +113,7 @@ def audit(
     item_out = [
         {"n": k + 1, "text": it, "entry": item_entry[k].title,
          "clauses": [c["clause"] for c in out_changes if k + 1 in c["items"] and not c["via_subsections"]],
-         "rewrite": k in blanket, "editorial": it == note}
+         "rewrite": k in blanket, "editorial": k in editorial}
         for k, it in enumerate(items)
     ]
     unmentioned = [

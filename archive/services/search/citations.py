@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from whoosh import query as wq
 
 from archive.db import storage
-from archive.errors import InvalidInput, VersionNotFound
+from archive.errors import InvalidInput, VersionNotArchived, VersionNotFound
 from archive.search import quotes as qt
 from archive.search.index import IndexedClause, SearchIndex
 from archive.services.redlines import compare
@@ -63,6 +63,10 @@ def _suggest(m: qt.Match) -> dict:
     return {k: d[k] for k in ("policy", "version", "effective", "clause", "page", "citation", "permalink")}
 
 
+def _in_version(matches: list[qt.Match], latest: str) -> list[qt.Match]:
+    return [m for m in matches if m.doc.version == latest]
+
+
 def _place(doc: IndexedClause) -> str:
     """Where in a version a match stands: "§3.6", or "footnote 4 of §1"."""
     where = qt.section_name(doc.number, doc.title)
@@ -103,11 +107,21 @@ def _check_one(session: Session, ix: SearchIndex, item: dict, n: int) -> dict:
     else:
         try:
             cited = resolve_version(session, slug, cited_label).label
+        except VersionNotArchived as exc:  # a real version, not in the archive: nothing to check against
+            out["status"] = "unarchived"
+            out["detail"] = f"{exc}; the citation cannot be checked against that version"
+            # Its successor took over its text, its predecessor is what it changed: the likeliest wording.
+            near = [str(v) for v in (exc.extra.get("after"), exc.extra.get("before"), latest) if v]
+            best = next((found[0] for v in near if (found := _in_version(everywhere, v))), None)
+            best = best or (everywhere or [None])[0]
+            if best is not None:
+                out["suggested"] = _suggest(best)
+            return out
         except VersionNotFound:
             cited = None
     in_cited = [m for m in everywhere if m.doc.version == cited]
     at_section = [m for m in in_cited if _same_section(m.doc, section)] if section else in_cited
-    in_latest = [m for m in everywhere if m.doc.version == latest]
+    in_latest = _in_version(everywhere, latest)
     if not at_section:
         out["status"] = "wrong"
         if cited is None:
@@ -211,7 +225,8 @@ def _validate_citations(session: Session, citations: object) -> list[dict]:
 
 
 def check_citations(settings: Settings, session: Session, citations: list[dict]) -> dict:
-    """Classify each citation: current, moved, changed, removed or wrong (with a suggested fix)."""
+    """Classify each citation: current, moved, changed, removed or wrong (with a suggested fix), or
+    unarchived: it cites a version the policy's changelog names but the archive lacks (RSP 2.1)."""
     items = _validate_citations(session, citations)
     ix = ensure_index(settings, session)
     results = [_check_one(session, ix, item, n) for n, item in enumerate(items)]

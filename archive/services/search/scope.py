@@ -4,6 +4,7 @@ list of versions, an index filter, or a predicate over indexed clauses."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 from whoosh import query as wq
@@ -40,37 +41,38 @@ def scope_of(
         [storage.get_policy(session, policy).slug] if policy else [p.slug for p in storage.list_policies(session)]
     )
     if version:
-        found = []
-        for slug in policies:
-            try:
-                found.append(resolve_version(session, slug, version))
-            except VersionNotFound:
-                if policy:
-                    raise
-        if not found:
-            raise VersionNotFound(f"no policy in the archive has a version '{version}'")
-        return found
+        return _each_policy(policies, lambda slug: resolve_version(session, slug, version), bool(policy),
+                            f"no policy in the archive has a version '{version}'")
     on = day(as_of, "as-of date")
     if on is not None:
-        found, unheld = [], []
-        for slug in policies:
-            try:
-                found.append(version_in_force(session, slug, on))
-            except VersionNotArchived as exc:  # in force then, but not held: the reason to give if nothing is
-                if policy:
-                    raise
-                unheld.append(exc)
-            except VersionNotFound:
-                if policy:
-                    raise
-        if not found and unheld:
-            raise unheld[0]
-        if not found:
-            raise VersionNotFound(f"no version of any policy was in force on {on.isoformat()}")
-        return found
+        return _each_policy(policies, lambda slug: version_in_force(session, slug, on), bool(policy),
+                            f"no version of any policy was in force on {on.isoformat()}")
     if policy:
         return storage.list_versions(session, policy)
     return None
+
+
+def _each_policy(
+    policies: list[str], find: Callable[[str], VersionInfo], one_policy: bool, none_found: str
+) -> list[VersionInfo]:
+    """`find` for each policy, those that have none left out; when none has one, the reason: a version
+    the archive lacks (VersionNotArchived, naming it) before a plain miss."""
+    found, unheld = [], []
+    for slug in policies:
+        try:
+            found.append(find(slug))
+        except VersionNotArchived as exc:
+            if one_policy:
+                raise
+            unheld.append(exc)
+        except VersionNotFound:
+            if one_policy:
+                raise
+    if not found and unheld:
+        raise unheld[0]
+    if not found:
+        raise VersionNotFound(none_found)
+    return found
 
 
 def index_filter(scope: list[VersionInfo] | None) -> wq.Query | None:
