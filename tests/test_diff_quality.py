@@ -549,3 +549,22 @@ def test_a_number_or_reference_that_wrapped_onto_its_own_line_is_no_list_marker(
     b = "Steps:\n1.\nAssess;\n2.\nReview; and\n3.\nReport."
     assert [(o.op, o.text.strip()) for o in diff_words(a, b) if o.op != "equal"] == [
         ("delete", "and"), ("insert", "2. Review; and")]
+
+
+def test_a_list_changing_case_or_kind_of_label_still_shows() -> None:
+    for old, new in (("A.", "a."), ("1.", "a."), ("(a)", "(1)")):
+        a, b = f"Steps:\n{old}\nAssess the model.", f"Steps:\n{new}\nAssess the model."
+        assert [(o.op, o.text.strip()) for o in diff_words(a, b) if o.op != "equal"] == [
+            ("delete", old), ("insert", new)], (old, new)
+
+
+def test_a_retitled_clauses_similarity_is_of_its_body(session) -> None:
+    """The title's words are in the ops but not in the texts the similarity divides by."""
+    change = by_clause(redlines.compare(session, RSP, "2.2", "3.0"))["4"]
+    body = [o for o in change["ops"][change["ops"].index({"op": "equal", "text": "¶ "}) + 1:]]
+    def letters(op: str) -> int:
+        return sum(len(canonical(w)) for o in body if o["op"] == op for w in o["text"].split())
+
+    # Equal text stands in both texts: 2 * kept over both texts' letters.
+    kept = letters("equal")
+    assert change["similarity"] == round(2 * kept / (2 * kept + letters("delete") + letters("insert")), 3)

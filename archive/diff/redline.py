@@ -73,9 +73,10 @@ def pair_change(p: Pair, a: list[Clause], b: list[Clause]) -> dict:
     title_ops = _title_ops(ca, cb)
     if title_ops and base["relation"] is None:
         base["relation"] = "retitled"  # however it was paired (by content, under the same number...)
-    ops = title_ops + diff_words(ta, tb)
+    body = diff_words(ta, tb)
+    ops = title_ops + body
     changed = any(o.op != "equal" for o in ops)
-    eq = equal_length(ops)
+    eq = equal_length(body)  # of the texts measured below: the title is not in them
     total = canonical_length(ta) + canonical_length(tb)
     base["similarity"] = round(min(1.0, 2 * eq / total), 3) if total else 1.0
     if changed:  # one word in a thousand still changed the clause: it never reads as identical

@@ -211,8 +211,8 @@ def _words_and_list_markers(text: str) -> tuple[list[str], frozenset[int]]:
 
 def _renumbered(old: str, new: str) -> bool:
     """Two list markers of one style ("3." and "4.", "(b)" and "(c)")."""
-    def style(marker: str) -> str:
-        return re.sub(r"[a-zA-Z]+", "a", re.sub(r"\d+", "0", marker))
+    def style(marker: str) -> str:  # "(b)" -> "(a)", "C." -> "A.", "12." -> "0."
+        return re.sub(r"[A-Z]+", "A", re.sub(r"[a-z]+", "a", re.sub(r"\d+", "0", marker)))
 
     return style(old) == style(new)
 
