@@ -8,7 +8,7 @@ Targets (issue 3): cold within 2x of difflib, warm under 5 ms.
 
 Cold runs start with empty memo caches (archive.diff.redline.clear_caches), so they compute everything:
 tokenising, alignment, word diffs, changelog audit. Two difflib baselines, each word-diffing clause
-pairs with the redline's own tokeniser (alignment not timed for either):
+pairs with the redline's own tokeniser, `compared_words` (alignment not timed for either):
 - "aligned": only the pairs the alignment matched (column "pairs"), as the issue's bench first read it;
 - "every": every pair the redline reports, an added or removed clause diffed against nothing, so the
   baseline reads every clause of both versions, as the redline must.
@@ -33,7 +33,7 @@ from archive.db.engine import make_engine, read_session, transaction  # noqa: E4
 from archive.diff import changelog  # noqa: E402
 from archive.diff import redline as rl  # noqa: E402
 from archive.diff.align import align, clause_content  # noqa: E402
-from archive.diff.words import analyse, tokens  # noqa: E402
+from archive.diff.words import analyse, compared_words  # noqa: E402
 from archive.services import redlines  # noqa: E402
 from archive.types import Clause  # noqa: E402
 
@@ -82,8 +82,8 @@ def row(name: str, cold: list[float], warm: list[float], dl: list[float], dl_eve
 
 def word_diff(x: Clause | None, y: Clause | None) -> None:
     """difflib's word diff of one clause pair (a missing side is an empty text)."""
-    wa = tokens(clause_content(x)) if x is not None else []
-    wb = tokens(clause_content(y)) if y is not None else []
+    wa = compared_words(clause_content(x)) if x is not None else []
+    wb = compared_words(clause_content(y)) if y is not None else []
     difflib.SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes()
 
 

@@ -9,6 +9,7 @@ from archive.diff.words import (
     _canonical_by_rules,
     analyse,
     canonical,
+    compared_words,
     diff_words,
     join_words,
     similarity,
@@ -86,3 +87,10 @@ def test_the_shortcut_for_plain_words_gives_the_keys_the_rules_give() -> None:
     # Both branches are taken, and the rules still do their work.
     assert canonical("policy,") == "policy," and canonical("risk-based") == "riskbased"
     assert canonical("“Double") == '"Double' and canonical("risks5") == "risks" and canonical("[^4]") == ""
+
+
+def test_compared_words_are_the_analysed_words() -> None:
+    """The benchmark's difflib baseline tokenises with `compared_words`: the redline's own words."""
+    for path in CORPUS.glob("*/text/*.txt"):
+        text = path.read_text(encoding="utf-8")
+        assert compared_words(text) == list(analyse(text).words)

@@ -183,6 +183,12 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(_unglue_markers(normalize(text)))
 
 
+def compared_words(text: str) -> list[str]:
+    """The words of a text as the diff compares them: `tokens`, with run-together words split (the
+    second marked with GLUE). What `analyse` gives, without the list markers it also finds."""
+    return _WORD.findall(_separated(text))
+
+
 def join_words(words: Sequence[str]) -> str:
     """Words as text: a space between two, none before a word that was run into the one before it."""
     return " ".join(words).replace(" " + GLUE, "").removeprefix(GLUE)
@@ -553,6 +559,18 @@ def _moves(merged: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
     next_id = len(segs)
     memo: dict[tuple[int, int, bool], tuple[int, int, int, int, int] | None] = {}
     grams: dict[int, set[tuple[str, ...]]] = {}
+    runs: dict[int, _Run] = {}  # by segment id: its keys and letters, worked out once
+    matchers: dict[int, difflib.SequenceMatcher] = {}  # by insert id: its keys indexed once
+
+    def run_of(seg: list) -> _Run:
+        if seg[2] not in runs:
+            runs[seg[2]] = _Run.of(seg[1])
+        return runs[seg[2]]
+
+    def matcher_of(seg: list) -> difflib.SequenceMatcher:
+        if seg[2] not in matchers:
+            matchers[seg[2]] = difflib.SequenceMatcher(None, None, run_of(seg).keys, autojunk=False)
+        return matchers[seg[2]]
 
     def gram_set(seg: list) -> set[tuple[str, ...]]:
         if seg[2] not in grams:
@@ -562,19 +580,22 @@ def _moves(merged: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
 
     while True:
         best = None
+        where = {seg[2]: k for k, seg in enumerate(segs)}
+        inserts = [s for s in segs if s[0] == "insert"]
         for d in (s for s in segs if s[0] == "delete"):
-            for i in (s for s in segs if s[0] == "insert"):
+            for i in inserts:
                 # The delete and insert of one hunk: a run in both stands where it stood (less evidence needed).
-                in_place = segs.index(d) + 1 == segs.index(i)
+                in_place = where[d[2]] + 1 == where[i[2]]
                 key = (d[2], i[2], in_place)
                 if key not in memo:
                     # Only pairs sharing some three-word run can share that many letters.
                     least = IN_PLACE_MIN_CHARS if in_place else MOVE_MIN_CHARS
-                    run = _whole(d[1], i[1]) or (
-                        _common_run(d[1], i[1], least) if not gram_set(d).isdisjoint(gram_set(i)) else None
+                    run = _whole(run_of(d), run_of(i)) or (
+                        _common_run(run_of(d), run_of(i), least, matcher_of(i))
+                        if not gram_set(d).isdisjoint(gram_set(i)) else None
                     )
                     if run and in_place and run[4] < MOVE_MIN_CHARS and run[4] < IN_PLACE_SHARE * min(
-                        _letters(d[1]), _letters(i[1])
+                        len(run_of(d).letters), len(run_of(i).letters)
                     ):
                         run = None  # a phrase two rewritten passages happen to share
                     memo[key] = run
@@ -618,59 +639,79 @@ def _join_equal(segs: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]
     return out
 
 
-def _whole(wa: Sequence[str], wb: Sequence[str]) -> tuple[int, int, int, int, int] | None:
+def _whole(wa: _Run, wb: _Run) -> tuple[int, int, int, int, int] | None:
     """A whole deleted stretch inserted whole elsewhere, letter for letter, of at least MOVE_WHOLE_WORDS
     words and MOVE_WHOLE_MIN_CHARS content characters: as `_common_run` gives it."""
-    if min(len(wa), len(wb)) < MOVE_WHOLE_WORDS:
+    if min(len(wa.keys), len(wb.keys)) < MOVE_WHOLE_WORDS:
         return None
-    sa = "".join(map(canonical, wa))
-    if len(sa) < MOVE_WHOLE_MIN_CHARS or sa != "".join(map(canonical, wb)):
+    if len(wa.letters) < MOVE_WHOLE_MIN_CHARS or wa.letters != wb.letters:
         return None
-    return 0, len(wa), 0, len(wb), len(sa)
+    return 0, len(wa.keys), 0, len(wb.keys), len(wa.letters)
+
+
+@dataclass
+class _Run:
+    """One side of a run search: the words' keys, their letters, and where words start in them."""
+
+    keys: list[str]
+    letters: str
+    bounds: dict[int, int]
+    offsets: list[int]
+
+    @classmethod
+    def of(cls, words: Sequence[str]) -> _Run:
+        keys = [canonical(w) for w in words]
+        return cls(keys, "".join(keys), _boundaries(keys), _offsets(keys))
 
 
 def _common_run(
-    wa: Sequence[str], wb: Sequence[str], least: int = MOVE_MIN_CHARS
+    wa: Sequence[str] | _Run, wb: Sequence[str] | _Run, least: int = MOVE_MIN_CHARS,
+    matcher: difflib.SequenceMatcher | None = None,
 ) -> tuple[int, int, int, int, int] | None:
     """The longest run of whole words of `wa` whose content letters are those of a run of `wb`, as
-    (a0, a1, b0, b1, content characters), if it reaches `least`: each run of equal word keys the
-    matcher finds, grown letter by letter at both ends over run-together words ("capablemodels"
-    against "capable models") and cut back to the last word boundary the two sides share."""
-    ka, kb = [canonical(w) for w in wa], [canonical(w) for w in wb]
-    matcher = difflib.SequenceMatcher(None, ka, kb, autojunk=False)
-    blocks = [blk for blk in matcher.get_matching_blocks() if blk.size]
-    if not blocks:
-        return None
-    # The matching blocks keep one order on both sides; a run crossing the longest ("the time of" in
-    # one order, "internally deployed models" in the other) is looked for beside it too.
+    (a0, a1, b0, b1, content characters), if it reaches `least`: the longest run of equal word keys
+    (and where that falls short, the longest beside it), grown letter by letter at both ends over
+    run-together words ("capablemodels" against "capable models") and cut back to the last word
+    boundary the two sides share. `matcher`: one already holding `wb`'s keys as its second sequence."""
+    ra = wa if isinstance(wa, _Run) else _Run.of(wa)
+    rb = wb if isinstance(wb, _Run) else _Run.of(wb)
+    ka, kb = ra.keys, rb.keys
+    if matcher is None:
+        matcher = difflib.SequenceMatcher(None, ka, kb, autojunk=False)
+    else:
+        matcher.set_seq1(ka)
     i, j, n = matcher.find_longest_match(0, len(ka), 0, len(kb))
-    blocks += [blk for blk in (matcher.find_longest_match(0, i, j + n, len(kb)),
-                               matcher.find_longest_match(i + n, len(ka), 0, j)) if blk.size]
-    sa, sb = "".join(ka), "".join(kb)
-    ba, bb = _boundaries(ka), _boundaries(kb)
-    oa, ob = _offsets(ka), _offsets(kb)
-    best: tuple[int, int, int] | None = None  # (x0, y0, size) in content characters
-    # Each run of equal keys grown; the longest in letters wins (the most words may be the shorter:
-    # "the time of" against "internally deployed models").
-    for i, j, n in blocks:
+    if not n:
+        return None
+    sa, sb, ba, bb, oa, ob = ra.letters, rb.letters, ra.bounds, rb.bounds, ra.offsets, rb.offsets
+    def grown(i: int, j: int, n: int) -> tuple[int, int, int]:
+        """(x0, y0, size) in content characters: the run grown to the right, then to the left, on
+        letters, to the farthest word boundary both sides share."""
         x0, x1, y0 = oa[i], oa[i + n], ob[j]
-        # Grow to the right, then to the left, on letters; keep the farthest boundary both sides share.
         grow = _dmp.diff_commonPrefix(sa[x1:], sb[y0 + x1 - x0 :])
         right = max(k for k in range(grow + 1) if x1 + k in ba and y0 + x1 - x0 + k in bb)
         grow = _dmp.diff_commonSuffix(sa[:x0], sb[:y0])
         left = max(k for k in range(grow + 1) if x0 - k in ba and y0 - k in bb)
-        size = x1 + right - (x0 - left)
-        if best is None or size > best[2]:
-            best = (x0 - left, y0 - left, size)
+        return x0 - left, y0 - left, x1 + right - (x0 - left)
+
+    best = grown(i, j, n)
+    if best[2] < least:
+        # The most words may not be the most letters ("the time of" against "internally deployed
+        # models"), and a run may cross the longest (before it on one side, after it on the other):
+        # the longest of each of the four regions beside it, grown too.
+        la, lb = len(ka), len(kb)
+        for a0, a1, b0, b1 in ((0, i, 0, j), (i + n, la, j + n, lb), (0, i, j + n, lb), (i + n, la, 0, j)):
+            # A region too small to hold `least` letters on either side cannot help (grown runs reach
+            # into the run found only where it is equal, so its letters are not counted).
+            if min(oa[a1] - oa[a0], ob[b1] - ob[b0]) + best[2] < least:
+                continue
+            blk = matcher.find_longest_match(a0, a1, b0, b1)
+            if blk.size and (run := grown(*blk))[2] > best[2]:
+                best = run
     x0, y0, size = best
     if size < least:
         return None
     return ba[x0], ba[x0 + size], bb[y0], bb[y0 + size], size
-
-
-def _letters(words: Sequence[str]) -> int:
-    """Content characters of some words."""
-    return sum(len(canonical(w)) for w in words)
 
 
 def _offsets(keys: Sequence[str]) -> list[int]:
