@@ -28,6 +28,9 @@ def test_twenty_citations_classified(corpus_settings, corpus_engine):
     # §7.1, whose successor is 3.x's §4.
     assert [(r["suggested"]["version"], r["redline"] is not None) for r in by_status["changed"]] == [
         ("3.0", True), ("3.0", True), ("3.0", True), ("2.2", True)]
+    # A clause renumbered since says where it now stands.
+    assert by_status["changed"][3]["detail"] == (
+        "§7.1 changed after 2.2; the quote is not in 3.4, where the clause is §4")
     for r in by_status["removed"]:
         assert r["suggested"]["version"] in ("2.0", "2.2")
     wrong_section = by_status["wrong"][0]

@@ -259,7 +259,8 @@ def test_rendered_added_and_removed_clauses_claim_no_similarity_and_no_sameness(
     assert "similarity 0%" not in text and "similarity 0%" not in html
     # 1.0's "ASL-2 Commitments" heading has no text of its own: it was removed, not "unchanged".
     assert "(unchanged)" not in text and "(unchanged)" not in html
-    assert "@@ removed: ASL-2 Commitments (p. 5)\n  (a heading only: no text of its own)" in text, text[:3000]
+    assert ("@@ removed: ASL-2 Commitments (p. 5)\n  changelog: not mentioned (editorial)\n"
+            "  (a heading only: no text of its own)") in text, text[:3000]
     sec = redlines.compare(session, RSP, "3.0", "3.1")
     heading_only = '<div class="body"><em>(a heading only: no text of its own)</em>'
     assert f"Appendices (p. 16)</h2>\n{heading_only}" in render_html(sec)
@@ -339,7 +340,8 @@ def test_text_view_wraps_long_lines_and_keeps_every_word(session) -> None:
     for prefix in ("- ", "+ "):
         assert by_prefix(wrapped, prefix) == by_prefix(flat, prefix)
     summary = wrapped.split("@@ removed: Executive Summary", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
-    assert len(summary) > 10 and all(ln.startswith("- ") for ln in summary)
+    assert summary[0].startswith("  changelog: item ")  # what the audit says of it, then the text
+    assert len(summary) > 10 and all(ln.startswith("- ") for ln in summary[1:])
 
 
 def test_a_new_heading_is_accounted_for_through_its_subsections(session) -> None:
@@ -568,3 +570,14 @@ def test_a_retitled_clauses_similarity_is_of_its_body(session) -> None:
     # Equal text stands in both texts: 2 * kept over both texts' letters.
     kept = letters("equal")
     assert change["similarity"] == round(2 * kept / (2 * kept + letters("delete") + letters("insert")), 3)
+
+
+def test_the_text_redline_says_what_the_changelog_says_of_each_change(session) -> None:
+    text = redlines.render_text(redlines.compare(session, RSP, "3.0", "3.1"))
+    blocks = {b.split("\n")[0]: b for b in text.split("\n@@ ")[1:]}
+    said = {head.split("  ")[0]: next((ln.strip() for ln in b.split("\n") if ln.startswith("  changelog: ")), None)
+            for head, b in blocks.items()}
+    assert said["modified: 1 Our Recommendations for Industry-Wide Safety (p. 4–10)"] == (
+        "changelog: item 1: how we operationalize the Automated R&D capability threshold")
+    assert said["modified: 3.1 Scope and Timing (p. 11)"] == "changelog: not mentioned (substantive)"
+    assert said["modified: Introduction (p. 3–4)"] == "changelog: editorial, under its note on minor edits"

@@ -9,7 +9,7 @@ from html import escape
 # Part of the HTML and text representations' ETags: bumped when the same redline renders differently
 # (2: long unchanged stretches folded, long inserts and deletes set as blocks; 3: the HTML audit says
 # its list is candidates), so a cache holding an older rendering is not told it is current.
-RENDER_VERSION = 5
+RENDER_VERSION = 6
 
 _CSS = """
 body{font:16px/1.55 Georgia,serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
@@ -244,12 +244,15 @@ def render_text(redline: dict, context: int = 12, width: int = TEXT_WIDTH) -> st
                      f"{audit['counts']['substantive']} substantive, {audit['counts']['editorial']} editorial")
         for u in audit["unmentioned"]:
             lines.append(f"  not in changelog: {u['clause']} ({u['kind']}, {u['nature']}){_revisions(u)}")
+    said = {_key(c): c for c in audit["changes"]} if audit else {}
     for ch in redline["changes"]:
         rel = _relation(ch)
         lines.append("")
         sim = _similarity(ch)
         head = f"@@ {ch['kind']}: {_heading(ch)}" + (f"  {sim}" if sim else "")
         lines.append(head + (f"  ({rel})" if rel else ""))
+        if _key(ch) in said:
+            lines += _wrapped("  changelog: ", _said_text(said[_key(ch)], audit).split(), width)
         ops = ch["ops"]
         if not ops:
             lines.append(f"  ({_empty(ch)})")
@@ -264,6 +267,25 @@ def render_text(redline: dict, context: int = 12, width: int = TEXT_WIDTH) -> st
             else:
                 lines += _wrapped("- " if op["op"] == "delete" else "+ ", words, width)
     return "\n".join(lines) + "\n"
+
+
+def _key(change: dict) -> tuple[int | None, int | None]:
+    a, b = change["from_clause"], change["to_clause"]
+    return (a["id"] if a else None, b["id"] if b else None)
+
+
+def _said_text(said: dict, audit: dict) -> str:
+    """What the changelog audit says of one change, in a line: the item that accounts for it (the best
+    first, quoted in part), its note on minor edits, or nothing."""
+    if said["items"]:
+        item = next(i for i in audit["items"] if i["n"] == said["items"][0])
+        text = item["text"] if len(item["text"]) <= 90 else item["text"][:89].rstrip() + "…"
+        more = f" (+{len(said['items']) - 1} more)" if len(said["items"]) > 1 else ""
+        via = ", through its subsections" if said["via_subsections"] else ""
+        return f"item {item['n']}{more}{via}: {text}"
+    if said["editorial_note"]:
+        return f"{said['nature']}, under its note on minor edits"
+    return f"not mentioned ({said['nature']})"
 
 
 def _wrapped(prefix: str, words: list[str], width: int) -> list[str]:

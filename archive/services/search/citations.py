@@ -170,9 +170,11 @@ def _check_one(session: Session, ix: SearchIndex, item: dict, n: int) -> dict:
     successor = _successor(session, ix, cited_doc.clause, latest)
     if successor is not None:
         out["status"] = "changed"
+        now = qt.section_name(successor.number, successor.title)
+        renamed = (successor.number, successor.title) != (cited_doc.number, cited_doc.title)
         out["detail"] = (
             f"{qt.section_name(cited_doc.number, cited_doc.title)} changed after {last.doc.version}; "
-            f"the quote is not in {latest}"
+            f"the quote is not in {latest}" + (f", where the clause is {now}" if renamed else "")
         )
         out["redline"] = _redline(session, cited_doc.clause, successor)
     else:
