@@ -581,3 +581,20 @@ def test_the_text_redline_says_what_the_changelog_says_of_each_change(session) -
         "changelog: item 1: how we operationalize the Automated R&D capability threshold")
     assert said["modified: 3.1 Scope and Timing (p. 11)"] == "changelog: not mentioned (substantive)"
     assert said["modified: Introduction (p. 3–4)"] == "changelog: editorial, under its note on minor edits"
+
+
+def test_an_entry_of_headed_paragraphs_is_one_item_per_paragraph(session) -> None:
+    """2.0's changelog entry: an introduction, then paragraphs headed "ASL definition changed:", ...
+    Each is one item a reader can find, not one per sentence (31 before)."""
+    entry = ("RSP-2024: This update introduces a new approach. We describe the most notable changes below.\n\n"
+             "ASL definition changed: The term now refers to safeguards. We also introduced thresholds.\n\n"
+             "AI R&D threshold added: We added a new threshold.")
+    found, note = items.split_items(entry)
+    assert note is None and found == [
+        "RSP-2024: This update introduces a new approach.",  # its pointer sentence left out
+        "ASL definition changed: The term now refers to safeguards. We also introduced thresholds.",
+        "AI R&D threshold added: We added a new threshold."]
+    audit = redlines.compare(session, RSP, "1.0", "2.0")["audit"]
+    assert [i["text"].split(":")[0] for i in audit["items"]][:4] == [
+        "RSP-2024", "ASL definition changed", "ARA threshold now a checkpoint", "AI R&D threshold added"]
+    assert len(audit["items"]) == 12

@@ -5,8 +5,9 @@
   label ("(RSP v3.1)"), else the last one. A redline spanning several revisions (3.0 -> 3.4) is audited
   against every entry naming a version after the older one up to the newer one (3.1 to 3.4): the
   newest entry alone would leave the earlier revisions' announced changes looking unannounced.
-- Items: an inline enumeration "(1) ...; (2) ..." or a numbered list ("1." at a line start); without
-  either, each sentence is an item. A sentence announcing "minor edits for style or clarity" or
+- Items: an inline enumeration "(1) ...; (2) ..." or a numbered list ("1." at a line start), else
+  paragraphs headed by their subject ("ASL definition changed: ..."); without any, each sentence is
+  an item. A sentence announcing "minor edits for style or clarity" or
   "typo and formatting corrections" is not an item: it accounts for editorial changes.
 - Nature of a change: *editorial* when every changed stretch differs only in case, punctuation or
   spacing, or is a typo-sized edit (at most EDITORIAL_MAX_WORDS words a side and a character edit

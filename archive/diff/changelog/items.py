@@ -18,6 +18,9 @@ _POINTER = re.compile(
 # An item announcing that the revision rewrote the whole policy accounts for every change it made.
 REWRITE = re.compile(r"\b(?:comprehensive|complete|full|total|wholesale)\s+(?:rewrite|revision|overhaul)\b", re.I)
 _INLINE_ITEM = re.compile(r"\((\d{1,2})\)\s*")
+# A paragraph headed by its subject: a capitalised label of at most seven words and a colon, at a
+# line's start ("ASL definition changed: The term ...", "RSP-2024: This update ...").
+_HEADED = re.compile(r"(?m)^[ \t]*[A-Z][\w’'&/()\-]*(?:[ \t]+[\w’'&/()\-]+){0,6}:(?=[ \t]*\S)")
 _LIST_ITEM = re.compile(r"(?:^|\n)\s*(\d{1,2})\.\s*(?=\S)")
 
 _SERIES_CUT = re.compile(r"[;,]\s+(?=(?:and\s+|or\s+)?[a-z])")
@@ -55,8 +58,10 @@ def _cut_outside_parentheses(text: str) -> list[str]:
 
 
 def split_items(text: str) -> tuple[list[str], str | None]:
-    """(items, the editorial note if the entry has one). An enumerated item announcing minor edits is
-    both: it keeps its number, and as the note it accounts for editorial changes."""
+    """(items, the editorial note if the entry has one). Items are cut at an inline enumeration, else at
+    a numbered list, else at paragraphs headed by their subject (2.0's "ASL definition changed: ..."),
+    else into sentences. An enumerated item announcing minor edits is both: it keeps its number, and
+    as the note it accounts for editorial changes."""
     flat = " ".join(tokens(text))
     sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z(])", flat)
     note = next((s for s in sentences if _EDITORIAL_NOTE.search(s)), None)
@@ -76,8 +81,15 @@ def split_items(text: str) -> tuple[list[str], str | None]:
             return items, note
     else:
         listed = _LIST_ITEM.split(text)
+        headed = [m.start() for m in _HEADED.finditer(text)]
         if len(listed) >= 5:
             items = [" ".join(tokens(listed[k])) for k in range(2, len(listed), 2)]
+        elif len(headed) >= 2:  # "ASL definition changed: ..." paragraphs, each one announcement
+            cuts = [0, *headed] if text[: headed[0]].strip() else headed
+            paragraphs = [" ".join(tokens(text[a:b])) for a, b in zip(cuts, [*cuts[1:], len(text)], strict=True)]
+            # Less its sentences that only point elsewhere ("We describe the most notable changes below").
+            items = [" ".join(x for x in re.split(r"(?<=[.!?])\s+(?=[A-Z(])", p) if not _POINTER.search(x))
+                     for p in paragraphs]
         else:  # sentences; one announcing several changes in a list is one item per change
             items = [part for s in sentences if s and s is not note for part in series(s)]
     cleaned = []
