@@ -364,9 +364,6 @@ def _refine(ka: Sequence[str], kb: Sequence[str]) -> list[tuple[str, int, int, i
     return pieces
 
 
-_join = join_words
-
-
 Span = tuple[str, int, int, int, int]  # ("equal" | "change", a0, a1, b0, b1): word ranges of A and B
 
 
@@ -375,7 +372,7 @@ def diff_words(a: str, b: str) -> list[Op]:
     xa, xb = analyse(a), analyse(b)
     wa, wb, ka, kb = xa.words, xb.words, xa.keys, xb.keys
     if ka == kb:  # what the diff below returns for equal keys, without running it
-        return [Op("equal", _join(wb))] if wb else []
+        return [Op("equal", join_words(wb))] if wb else []
     spans = _spans(ka, kb)
     ma, mb = xa.list_markers, xb.list_markers
     if ma and mb:
@@ -492,7 +489,7 @@ def _coalesce(raw: list[tuple[str, Sequence[str]]]) -> list[Op]:
     # Words keep the space that followed them; only the very last op ends without one. So does an op of
     # the newer text (equal, insert) whose last word the PDF ran into the newer text's next word
     # ("feedback:" + "We"); a deletion between them then starts with the space the older text had.
-    texts = [_join(words) for _op, words in merged]
+    texts = [join_words(words) for _op, words in merged]
     spaced = [n + 1 < len(merged) for n in range(len(merged))]
     lead = [False] * len(merged)
     for n, (op, _words) in enumerate(merged):
@@ -665,21 +662,15 @@ class _Run:
 
 
 def _common_run(
-    wa: Sequence[str] | _Run, wb: Sequence[str] | _Run, least: int = MOVE_MIN_CHARS,
-    matcher: difflib.SequenceMatcher | None = None,
+    ra: _Run, rb: _Run, least: int, matcher: difflib.SequenceMatcher
 ) -> tuple[int, int, int, int, int] | None:
-    """The longest run of whole words of `wa` whose content letters are those of a run of `wb`, as
+    """The longest run of whole words of `ra` whose content letters are those of a run of `rb`, as
     (a0, a1, b0, b1, content characters), if it reaches `least`: the longest run of equal word keys
     (and where that falls short, the longest beside it), grown letter by letter at both ends over
     run-together words ("capablemodels" against "capable models") and cut back to the last word
-    boundary the two sides share. `matcher`: one already holding `wb`'s keys as its second sequence."""
-    ra = wa if isinstance(wa, _Run) else _Run.of(wa)
-    rb = wb if isinstance(wb, _Run) else _Run.of(wb)
+    boundary the two sides share. `matcher`: one already holding `rb`'s keys as its second sequence."""
     ka, kb = ra.keys, rb.keys
-    if matcher is None:
-        matcher = difflib.SequenceMatcher(None, ka, kb, autojunk=False)
-    else:
-        matcher.set_seq1(ka)
+    matcher.set_seq1(ka)
     i, j, n = matcher.find_longest_match(0, len(ka), 0, len(kb))
     if not n:
         return None
