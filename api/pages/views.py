@@ -21,7 +21,7 @@ from archive.dates import parse_day
 from archive.db import storage
 from archive.diff.redline import KINDS, change_key
 from archive.errors import InvalidInput
-from archive.services.versions import resolve_version
+from archive.services.versions import resolve_among
 
 LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
@@ -257,12 +257,13 @@ def compare_view(
 ) -> dict:
     from archive.services import redlines
 
-    va, vb = resolve_version(session, slug, a), resolve_version(session, slug, b)
-    red = redlines.compare(session, slug, va.label, vb.label, clause=clause, changed_only=not show_all)
+    held = storage.list_versions(session, slug)
+    va, vb = resolve_among(session, slug, a, held), resolve_among(session, slug, b, held)
+    red = redlines.compare_versions(session, slug, va, vb, held, clause=clause, changed_only=not show_all)
     total = sum(red["summary"].values())
     return {
         "policy": storage.get_policy(session, slug),
-        "versions": storage.list_versions(session, slug),
+        "versions": held,
         "va": va,
         "vb": vb,
         "red": red,

@@ -14,7 +14,7 @@ from api.deps import SessionDep
 from api.routes.params import CLAUSE_PATTERN, ClauseNumber, OptRef, Ref, Slug
 from archive.db import storage
 from archive.services import redlines
-from archive.services.versions import resolve_version
+from archive.services.versions import resolve_among
 
 router = APIRouter(tags=["redlines"])
 
@@ -48,17 +48,18 @@ def compare(
         int, Query(ge=0, le=10_000, description="Text format: wrap lines at this many columns (0: never).")
     ] = redlines.TEXT_WIDTH,
 ) -> Response:
-    old = resolve_version(session, slug, a)  # a label, or a day (YYYY-MM-DD) then in force
-    new = resolve_version(session, slug, b)
+    held = storage.list_versions(session, slug)
+    old = resolve_among(session, slug, a, held)  # a label, or a day (YYYY-MM-DD) then in force
+    new = resolve_among(session, slug, b, held)
     if clause is not None:  # before the 304: `If-None-Match: *` asked of a missing clause is still a 404
         redlines.find_compared_clause(session, slug, old.label, new.label, clause)
     rendering = {"json": (), "html": (redlines.RENDER_VERSION,), "text": (redlines.RENDER_VERSION, width)}[format]
     # Every version in between too: the audit of a span says what each revision's own audit found.
-    spanned = redlines.revisions_between(session, slug, old, new) or [old, new]
+    spanned = redlines.revisions_between(held, old, new) or [old, new]
     etag = redline_etag(*(version_etag(v) for v in spanned), "compare", format, clause, *rendering)
     if (cached := not_modified(request, etag)) is not None:
         return cached
-    redline = redlines.compare(session, slug, old.label, new.label, clause=clause)
+    redline = redlines.compare_versions(session, slug, old, new, held, clause=clause)
     if format == "html":
         response: Response = HTMLResponse(redlines.render_html(redline))
     elif format == "text":

@@ -222,9 +222,11 @@ def list_versions(session: Session, slug: str | None = None) -> list[t.VersionIn
     """Versions oldest first (by effective date, then label)."""
     stmt = _version_select().order_by(m.Policy.slug, m.Version.effective, m.Version.label)
     if slug is not None:
-        _policy_row(session, slug)  # unknown policy is an error, not an empty list
         stmt = stmt.where(m.Policy.slug == slug)
-    return [_to_version(v, s, snap) for v, s, snap in session.execute(stmt)]
+    versions = [_to_version(v, s, snap) for v, s, snap in session.execute(stmt)]
+    if slug is not None and not versions:
+        _policy_row(session, slug)  # unknown policy is an error, not an empty list
+    return versions
 
 
 def get_version(session: Session, slug: str, label: str) -> t.VersionInfo:

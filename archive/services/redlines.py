@@ -25,12 +25,12 @@ from archive.diff import redline as rl
 from archive.diff.align import align
 from archive.diff.render import RENDER_VERSION, TEXT_WIDTH, render_html, render_text
 from archive.errors import ClauseNotFound, InvalidInput
-from archive.services.versions import resolve_version
+from archive.services.versions import resolve_among, resolve_version
 from archive.settings import get_settings
 
 __all__ = [
-    "RENDER_VERSION", "TEXT_WIDTH", "assign_lineages", "clause_history", "compare", "redline_key", "render_html",
-    "render_text", "unannounced",
+    "RENDER_VERSION", "TEXT_WIDTH", "assign_lineages", "clause_history", "compare", "compare_versions", "redline_key",
+    "render_html", "render_text", "revisions_between", "unannounced",
 ]
 
 log = logging.getLogger(__name__)
@@ -99,24 +99,33 @@ def compare(session: Session, slug: str, a: str, b: str, *, clause: str | None =
 
     `clause` limits it to one clause (by number, or title if unnumbered) and its counterpart.
     """
-    va, vb = resolve_version(session, slug, a), resolve_version(session, slug, b)
+    held = storage.list_versions(session, slug)
+    va, vb = resolve_among(session, slug, a, held), resolve_among(session, slug, b, held)
+    return compare_versions(session, slug, va, vb, held, clause=clause, changed_only=changed_only)
+
+
+def compare_versions(session: Session, slug: str, va: t.VersionInfo, vb: t.VersionInfo, held: list[t.VersionInfo],
+                     *, clause: str | None = None, changed_only: bool = True) -> dict:
+    """`compare` of two resolved versions; `held`: every version of the policy, oldest first."""
     result = _full(session, slug, va, vb)
-    _with_revisions(session, slug, va, vb, result)
+    _with_revisions(session, slug, va, vb, result, held)
     if clause is None:
         return rl.select(result, changed_only=changed_only)
     positions = _clause_positions(session, slug, va.label, vb.label, clause, result)
     return rl.select(result, changed_only=changed_only, positions=positions)
 
 
-def revisions_between(session: Session, slug: str, va: t.VersionInfo, vb: t.VersionInfo) -> list[t.VersionInfo]:
-    """The archived versions from `va` to `vb` included, oldest first ([] for a comparison backwards)."""
-    versions = storage.list_versions(session, slug)
-    labels = [v.label for v in versions]
+def revisions_between(held: list[t.VersionInfo], va: t.VersionInfo, vb: t.VersionInfo) -> list[t.VersionInfo]:
+    """The versions of `held` (a policy's, oldest first) from `va` to `vb` included, oldest first ([] for
+    a comparison backwards)."""
+    labels = [v.label for v in held]
     i, j = labels.index(va.label), labels.index(vb.label)
-    return versions[i : j + 1] if i < j else []
+    return held[i : j + 1] if i < j else []
 
 
-def _with_revisions(session: Session, slug: str, va: t.VersionInfo, vb: t.VersionInfo, result: dict) -> None:
+def _with_revisions(
+    session: Session, slug: str, va: t.VersionInfo, vb: t.VersionInfo, result: dict, held: list[t.VersionInfo]
+) -> None:
     """In place: the audit of a redline spanning several archived revisions, taken from each revision's
     own audit. Matched at once against every entry, a clause is credited with items of revisions that
     never touched it (3.0 -> 3.4 gave §3.5 3.2's LTBT item; §3.5 changed only in 3.4), and a clause
@@ -127,7 +136,7 @@ def _with_revisions(session: Session, slug: str, va: t.VersionInfo, vb: t.Versio
     audit saw (a clause removed along the way) keeps the span's own verdict. Done on reading, never
     stored: it depends on the versions archived in between, which the redline's key does not hold."""
     audit = result.get("audit")
-    steps = revisions_between(session, slug, va, vb)
+    steps = revisions_between(held, va, vb)
     if not audit or len(steps) < 3:
         return
     numbered = {(it["entry"], " ".join(it["text"].split())): it["n"] for it in audit["items"]}

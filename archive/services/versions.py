@@ -65,6 +65,16 @@ def resolve_version(session: Session, slug: str, ref: str) -> t.VersionInfo:
     return info
 
 
+def resolve_among(session: Session, slug: str, ref: str, held: list[t.VersionInfo]) -> t.VersionInfo:
+    """`resolve_version`, answered from `held` (the policy's versions, already listed) when `ref` is the
+    label of one: a redline's request names two versions and needs the list anyway (its revisions
+    between), so two lookups by label cost nothing more."""
+    for v in held:
+        if v.label == ref:
+            return v
+    return resolve_version(session, slug, ref)
+
+
 def _not_archived(session: Session, slug: str, label: str, day: dt.date | None, lead: str) -> VersionNotArchived:
     """The error for a version the archive lacks: `lead` with {when} (what its changelog says of its
     time), then its archived neighbours."""
