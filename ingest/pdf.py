@@ -27,8 +27,9 @@ from ingest.repeats import repeated_tops
 
 EXTRACTOR_NAME = "policy-archive-pdf"
 # Bump on any change in output (2: columns, sideways text apart; 3: repeated table headers; 4: a note
-# marker after ")." found; 5: a marker after a designation's digit, "ASL-24").
-EXTRACTOR_VERSION = "5"
+# marker after ")." found; 5: a marker after a designation's digit, "ASL-24"; 6: a table header row
+# repeated from mid-page, "Role / Responsibilities").
+EXTRACTOR_VERSION = "6"
 
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi|,b$", re.I)
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*(?:\d{1,4}|[ivxlc]{1,6})\s*[-–—]?(?:\s+of\s+\d{1,4})?$", re.I)
@@ -304,7 +305,8 @@ def assemble(raw_pages: list[list[RawLine]]) -> ExtractedDocument:
     vocab = vocabulary(normalize_line(ln.text) for _, body, _ in split for ln in body)
     doc_body = _body_size([ln for _, body, _ in split for ln in body])
     bodies = [fn.split_footnotes(body, number) for number, (_, body, _) in enumerate(split, start=1)]
-    repeats = repeated_tops([[ln.text for ln in body] for body, _ in bodies])
+    repeats = repeated_tops([[ln.text for ln in body] for body, _ in bodies],
+                            [[ln.blank_before for ln in body] for body, _ in bodies])
     pages: list[Page] = []
     lines: list[Line] = []
     offset = 0

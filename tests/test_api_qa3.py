@@ -119,7 +119,7 @@ def test_version_page_names_the_extractor_once_across_a_reextraction(fresh_env, 
     with monkeypatch.context() as old:  # extractor 2: no repeated-header rule
         old.setattr(ingest.pdf, "EXTRACTOR_VERSION", "2")
         old.setattr(ingest.service, "EXTRACTOR_VERSION", "2")
-        old.setattr(ingest.pdf, "repeated_tops", lambda pages: [0] * len(pages))
+        old.setattr(ingest.pdf, "repeated_tops", lambda pages, *_: [0] * len(pages))
         assert ingest_31() == "ingested"
     with TestClient(create_app(fresh_env)) as c:
         before = {p: c.get(f"{RSP}/versions/3.1{p}") for p in ("", "/text", "/source")}

@@ -183,7 +183,7 @@ def test_archive_of_extractor_2_is_reextracted_in_place(fresh_env, cli, monkeypa
     with monkeypatch.context() as old:  # extractor 2: no repeated-header rule
         old.setattr(ingest.pdf, "EXTRACTOR_VERSION", "2")
         old.setattr(ingest.service, "EXTRACTOR_VERSION", "2")
-        old.setattr(ingest.pdf, "repeated_tops", lambda pages: [0] * len(pages))
+        old.setattr(ingest.pdf, "repeated_tops", lambda pages, *_: [0] * len(pages))
         assert ingest_both().count(": ingested") == 2
     from archive.db.engine import make_engine
     from archive.services import redlines

@@ -42,7 +42,7 @@ def test_one_identical_line_at_a_page_top_is_kept() -> None:
 
 
 def test_a_block_of_too_few_words_is_kept() -> None:
-    # Two lines but four words (the noncompliance policy's "Role / Responsibilities" is such a block).
+    # Two lines but four words, at the tops of two pages (without blank lines to tell a header row by).
     assert repeated_tops([["Role", "Responsibilities", "a"], ["Role", "Responsibilities", "b"]]) == [0, 0]
     assert repeated_tops([["Risk level", "Mitigation plan", "a"], ["Risk level", "Mitigation plan", "b"]]) == [0, 0]
 
@@ -53,6 +53,42 @@ def test_only_page_tops_count_and_a_block_must_head_something() -> None:
     # A page that is nothing but the previous page's top, or two identical pages: left alone.
     assert repeated_tops([[*ROW, "row one"], list(ROW)]) == [0, 0]
     assert repeated_tops([[*ROW, "row one"], [*ROW, "row one"]]) == [0, 0]
+
+
+# The noncompliance policy's table starts mid-page under a paragraph; its header row, two one-word
+# cells, is printed again at the top of the next page. Blank lines set a header row apart.
+INTRO = ["The successful implementation of this policy requires", "collaboration across roles."]
+SHORT = ["Role", "Responsibilities"]
+
+
+def _gaps(lines: list[str], starts: set[int]) -> list[bool]:
+    return [k in starts for k in range(len(lines))]
+
+
+def test_a_short_header_row_under_text_is_found_again_at_the_next_page_tops() -> None:
+    first = [*INTRO, *SHORT, "Responsible Scaling", "Officer", "● Receive reports"]
+    second = [*SHORT, "● Ensure timely reporting", "Managers"]
+    third = [*SHORT, "● Assist in monitoring"]
+    pages = [first, second, third]
+    gaps = [_gaps(first, {2, 4}), _gaps(second, {2, 3}), _gaps(third, {2})]
+    assert repeated_tops(pages, gaps) == [0, 2, 2]
+    assert repeated_tops(pages) == [0, 0, 0]  # without the blank lines: only the first rule
+
+
+@pytest.mark.parametrize(
+    ("top", "first_gaps", "second_gaps"),
+    [
+        (["Role", "Responsibilities"], {2}, {2}),  # not set apart from the text below it on the previous page
+        (["Role", "Responsibilities"], {2, 4}, set()),  # nor from the text below it on this page
+        (["Role", "Responsibilities"], {4}, {2}),  # nor from the text above it on the previous page
+        (["We will:", "Resource"], {2, 4}, {2}),  # a line ending like a sentence is no header cell
+        (["Role", "Responsibilities of the RSO and delegates"], {2, 4}, {2}),  # a cell of five words
+    ],
+)
+def test_a_mid_page_block_that_is_not_a_header_row_is_kept(top, first_gaps, second_gaps) -> None:
+    first = [*INTRO, *top, "Responsible Scaling", "Officer"]
+    second = [*top, "● Ensure timely reporting"]
+    assert repeated_tops([first, second], [_gaps(first, first_gaps), _gaps(second, second_gaps)]) == [0, 0]
 
 
 def test_a_copy_is_never_longer_than_the_block_before_it() -> None:
@@ -153,3 +189,20 @@ def test_search_and_citations_stay_on_the_printed_page(corpus_settings, session)
     (m,) = r["matches"]
     assert (m["clause"]["number"], m["page"]) == ("1", 8)
     assert " ".join(full[m["char_start"] : m["char_end"]].split()) == quote
+
+
+@pytest.mark.parametrize("label", ["2025-12", "2026-02"])
+def test_the_noncompliance_roles_table_holds_its_header_row_once(session, label) -> None:
+    (roles,) = [c for c in storage.clauses(session, "anthropic-rsp-noncompliance", label)
+                if c.title == "Roles and Responsibilities"]
+    assert roles.text.count("Role\nResponsibilities") == 1
+    assert "Assist in policy compliance monitoring" in roles.text  # the rows after the page break stay
+
+
+def test_noncompliance_redline_shows_no_header_row_copy(session) -> None:
+    r = redlines.compare(session, "anthropic-rsp-noncompliance", "2025-12", "2026-02",
+                         clause="Roles and Responsibilities")
+    (roles,) = r["changes"]
+    changed = " ".join(o["text"] for o in roles["ops"] if o["op"] != "equal")
+    assert "Responsibilities" not in changed
+    assert "Immediately escalate concerns" in changed  # the real change is still shown
