@@ -577,9 +577,9 @@ def test_the_text_redline_says_what_the_changelog_says_of_each_change(session) -
     blocks = {b.split("\n")[0]: b for b in text.split("\n@@ ")[1:]}
     said = {head.split("  ")[0]: next((ln.strip() for ln in b.split("\n") if ln.startswith("  changelog: ")), None)
             for head, b in blocks.items()}
-    assert said["modified: 1 Our Recommendations for Industry-Wide Safety (p. 4–10)"] == (
+    assert said["modified: 1 Our Recommendations for Industry-Wide Safety (p. 4–9 → 4–10)"] == (
         "changelog: item 1: how we operationalize the Automated R&D capability threshold")
-    assert said["modified: 3.1 Scope and Timing (p. 11)"] == "changelog: not mentioned (substantive)"
+    assert said["modified: 3.1 Scope and Timing (p. 10 → 11)"] == "changelog: not mentioned (substantive)"
     assert said["modified: Introduction (p. 3–4)"] == "changelog: editorial, under its note on minor edits"
 
 
@@ -598,3 +598,33 @@ def test_an_entry_of_headed_paragraphs_is_one_item_per_paragraph(session) -> Non
     assert [i["text"].split(":")[0] for i in audit["items"]][:4] == [
         "RSP-2024", "ASL definition changed", "ARA threshold now a checkpoint", "AI R&D threshold added"]
     assert len(audit["items"]) == 12
+
+
+def test_a_heading_gives_both_versions_pages_where_they_differ(session) -> None:
+    """Deleted text stands on the older version's page: the noncompliance policy's "What Can be
+    Reported" is on p. 3 of 2025-12 and p. 5 of 2026-02 (its deletion "HRBP." is on p. 3)."""
+    from archive.diff.render import render_html, render_text
+
+    red = redlines.compare(session, "anthropic-rsp-noncompliance", "2025-12", "2026-02")
+    text, html = render_text(red), render_html(red)
+    assert "@@ modified: What Can be Reported (p. 3 → 5)  similarity" in text
+    assert "@@ modified: Roles and Responsibilities (p. 2–3 → 4–5)" in text
+    assert "What Can be Reported (p. 3 → 5)</h2>" in html
+    assert "@@ modified: Purpose (p. 2)  similarity" in text  # the same page on both sides: once
+
+
+def test_a_long_changelog_item_wraps_under_its_label_and_is_cut_at_a_word(session) -> None:
+    from archive.diff.render import render_text
+
+    red = redlines.compare(session, "anthropic-rsp-noncompliance", "2025-12", "2026-02")
+    block = render_text(red, width=60).split("@@ modified: Scope")[1].split("\n@@ ")[0]
+    said = [ln for ln in block.split("\n") if ln.startswith("  changelog: ") or ln.startswith(" " * 13)]
+    assert said[0] == "  changelog: item 2: introduce a pathway for employees to"
+    assert all(ln.startswith(" " * 13) and not ln.startswith(" " * 14) for ln in said[1:])
+    assert " ".join(ln.strip() for ln in said).endswith("about potential RSP violations")
+    assert not any(ln.startswith("~") for ln in block.split("\n"))  # no moved text here
+    # An item too long for two lines is cut where a word ends.
+    long = {**red["audit"]["items"][1], "text": "word " * 40 + "lastword"}
+    red["audit"]["items"][1] = long
+    cut = render_text(red, width=0).split("@@ modified: Scope")[1].split("\n")[1]
+    assert cut.endswith("word…") and "wor…" not in cut

@@ -9,7 +9,7 @@ from html import escape
 # Part of the HTML and text representations' ETags: bumped when the same redline renders differently
 # (2: long unchanged stretches folded, long inserts and deletes set as blocks; 3: the HTML audit says
 # its list is candidates), so a cache holding an older rendering is not told it is current.
-RENDER_VERSION = 6
+RENDER_VERSION = 7
 
 _CSS = """
 body{font:16px/1.55 Georgia,serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
@@ -111,18 +111,25 @@ def _entries_phrase(audit: dict, esc) -> str:
     return f"Changelog entries of the {len(titles)} revisions in between: " + ", ".join(titles)
 
 
+def _pages(ref: dict) -> str:
+    return f"{ref['page_start']}" + (f"–{ref['page_end']}" if ref["page_end"] != ref["page_start"] else "")
+
+
 def _clause_name(ref: dict | None) -> str:
     if not ref:
         return "—"
     name = " ".join(x for x in (ref["number"], ref["title"]) if x)
-    pages = f"p. {ref['page_start']}" + (f"–{ref['page_end']}" if ref["page_end"] != ref["page_start"] else "")
-    return f"{name} ({pages})"
+    return f"{name} (p. {_pages(ref)})"
 
 
 def _heading(change: dict) -> str:
+    """The clause's number, title and pages; both sides' where they differ ("p. 3 → 5": deleted text is
+    on the older version's page)."""
     a, b = change["from_clause"], change["to_clause"]
     if a and b and (a["number"], a["title"]) != (b["number"], b["title"]):
         return f"{_clause_name(a)} → {_clause_name(b)}"
+    if a and b and _pages(a) != _pages(b):
+        return f"{_clause_name(b).rsplit(' (p. ', 1)[0]} (p. {_pages(a)} → {_pages(b)})"
     return _clause_name(b or a)
 
 
@@ -279,7 +286,8 @@ def _said_text(said: dict, audit: dict) -> str:
     first, quoted in part), its note on minor edits, or nothing."""
     if said["items"]:
         item = next(i for i in audit["items"] if i["n"] == said["items"][0])
-        text = item["text"] if len(item["text"]) <= 90 else item["text"][:89].rstrip() + "…"
+        # Quoted in part (two lines at most), up to a word's end.
+        text = item["text"] if len(item["text"]) <= 160 else item["text"][:160].rsplit(None, 1)[0].rstrip(",;:") + "…"
         more = f" (+{len(said['items']) - 1} more)" if len(said["items"]) > 1 else ""
         via = ", through its subsections" if said["via_subsections"] else ""
         return f"item {item['n']}{more}{via}: {text}"
@@ -290,10 +298,11 @@ def _said_text(said: dict, audit: dict) -> str:
 
 def _wrapped(prefix: str, words: list[str], width: int) -> list[str]:
     """`prefix` + the words, as lines of at most `width` columns (a word longer than that stands alone);
-    the continuation lines carry the same prefix ("~ (moved) " continues as "~ ")."""
+    the continuation lines carry the same prefix ("~ (moved) " continues as "~ "; a label such as
+    "  changelog: " as spaces under it)."""
     if width <= 0:
         return [prefix + " ".join(words)]
     room = max(width - len(prefix), 20)
-    rest = prefix if prefix in ("- ", "+ ", "  ") else "~ "
+    rest = {"- ": "- ", "+ ": "+ ", "  ": "  ", "~ (moved) ": "~ "}.get(prefix, " " * len(prefix))
     lines = textwrap.wrap(" ".join(words), room, break_long_words=False, break_on_hyphens=False)
     return [(prefix if k == 0 else rest) + line for k, line in enumerate(lines)]
