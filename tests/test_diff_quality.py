@@ -628,3 +628,15 @@ def test_a_long_changelog_item_wraps_under_its_label_and_is_cut_at_a_word(sessio
     red["audit"]["items"][1] = long
     cut = render_text(red, width=0).split("@@ modified: Scope")[1].split("\n")[1]
     assert cut.endswith("word…") and "wor…" not in cut
+
+
+def test_a_word_newly_spelled_with_a_hyphen_shows(session) -> None:
+    """2025-12's "Board reporting of noncompliance reports" reads "non-compliance" in 2026-02: a change
+    (quoting the older text from the redline must not give the newer spelling)."""
+    red = redlines.compare(session, "anthropic-rsp-noncompliance", "2025-12", "2026-02",
+                           clause="Roles and Responsibilities")
+    (roles,) = red["changes"]
+    ops = [(o["op"], o["text"].strip()) for o in roles["ops"]]
+    at = ops.index(("delete", "noncompliance"))
+    assert ops[at + 1] == ("insert", "non-compliance")
+    assert ops[at - 1][1].endswith("Board reporting of") and ops[at + 2][1].startswith("reports")

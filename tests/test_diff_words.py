@@ -35,6 +35,8 @@ def changed(a: str, b: str) -> list[tuple[str, str]]:
         ("spaced   out\n\ntext\fhere", "spaced out text here"),
         ("the ﬁnal rule", "the final rule"),
         ("a one-year scaleup of 35^2 = ~1000x", "a one-year scaleup of 352= ~1000x"),  # a superscript spelled out
+        ("at ASL-3 now", "at ASL3 now"),  # a hyphen next to a digit goes with the dashes
+        ("noncompliance—even if", "noncompliance — even if"),  # a dash between words is no hyphen
     ],
 )
 def test_noise_is_not_a_change(a: str, b: str) -> None:
@@ -51,6 +53,14 @@ def test_real_word_changes_show_and_words_stay_whole() -> None:
     assert any(op == "insert" and "covered by a prior Risk Report." in text for op, text in ops)
     for _op, text in ops:  # no op starts or ends inside a word of either text
         assert text == text.strip()
+
+
+def test_a_hyphen_between_letters_is_spelling() -> None:
+    # The noncompliance policy's 2026 revision writes "non-compliance" where 2025's wrote "noncompliance".
+    assert changed("Board reporting of noncompliance reports", "Board reporting of non-compliance reports") == [
+        ("delete", "noncompliance"), ("insert", "non-compliance")]
+    assert canonical("“well‐being”") == '"well-being"'  # U+2010, the typographic hyphen, is one too
+    assert canonical("non-") == "non" and canonical("-based") == "based"
 
 
 def test_run_together_next_to_a_real_change() -> None:
@@ -85,7 +95,7 @@ def test_the_shortcut_for_plain_words_gives_the_keys_the_rules_give() -> None:
     assert len(words) > 3000
     assert {w: canonical(w) for w in words} == {w: _canonical_by_rules(w) for w in words}
     # Both branches are taken, and the rules still do their work.
-    assert canonical("policy,") == "policy," and canonical("risk-based") == "riskbased"
+    assert canonical("policy,") == "policy," and canonical("risk—based") == "riskbased"
     assert canonical("“Double") == '"Double' and canonical("risks5") == "risks" and canonical("[^4]") == ""
 
 

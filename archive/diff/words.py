@@ -8,7 +8,8 @@ How it works:
    after four lowercase letters ("unredactedRisk"). The last two are compared as two words and shown
    as printed: the second word carries GLUE, and op texts join it to the first without a space.
 2. Every word gets a *canonical key*: quote styles (and × / x) unified, dashes, hyphens and the
-   caret of a spelled-out superscript ("35^2" / "352") dropped,
+   caret of a spelled-out superscript ("35^2" / "352") dropped, except a hyphen between two letters
+   ("non-compliance" is not "noncompliance": ingest has already told a line-end hyphen's kind),
    footnote markers glued to a word removed ("risks5beyond" -> "risksbeyond", "face.1Where",
    "4“Double", "[^4]"; not "and7.2.2", a run-together section number).
 3. Words are mapped to single characters (one per distinct key) and diffed with diff-match-patch,
@@ -92,6 +93,9 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "″": 
 _DASH_CHARS = "-‐‑‒–—―−\u00ad^"
 _NO_DASHES = str.maketrans("", "", _DASH_CHARS)
 _QUOTES_NO_DASHES = {**_QUOTES, **_NO_DASHES}
+# A hyphen between two letters is spelling ("non-compliance"), kept; next to a digit ("ASL-3",
+# "covid-19") or alone it goes with the dashes.
+_INNER_HYPHEN = re.compile(r"(?<=[^\W\d_])[-‐‑](?=[^\W\d_])")
 # Not before ".2" or ",2": "and7.2.2" is a run-together section number, not a marker.
 _MARKER_AFTER_WORD = re.compile(r"(?<=[a-z]{2})\d{1,2}(?!\d|[.,]\d)")
 # After punctuation that follows a word or a closing parenthesis ("face.1", "(see Section 3).1").
@@ -163,6 +167,9 @@ def _canonical_by_rules(word: str) -> str:
     if _MARKER_TOKEN.match(word):
         return ""
     if not _DIGIT.search(word):  # every marker pattern needs a digit: one pass does the rest
+        if "-" in word or "‐" in word or "‑" in word:
+            word = _INNER_HYPHEN.sub("\ue000", word)
+            return word.translate(_QUOTES_NO_DASHES).replace("\ue000", "-")
         return word.translate(_QUOTES_NO_DASHES)
     w = word.translate(_QUOTES)
     w = _MARKER_LEADING.sub("", w)
