@@ -160,6 +160,21 @@ def test_history_names_what_changed_under_a_clause_whose_own_text_did_not(sessio
     assert [w["number"] for w in below["3.4"]] == ["3.6.2"] and below["3.3"] == []
 
 
+def test_the_changelogs_history_reaches_1_0s_version_history(session) -> None:
+    """1.0 keeps its one line of history as "Version History" under Appendices; 2.0 on, a top-level
+    "Changelog" of dated entries: one clause, retitled, not one removed and another added."""
+    steps = redlines.clause_history(session, RSP, "Changelog")["versions"]
+    first = [(e["version"], e["clause"]["title"]) for e in steps[:2]]
+    assert first == [("1.0", "Version History"), ("2.0", "Changelog")]
+    assert steps[1]["change"]["kind"] == "modified"
+    older = redlines.clause_history(session, RSP, "Version History", "1.0")
+    assert older["removed_in"] is None and older["versions"][-1]["version"] == "3.4"
+    red = redlines.compare(session, RSP, "1.0", "2.0", clause="Changelog")
+    (log,) = [c for c in red["changes"] if c["from_clause"]]
+    assert (log["from_clause"]["title"], log["to_clause"]["title"], log["relation"]) == (
+        "Version History", "Changelog", "retitled")
+
+
 def test_cli_history_names_an_entry_of_another_version(corpus_env, cli) -> None:
     """2.0 -> 2.2 spans the unarchived 2.1: an item of 2.2's changelog entry for 2.1 says so."""
     out = cli("history", RSP, "5", "--version", "2.2")

@@ -14,6 +14,9 @@ Passes, each over the clauses not yet paired, in this order:
    >= TITLE_PART_SIM: renumbered and retitled. Across 2.2 -> 3.0's rewrite the governance provisions
    kept 0.48 of their text (the Responsible Scaling Officer item nearly word for word), under the 0.6
    a pairing on content alone needs; the title is the rest of the evidence.
+   Then the changelogs (`changelog.entries.find_changelog`: the unnumbered clause titled "Changelog",
+   "Version history" ...), whatever their titles and texts: 1.0 keeps its one line of history under
+   Appendices as "Version History", 2.0 a top-level "Changelog" of dated entries.
 3. Same number, new title, text sim >= RETITLE_SIM: the same clause, retitled (modified).
 4. Any remaining pair with text sim >= CONTENT_SIM, best first: renumbered if its number changed.
 5. Kinds: a pair whose parent does not correspond (A's parent is not paired with B's parent) is
@@ -34,6 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from archive.diff.changelog.entries import find_changelog
 from archive.diff.shingles import ShingleTable
 from archive.diff.words import analyse
 from archive.types import Clause
@@ -311,6 +315,11 @@ def align(a: list[Clause], b: list[Clause]) -> list[Pair]:
                  and (title_words[j] < words or words < title_words[j]) and sims.sim(i, j) >= TITLE_PART_SIM]
         if cands:
             pair(i, max(cands, key=lambda j: sims.sim(i, j)), "retitled")
+
+    # 2c. The changelogs: where each version keeps its record of versions, whatever it is titled.
+    logs = find_changelog(a), find_changelog(b)
+    if logs[0] is not None and logs[1] is not None and logs[0][0] not in a_to_b and logs[1][0] not in paired_b:
+        pair(logs[0][0], logs[1][0])
 
     # 3. Same number, new title.
     for i, (number, _title) in enumerate(heads_a):

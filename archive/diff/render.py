@@ -154,8 +154,20 @@ def percent(similarity: float) -> str:
 
 def _similarity(change: dict) -> str:
     """"similarity NN%" for a clause and its counterpart; nothing for an added or removed clause, which
-    has none (its similarity field is 0, or its containment in the clause it split from / merged into)."""
-    return "" if change["kind"] in ("added", "removed") else f"similarity {percent(change['similarity'])}"
+    has none (its similarity field is 0, or its containment in the clause it split from / merged into),
+    nor where one side has no text of its own (1.0's "Version History" line became 2.0's "Changelog"
+    heading over dated entries): no text, nothing to be alike."""
+    if change["kind"] in ("added", "removed") or _one_sided(change["ops"]):
+        return ""
+    return f"similarity {percent(change['similarity'])}"
+
+
+def _one_sided(ops: list[dict]) -> bool:
+    """Whether a pair's body (after a retitled clause's title ops, which end with an equal "¶ ") is all
+    deleted or all inserted: one of the two has no text."""
+    marks = [k for k, o in enumerate(ops) if o["op"] == "equal" and o["text"] == "¶ "]
+    body = ops[marks[0] + 1 :] if marks else ops
+    return bool(body) and body[0]["op"] != "equal" and all(o["op"] == body[0]["op"] for o in body)
 
 
 def _empty(change: dict) -> str:
