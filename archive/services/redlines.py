@@ -140,7 +140,7 @@ def _with_revisions(
     if not audit or len(steps) < 3:
         return
     numbered = {(it["entry"], " ".join(it["text"].split())): it["n"] for it in audit["items"]}
-    entry_of = {it["n"]: it["entry"] or "" for it in audit["items"]}
+    version_of = {it["n"]: changelog.entry_version(it["entry"] or "") for it in audit["items"]}
     # An entry may be retitled in later changelogs ("October 15, 2024" became "... (RSP v2.0)"): an
     # item's text alone names it too, where no other item has that text.
     texts = Counter(text for _, text in numbered)
@@ -179,7 +179,7 @@ def _with_revisions(
             c["items"] = list(dict.fromkeys(numbered[k] for k in keys))
         else:  # an item reworded since: the span's own match, kept to the entries of the revisions that changed it
             revisions = {rev.lstrip("v") for rev, _, _ in found}
-            c["items"] = [n for n in c["items"] if changelog.entry_version(entry_of[n]) in revisions]
+            c["items"] = [n for n in c["items"] if version_of[n] in revisions]
         c["accounted"] = not c["unannounced_in"]
         c["editorial_note"] = c["accounted"] and not c["items"] and any(a["editorial_note"] for _, a, _ in found)
         c["via_subsections"] = c["via_subsections"] and all(a["via_subsections"] for _, a, _ in found)
@@ -189,9 +189,13 @@ def _with_revisions(
          "unannounced_in": c["unannounced_in"]}
         for c in audit["changes"] if not c["accounted"]
     ]
+    credited: dict[int, list[str]] = {}  # item number -> the clauses it accounts for, in order
+    for c in audit["changes"]:
+        if not c["via_subsections"]:
+            for n in c["items"]:
+                credited.setdefault(n, []).append(c["clause"])
     for item in audit["items"]:
-        item["clauses"] = [c["clause"] for c in audit["changes"]
-                           if item["n"] in c["items"] and not c["via_subsections"]]
+        item["clauses"] = credited.get(item["n"], [])
     audit["items_without_change"] = [item["n"] for item in audit["items"]
                                      if not item["clauses"] and not item.get("editorial")]
     changelog.recount(audit)
