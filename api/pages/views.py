@@ -21,7 +21,7 @@ from archive.dates import parse_day
 from archive.db import storage
 from archive.diff.redline import KINDS, change_key
 from archive.errors import InvalidInput
-from archive.services.versions import resolve_among
+from archive.services.versions import resolve_pair
 
 LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
@@ -257,8 +257,7 @@ def compare_view(
 ) -> dict:
     from archive.services import redlines
 
-    held = storage.list_versions(session, slug)
-    va, vb = resolve_among(session, slug, a, held), resolve_among(session, slug, b, held)
+    held, va, vb = resolve_pair(session, slug, a, b)
     red = redlines.compare_versions(session, slug, va, vb, held, clause=clause, changed_only=not show_all)
     total = sum(red["summary"].values())
     return {

@@ -14,7 +14,7 @@ from api.deps import SessionDep
 from api.routes.params import CLAUSE_PATTERN, ClauseNumber, OptRef, Ref, Slug
 from archive.db import storage
 from archive.services import redlines
-from archive.services.versions import resolve_among
+from archive.services.versions import resolve_pair
 
 router = APIRouter(tags=["redlines"])
 
@@ -48,9 +48,7 @@ def compare(
         int, Query(ge=0, le=10_000, description="Text format: wrap lines at this many columns (0: never).")
     ] = redlines.TEXT_WIDTH,
 ) -> Response:
-    held = storage.list_versions(session, slug)
-    old = resolve_among(session, slug, a, held)  # a label, or a day (YYYY-MM-DD) then in force
-    new = resolve_among(session, slug, b, held)
+    held, old, new = resolve_pair(session, slug, a, b)  # labels, or days (YYYY-MM-DD) then in force
     if clause is not None:  # before the 304: `If-None-Match: *` asked of a missing clause is still a 404
         redlines.find_compared_clause(session, slug, old.label, new.label, clause)
     rendering = {"json": (), "html": (redlines.RENDER_VERSION,), "text": (redlines.RENDER_VERSION, width)}[format]

@@ -115,11 +115,12 @@ def _pages(ref: dict) -> str:
     return f"{ref['page_start']}" + (f"–{ref['page_end']}" if ref["page_end"] != ref["page_start"] else "")
 
 
+def _name(ref: dict) -> str:
+    return " ".join(x for x in (ref["number"], ref["title"]) if x)
+
+
 def _clause_name(ref: dict | None) -> str:
-    if not ref:
-        return "—"
-    name = " ".join(x for x in (ref["number"], ref["title"]) if x)
-    return f"{name} (p. {_pages(ref)})"
+    return f"{_name(ref)} (p. {_pages(ref)})" if ref else "—"
 
 
 def _heading(change: dict) -> str:
@@ -129,7 +130,7 @@ def _heading(change: dict) -> str:
     if a and b and (a["number"], a["title"]) != (b["number"], b["title"]):
         return f"{_clause_name(a)} → {_clause_name(b)}"
     if a and b and _pages(a) != _pages(b):
-        return f"{_clause_name(b).rsplit(' (p. ', 1)[0]} (p. {_pages(a)} → {_pages(b)})"
+        return f"{_name(b)} (p. {_pages(a)} → {_pages(b)})"
     return _clause_name(b or a)
 
 

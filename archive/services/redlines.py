@@ -25,7 +25,7 @@ from archive.diff import redline as rl
 from archive.diff.align import align
 from archive.diff.render import RENDER_VERSION, TEXT_WIDTH, render_html, render_text
 from archive.errors import ClauseNotFound, InvalidInput
-from archive.services.versions import resolve_among, resolve_version
+from archive.services.versions import resolve_pair, resolve_version
 from archive.settings import get_settings
 
 __all__ = [
@@ -99,8 +99,7 @@ def compare(session: Session, slug: str, a: str, b: str, *, clause: str | None =
 
     `clause` limits it to one clause (by number, or title if unnumbered) and its counterpart.
     """
-    held = storage.list_versions(session, slug)
-    va, vb = resolve_among(session, slug, a, held), resolve_among(session, slug, b, held)
+    held, va, vb = resolve_pair(session, slug, a, b)
     return compare_versions(session, slug, va, vb, held, clause=clause, changed_only=changed_only)
 
 

@@ -65,14 +65,19 @@ def resolve_version(session: Session, slug: str, ref: str) -> t.VersionInfo:
     return info
 
 
-def resolve_among(session: Session, slug: str, ref: str, held: list[t.VersionInfo]) -> t.VersionInfo:
-    """`resolve_version`, answered from `held` (the policy's versions, already listed) when `ref` is the
-    label of one: a redline's request names two versions and needs the list anyway (its revisions
-    between), so two lookups by label cost nothing more."""
-    for v in held:
-        if v.label == ref:
-            return v
-    return resolve_version(session, slug, ref)
+def resolve_pair(
+    session: Session, slug: str, a: str, b: str
+) -> tuple[list[t.VersionInfo], t.VersionInfo, t.VersionInfo]:
+    """The policy's versions (oldest first) and `resolve_version` of `a` and of `b`, answered from that
+    list when a ref is the label of one: a redline needs the list anyway (its revisions between), so
+    two lookups by label cost no query."""
+    held = storage.list_versions(session, slug)
+    by_label = {v.label: v for v in held}
+
+    def resolve(ref: str) -> t.VersionInfo:
+        return by_label.get(ref) or resolve_version(session, slug, ref)
+
+    return held, resolve(a), resolve(b)
 
 
 def _not_archived(session: Session, slug: str, label: str, day: dt.date | None, lead: str) -> VersionNotArchived:
