@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from archive.types import Clause, Footnote
+from archive.types import Clause, Footnote, PageBreak
 
 FRONT_MATTER = "Front matter"
 
@@ -201,8 +201,9 @@ def _toc_span(items: list[_Heading | Line]) -> set[int]:
     return skip
 
 
-def build_clauses(lines: Sequence[Line], full_text: str) -> list[Clause]:
-    """The clause tree in document order; see the module docstring for the rules."""
+def build_clauses(lines: Sequence[Line], full_text: str, table_pages: frozenset[int] = frozenset()) -> list[Clause]:
+    """The clause tree in document order; see the module docstring for the rules. `table_pages`: the
+    pages that continue a table from the page before (each clause's `page_breaks` says so)."""
     items = _group_headings(lines)
     skip = _toc_span(items)
     clauses: list[Clause] = []
@@ -229,7 +230,8 @@ def build_clauses(lines: Sequence[Line], full_text: str) -> list[Clause]:
             pending_front.append(it)
 
     if pending_front:
-        clauses.append(_make_clause("", FRONT_MATTER, None, 1, None, pending_front, full_text))
+        clauses.append(_make_clause("", FRONT_MATTER, None, 1, None, pending_front, full_text,
+                                    table_pages=table_pages))
 
     stack: list[_Open] = []
     for head, body in sections:
@@ -258,7 +260,7 @@ def build_clauses(lines: Sequence[Line], full_text: str) -> list[Clause]:
         parent = stack[-1].index if stack else None
         level = clauses[parent].level + 1 if parent is not None else 1
         ordinal = sum(1 for c in clauses if c.parent == parent)
-        clauses.append(_make_clause(number, title, parent, level, head, body, full_text, ordinal))
+        clauses.append(_make_clause(number, title, parent, level, head, body, full_text, ordinal, table_pages))
         stack.append(_Open(len(clauses) - 1, size, _kind(number, title), number))
     return clauses
 
@@ -272,13 +274,21 @@ def _make_clause(
     body: list[Line],
     full_text: str,
     ordinal: int = 0,
+    table_pages: frozenset[int] = frozenset(),
 ) -> Clause:
     head_lines = head.lines if head else []
     all_lines = head_lines + body
     start = all_lines[0].start
     end = all_lines[-1].end
     body_start = body[0].start if body else end
-    text = full_text[body_start:end].replace("\f", "\n").strip() if body else ""
+    raw = full_text[body_start:end] if body else ""
+    text = raw.replace("\f", "\n").strip()
+    lead = len(raw) - len(raw.lstrip())
+    breaks, page = [], all_lines[0].page
+    for ln in body:
+        if ln.page != page:
+            page = ln.page
+            breaks.append(PageBreak(max(ln.start - body_start - lead, 0), page, page in table_pages))
     footnotes = [fn for ln in all_lines for fn in ln.footnotes]
     return Clause(
         number=number,
@@ -292,4 +302,5 @@ def _make_clause(
         char_start=start,
         char_end=end,
         footnotes=footnotes,
+        page_breaks=breaks,
     )

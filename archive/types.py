@@ -37,6 +37,18 @@ class Page:
     footnotes: list[Footnote] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class PageBreak:
+    """Where a clause's text crosses onto another page."""
+
+    offset: int  # in the clause's `text`: where the page's text begins
+    page: int  # the page that begins there
+    # That page continues a table from the page before (it repeats the table's header row): text
+    # extraction reads each page's columns in turn, so a cell's text that crosses this break in one
+    # version and not in another comes in another order without having moved.
+    table: bool = False
+
+
 @dataclass
 class Clause:
     """One node of a version's clause tree, in document order.
@@ -57,6 +69,9 @@ class Clause:
     char_start: int
     char_end: int
     footnotes: list[Footnote] = field(default_factory=list)
+    # Every page break inside `text`, in order; text before the first is on the body's first page,
+    # `page_start` unless the heading ended a page (then a break at offset 0 names the body's page).
+    page_breaks: list[PageBreak] = field(default_factory=list)
     # Set once stored: the clause's identity across versions (survives renumbering).
     lineage: str | None = None
 

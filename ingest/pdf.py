@@ -28,8 +28,9 @@ from ingest.repeats import repeated_tops
 EXTRACTOR_NAME = "policy-archive-pdf"
 # Bump on any change in output (2: columns, sideways text apart; 3: repeated table headers; 4: a note
 # marker after ")." found; 5: a marker after a designation's digit, "ASL-24"; 6: a table header row
-# repeated from mid-page, "Role / Responsibilities").
-EXTRACTOR_VERSION = "6"
+# repeated from mid-page, "Role / Responsibilities"; 7: clauses record their page breaks, and which
+# continue a table).
+EXTRACTOR_VERSION = "7"
 
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi|,b$", re.I)
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–—]?\s*(?:\d{1,4}|[ivxlc]{1,6})\s*[-–—]?(?:\s+of\s+\d{1,4})?$", re.I)
@@ -359,9 +360,10 @@ def assemble(raw_pages: list[list[RawLine]]) -> ExtractedDocument:
         )
         offset += len(page_text) + len(PAGE_SEPARATOR)
     full_text = PAGE_SEPARATOR.join(p.text for p in pages)
+    table_pages = frozenset(n for n, repeat in enumerate(repeats, start=1) if repeat)
     return ExtractedDocument(
         pages=pages,
-        clauses=build_clauses(lines, full_text),
+        clauses=build_clauses(lines, full_text, table_pages),
         extractor=f"{EXTRACTOR_NAME}/{EXTRACTOR_VERSION}",
         extractor_version=EXTRACTOR_VERSION,
         engine_version=pdfplumber.__version__,

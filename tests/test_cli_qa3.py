@@ -194,7 +194,7 @@ def test_an_archive_the_upgrade_refuses_still_reads_and_takes_the_redating(fresh
     assert _revision(fresh_env) == "0001"
     done = cli("db", "upgrade")
     assert done.exit_code == 0 and done.stderr == "", done.stderr
-    assert _revision(fresh_env) == "0003"
+    assert _revision(fresh_env) == "0004"
 
 
 # --- concurrent ingests ----------------------------------------------------------------------------

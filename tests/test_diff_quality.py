@@ -109,13 +109,15 @@ def test_v3_3_second_bullet_is_not_moved(session) -> None:
 
 
 def test_table_rows_that_broke_across_pages_differently_are_no_change(session) -> None:
-    """3.3 sets the section 1 table across its pages differently: 3.2's rows come in another order."""
+    """3.3 sets the section 1 table across its pages differently: 3.2's rows come in another order.
+    That is neither a deletion and insertion nor a move: the text reads unchanged where 3.3 has it."""
     sec1 = by_clause(redlines.compare(session, RSP, "3.2", "3.3"))["1"]
     deleted, inserted = ops_text(sec1, "delete"), ops_text(sec1, "insert")
     for unchanged in ("tractable to assess than capabilities in other domains",
                       "Even malicious employees and other insiders with maximal levels of access"):
         assert unchanged not in deleted and unchanged not in inserted, unchanged
-    assert any(o.get("moved") for o in sec1["ops"])
+        assert any(o["op"] == "equal" and unchanged in o["text"] for o in sec1["ops"]), unchanged
+    assert not any(o.get("moved") for o in sec1["ops"])
     # The real change, the new CBRN threshold wording, is still there.
     assert "functionally substitute for the scarce human expertise" in inserted
     assert "significantly help threat actors" in deleted

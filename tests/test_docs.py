@@ -48,7 +48,7 @@ def test_every_command_has_help(cli):
 REDLINES_DOC = (PROJECT_ROOT / "docs" / "redlines.md").read_text()
 _DOC_MODULES = {
     "align": "archive.diff.align", "words": "archive.diff.words", "render": "archive.diff.render",
-    "redline": "archive.diff.redline", "nature": "archive.diff.changelog.nature",
+    "redline": "archive.diff.redline", "reflow": "archive.diff.reflow", "nature": "archive.diff.changelog.nature",
     "relate": "archive.diff.changelog.relate", "audit": "archive.diff.changelog.audit",
 }
 
@@ -67,11 +67,12 @@ def test_every_threshold_the_redline_method_names_is_the_one_the_code_uses():
 
 def test_the_redline_method_page_names_every_alignment_and_audit_threshold():
     """A threshold added to the code without a word in the method page fails here."""
-    from archive.diff import align
+    from archive.diff import align, reflow
     from archive.diff.changelog import audit, nature, relate
 
     named = set(re.findall(r"`(\w+\.[A-Z][A-Z_]+)` = ", REDLINES_DOC))
-    for module, short in ((align, "align"), (audit, "audit"), (nature, "nature"), (relate, "relate")):
+    modules = ((align, "align"), (audit, "audit"), (nature, "nature"), (relate, "relate"), (reflow, "reflow"))
+    for module, short in modules:
         for name, value in vars(module).items():
             if name.isupper() and isinstance(value, int | float) and name != "BULK_MIN_PAIRS":  # a speed knob
                 assert f"{short}.{name}" in named, f"docs/redlines.md does not describe {short}.{name}"

@@ -86,8 +86,8 @@ def test_footnotes_split_and_markers_removed() -> None:
 
 def test_extractor_identity() -> None:
     doc = extracted("3.4")
-    assert (EXTRACTOR_NAME, EXTRACTOR_VERSION) == ("policy-archive-pdf", "6")
-    assert doc.extractor == "policy-archive-pdf/6" and doc.engine_version
+    assert (EXTRACTOR_NAME, EXTRACTOR_VERSION) == ("policy-archive-pdf", "7")
+    assert doc.extractor == "policy-archive-pdf/7" and doc.engine_version
     assert doc.full_text == PAGE_SEPARATOR.join(p.text for p in doc.pages)
 
 

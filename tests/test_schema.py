@@ -90,4 +90,4 @@ def test_upgrade_names_versions_that_already_share_a_date(fresh_env, fresh_engin
     upgraded = cli("db", "upgrade")
     assert upgraded.exit_code == 0, upgraded.output
     with fresh_engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0003"
+        assert MigrationContext.configure(conn).get_current_revision() == "0004"

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import asdict
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Engine, delete, func, inspect, literal, select, update
 from sqlalchemy.orm import Session, undefer
 
 from archive import types as t
@@ -367,6 +368,7 @@ def save_version(
     session.add_all(
         m.Page(version_id=row.id, number=p.number, text=p.text, header=p.header, footer=p.footer) for p in doc.pages
     )
+    breaks = has_column(session, "clauses", "page_breaks")
     session.add_all(
         m.Clause(
             version_id=row.id,
@@ -383,6 +385,7 @@ def save_version(
             char_end=c.char_end,
             lineage=c.lineage,
             footnotes=[asdict(f) for f in c.footnotes],
+            **({"page_breaks": [asdict(b) for b in c.page_breaks]} if breaks else {}),
         )
         for i, c in enumerate(doc.clauses)
     )
@@ -476,7 +479,29 @@ def pages(session: Session, slug: str, label: str) -> list[t.Page]:
     return [t.Page(number=r.number, text=r.text, header=r.header, footer=r.footer) for r in rows]
 
 
-def _to_clause(r: m.Clause) -> t.Clause:
+# Columns added after the first schema revision, with the value a row made before them holds. An
+# archive whose upgrade its own rows block (engine.ensure_schema) stays at its revision and may lack
+# them: they are read and written only where they exist. A bundle exported before a column existed
+# still imports (and reads back as it was, without that column).
+LATER_COLUMNS: dict[str, dict[str, Callable[[], object]]] = {"clauses": {"page_breaks": list}}
+# Per engine, the LATER_COLUMNS found to exist (a column, once there, stays for the engine's life).
+_present: WeakKeyDictionary[Engine, set[tuple[str, str]]] = WeakKeyDictionary()
+
+
+def has_column(session: Session, table: str, column: str) -> bool:
+    """Whether the database has this column (one of LATER_COLUMNS); once found, remembered."""
+    found = _present.setdefault(session.get_bind(), set())
+    if (table, column) not in found and column in {c["name"] for c in inspect(session.connection()).get_columns(table)}:
+        found.add((table, column))
+    return (table, column) in found
+
+
+def absent_columns(session: Session, table: str) -> set[str]:
+    """The LATER_COLUMNS of `table` that this database lacks."""
+    return {name for name in LATER_COLUMNS.get(table, {}) if not has_column(session, table, name)}
+
+
+def _to_clause(r: m.Clause, breaks: list | None = None) -> t.Clause:
     return t.Clause(
         number=r.number,
         title=r.title,
@@ -489,6 +514,7 @@ def _to_clause(r: m.Clause) -> t.Clause:
         char_start=r.char_start,
         char_end=r.char_end,
         footnotes=[t.Footnote(**f) for f in (r.footnotes or [])],
+        page_breaks=[t.PageBreak(**b) for b in (breaks or [])],
         lineage=r.lineage,
     )
 
@@ -496,8 +522,11 @@ def _to_clause(r: m.Clause) -> t.Clause:
 def clauses(session: Session, slug: str, label: str) -> list[t.Clause]:
     """A version's clause tree in document order (parent indexes refer to this list)."""
     version = _version_row(session, slug, label)
-    rows = session.scalars(select(m.Clause).where(m.Clause.version_id == version.id).order_by(m.Clause.position))
-    return [_to_clause(r) for r in rows]
+    breaks = m.Clause.page_breaks if has_column(session, "clauses", "page_breaks") else literal(None)
+    rows = session.execute(
+        select(m.Clause, breaks).where(m.Clause.version_id == version.id).order_by(m.Clause.position)
+    )
+    return [_to_clause(r, b) for r, b in rows]
 
 
 def find_clause(
@@ -679,10 +708,11 @@ def lock_for_write(session: Session) -> None:
         session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def dump_rows(session: Session, table: str) -> Iterator[dict]:
-    """Every row of a table in id order as {column: value}; snapshot bytes are left out."""
+def dump_rows(session: Session, table: str, without: Collection[str] = ()) -> Iterator[dict]:
+    """Every row of a table in id order as {column: value}; snapshot bytes are left out, and so are
+    the columns named in `without`."""
     tbl = _table(table)
-    cols = [c for c in tbl.columns if not (table == "snapshots" and c.name == "content")]
+    cols = [c for c in tbl.columns if not (table == "snapshots" and c.name == "content") and c.name not in without]
     for row in session.execute(select(*cols).order_by(tbl.c.id)).mappings():
         yield dict(row)
 
@@ -710,16 +740,20 @@ def _parse(column, value):
 
 
 def load_rows(session: Session, table: str, rows: Iterable[dict]) -> int:
-    """Insert rows exported by dump_rows (ids kept); unknown or missing columns raise KeyError."""
+    """Insert rows exported by dump_rows (ids kept); unknown or missing columns raise KeyError, except
+    a missing column of LATER_COLUMNS, which takes the value rows made before it hold."""
     from sqlalchemy import insert
 
     tbl = _table(table)
     names = {c.name for c in tbl.columns}
+    later = LATER_COLUMNS.get(table, {})
     batch: list[dict] = []
     n = 0
     for row in rows:
         if set(row) - names:
             raise KeyError(f"unknown columns {sorted(set(row) - names)}")
+        if any(name not in row for name in later):
+            row = {**{name: empty() for name, empty in later.items()}, **row}
         if problem := too_long(table, row):
             raise ValueError(f"row {row.get('id')}: {problem}")
         batch.append({c.name: _parse(c, row[c.name]) for c in tbl.columns})

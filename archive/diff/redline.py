@@ -10,13 +10,13 @@ audit}. `changes` holds unchanged pairs too (kind "unchanged", no ops) so one st
 from __future__ import annotations
 
 from archive.diff import align as _align
-from archive.diff import changelog, words
+from archive.diff import changelog, reflow, words
 from archive.diff.align import Pair, align, clause_content
 from archive.diff.words import Op, analyse, canonical_length, diff_words, equal_length, join_words
 from archive.types import Clause
 
 # Bump whenever the output for the same inputs would change: it is part of the cache key.
-ALGORITHM_VERSION = "redline/16"
+ALGORITHM_VERSION = "redline/17"
 
 KINDS = ("added", "removed", "modified", "moved", "renumbered")
 
@@ -73,7 +73,7 @@ def pair_change(p: Pair, a: list[Clause], b: list[Clause]) -> dict:
     title_ops = _title_ops(ca, cb)
     if title_ops and base["relation"] is None:
         base["relation"] = "retitled"  # however it was paired (by content, under the same number...)
-    body = diff_words(ta, tb)
+    body = reflow.settle(diff_words(ta, tb), ca, cb, ta, tb)
     ops = title_ops + body
     changed = any(o.op != "equal" for o in ops)
     eq = equal_length(body)  # of the texts measured below: the title is not in them

@@ -550,12 +550,13 @@ def _merge(raw: Sequence[tuple[str, Sequence[str]]]) -> list[tuple[str, list[str
 
 
 def _moves(merged: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
-    """Text deleted in one place of a clause and inserted unchanged in another (a table whose rows
-    broke across pages differently, a sentence moved) becomes equal text at its new place, marked
-    "moved", and leaves its old place: a run of at least MOVE_MIN_CHARS content characters, its letters
-    the same (spacing, quotes and markers aside), whole words on both sides. Biggest runs first. A
-    run found in the delete and the insert of one change did not move: it becomes equal in place,
-    splitting that change in two (the word diff's cleanup had folded it in)."""
+    """Text deleted in one place of a clause and inserted unchanged in another (a sentence moved, or a
+    table cell a page break set in another order, which archive.diff.reflow then unmarks) becomes
+    equal text at its new place, marked "moved", and leaves its old place: a run of at least
+    MOVE_MIN_CHARS content characters, its letters the same (spacing, quotes and markers aside), whole
+    words on both sides. Biggest runs first. A run found in the delete and the insert of one change
+    did not move: it becomes equal in place, splitting that change in two (the word diff's cleanup
+    had folded it in)."""
     n_del = sum(op == "delete" for op, _ in merged)
     if not n_del or n_del == len(merged) or not any(op == "insert" for op, _ in merged):
         return merged

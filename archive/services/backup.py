@@ -21,7 +21,7 @@ import os
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -66,8 +66,9 @@ def _line(row: dict) -> bytes:
     return (json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 
-def _table_lines(session: Session, table: str) -> Iterator[bytes]:
-    for row in storage.dump_rows(session, table):
+def _table_lines(session: Session, table: str, without: Collection[str] = ()) -> Iterator[bytes]:
+    """The table's rows as bundle lines, less the columns `without` and those the database lacks."""
+    for row in storage.dump_rows(session, table, {*without, *storage.absent_columns(session, table)}):
         yield _line(row)
 
 
@@ -249,8 +250,10 @@ def import_bundle(engine: Engine, bundle: Path) -> BundleSummary:
                 raise Conflict("the database is not empty; import only restores into an empty archive")
             total = 0
             slugs: dict[object, str] = {}  # policy id -> slug, to name versions that share a date
+            # Per table, the columns its rows named: a bundle older than a column reads back without it.
+            named: dict[str, set[str]] = {}
             for table in storage.BACKUP_TABLES:
-                rows = _rows(folder / f"tables/{table}.jsonl")
+                rows = _keys_noted(_rows(folder / f"tables/{table}.jsonl"), named.setdefault(table, set()))
                 if table == "policies":
                     rows = _slugs_noted(rows, slugs)
                 elif table == "snapshots":
@@ -273,7 +276,8 @@ def import_bundle(engine: Engine, bundle: Path) -> BundleSummary:
             counts: dict[str, int] = {}
             for table in storage.BACKUP_TABLES:
                 h, n = hashlib.sha256(), 0
-                for line in _table_lines(session, table):
+                absent = set(storage.LATER_COLUMNS.get(table, {})) - named[table]
+                for line in _table_lines(session, table, absent):
                     h.update(line)
                     n += 1
                 if h.hexdigest() != manifest["files"][f"tables/{table}.jsonl"]:
@@ -285,6 +289,12 @@ def import_bundle(engine: Engine, bundle: Path) -> BundleSummary:
                 total += len(content)
             storage.check_version_integrity(session)
     return BundleSummary(bundle, counts, len(manifest["files"]), total)
+
+
+def _keys_noted(rows: Iterator[dict], keys: set[str]) -> Iterator[dict]:
+    for row in rows:
+        keys.update(row)
+        yield row
 
 
 def _with_content(rows: Iterator[dict], folder: Path, files: dict[str, str]) -> Iterator[dict]:

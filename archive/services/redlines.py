@@ -41,10 +41,11 @@ def _meta(v: t.VersionInfo) -> dict:
 
 
 def redline_key(slug: str, a: t.VersionInfo, b: t.VersionInfo) -> str:
-    """Content key: both versions' text hashes, their labels and dates (shown in the body), the algorithm."""
+    """Content key: both versions' text hashes, their labels and dates (shown in the body), their
+    extractors (which record more than the text: a clause's page breaks), the algorithm."""
     raw = "\x1f".join(
-        [rl.ALGORITHM_VERSION, slug, a.label, a.effective.isoformat(), a.text_sha256,
-         b.label, b.effective.isoformat(), b.text_sha256]
+        [rl.ALGORITHM_VERSION, slug, a.label, a.effective.isoformat(), a.text_sha256, a.extractor_version,
+         b.label, b.effective.isoformat(), b.text_sha256, b.extractor_version]
     )
     return hashlib.sha256(raw.encode()).hexdigest()
 

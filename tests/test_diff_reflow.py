@@ -1,0 +1,115 @@
+"""Table text that a page break put in another order is unchanged, not moved (archive.diff.reflow),
+and the page breaks that tell it: recorded by the extractor for each clause, kept by the store."""
+
+from __future__ import annotations
+
+import pytest
+
+from archive.db import storage
+from archive.db.engine import read_session
+from archive.diff import redline as rl
+from archive.diff.reflow import settle
+from archive.diff.words import diff_words
+from archive.services import redlines
+from archive.types import Clause, PageBreak
+
+RSP = "anthropic-rsp"
+NONCOMPLIANCE = "anthropic-rsp-noncompliance"
+
+# A cell's last line ("of AI this advanced.") read before the next cell on page 8 of the older
+# version; in the newer one the break fell earlier, and it reads after that cell, on page 9.
+FIRST, TAIL = "First cell text stays.", "of AI this advanced."
+SECOND = "Second cell text is long enough to stay in place here."
+OLDER = f"{FIRST} {TAIL}\n{SECOND}"
+NEWER = f"{FIRST}\n{SECOND} {TAIL}"
+
+
+def _clause(text: str, breaks: list[PageBreak], page_start: int = 8) -> Clause:
+    return Clause(number="1", title="Table", level=1, parent=None, ordinal=0, text=text, page_start=page_start,
+                  page_end=max([page_start, *(b.page for b in breaks)]), char_start=0, char_end=len(text),
+                  page_breaks=breaks)
+
+
+def _settled(older_breaks: list[PageBreak], newer_breaks: list[PageBreak], page_start: int = 8):
+    ops = diff_words(OLDER, NEWER)
+    assert [o.text.strip() for o in ops if o.moved] == [TAIL]  # what the word diff alone says
+    return settle(ops, _clause(OLDER, older_breaks, page_start), _clause(NEWER, newer_breaks, page_start),
+                  OLDER, NEWER)
+
+
+def test_a_cell_line_a_table_page_break_put_after_the_next_cell_is_unchanged_text() -> None:
+    at_older, at_newer = OLDER.index(SECOND), NEWER.index(SECOND)
+    ops = _settled([PageBreak(at_older, 9, True)], [PageBreak(at_newer, 9, True)])
+    assert [(o.op, o.moved) for o in ops] == [("equal", False)]
+    assert ops[0].text == f"{FIRST} {SECOND} {TAIL}"  # the newer version's order, every word once
+
+
+def test_the_same_reorder_at_a_page_break_outside_a_table_stays_a_move() -> None:
+    at_older, at_newer = OLDER.index(SECOND), NEWER.index(SECOND)
+    ops = _settled([PageBreak(at_older, 9, False)], [PageBreak(at_newer, 9, False)])
+    assert [o.text.strip() for o in ops if o.moved] == [TAIL]
+
+
+def test_a_move_farther_than_the_two_pages_around_a_table_break_stays_a_move() -> None:
+    # The line stood on page 8 and now stands on page 10: no one page break of the table explains it.
+    at_older, at_newer = OLDER.index(SECOND), NEWER.index(SECOND)
+    ops = _settled([PageBreak(at_older, 9, True)],
+                   [PageBreak(at_newer, 9, True), PageBreak(NEWER.index(TAIL), 10, True)])
+    assert [o.text.strip() for o in ops if o.moved] == [TAIL]
+
+
+def test_without_recorded_page_breaks_a_move_stays_a_move() -> None:
+    """A clause extracted before extractor 7 has no page breaks: nothing tells reflow from a move."""
+    assert [o.text.strip() for o in _settled([], []) if o.moved] == [TAIL]
+
+
+@pytest.fixture(scope="module")
+def session(corpus_engine):
+    with read_session(corpus_engine) as s:
+        yield s
+
+
+def test_clauses_record_their_page_breaks_and_the_table_ones(session) -> None:
+    tree = {c.number or c.title: c for c in storage.clauses(session, RSP, "3.4")}
+    sec1 = tree["1"]
+    assert [(b.page, b.table) for b in sec1.page_breaks] == [
+        (5, False), (6, False), (7, True), (8, True), (9, True), (10, True)
+    ]
+    # Each break points where its page's text begins in the clause's text.
+    tail = sec1.text[sec1.page_breaks[-1].offset:]
+    assert tail.startswith("factors, such as increased\n"), tail[:60]
+    # A clause on one page has none; one crossing a page of plain text has one, not a table's.
+    assert tree["3.2"].page_breaks == [] and tree["3.2"].page_start == tree["3.2"].page_end
+    assert [(b.page, b.table) for b in tree["3.1"].page_breaks] == [(12, False)]
+    # The noncompliance policy's roles table, whose header row repeats on the page it continues on.
+    tree = {c.title: c for c in storage.clauses(session, NONCOMPLIANCE, "2026-02")}
+    roles = tree["Roles and Responsibilities"]
+    assert [(b.page, b.table) for b in roles.page_breaks] == [(5, True)]
+
+
+def test_no_consecutive_redline_of_the_corpus_shows_table_reflow_as_moved(session) -> None:
+    """Every move the word diff finds in the corpus is a table cell a page break set in another order
+    (3.2 -> 3.3 alone had nine in section 1): none is shown as moved, and none as deleted or inserted."""
+    for slug in (RSP, NONCOMPLIANCE):
+        labels = [v.label for v in storage.list_versions(session, slug)]
+        for a, b in zip(labels, labels[1:], strict=False):
+            red = redlines.compare(session, slug, a, b)
+            moved = [o["text"][:40] for c in red["changes"] for o in c["ops"] if o.get("moved")]
+            assert moved == [], (slug, a, b, moved)
+    sec1 = next(c for c in redlines.compare(session, RSP, "3.3", "3.4")["changes"] if c["to_clause"]["number"] == "1")
+    changed = " ".join(o["text"] for o in sec1["ops"] if o["op"] != "equal")
+    for reflowed in ("factors, such as increased headcount", "Publish Risk Reports with the"):
+        assert reflowed not in changed
+        assert any(reflowed in o["text"] for o in sec1["ops"] if o["op"] == "equal"), reflowed
+    # What 3.4 did change there still shows.
+    assert "and the fastest rate of extended progress" in changed and "seems likely to" in changed
+
+
+def test_the_word_diff_alone_still_finds_those_moves(session) -> None:
+    """The check above is not vacuous: without the clauses' page breaks the same texts give moves."""
+    ca, cb = storage.clauses(session, RSP, "3.2"), storage.clauses(session, RSP, "3.3")
+    for c in ca + cb:
+        c.page_breaks = []
+    red = rl.compute(RSP, {"label": "3.2"}, {"label": "3.3"}, ca, cb)
+    sec1 = next(c for c in red["changes"] if c["to_clause"] and c["to_clause"]["number"] == "1")
+    assert sum(bool(o.get("moved")) for o in sec1["ops"]) >= 5
