@@ -9,10 +9,11 @@ never show as changes.
 
 A moved stretch is such reflow when every piece of it stands, in both versions, on the two pages
 around one page break that continues a table (`PageBreak.table`: the later page repeats the table's
-header row). It is then unchanged text at its place in the newer version. Each piece must be found
-exactly once in the older text (at least MIN_PIECE letters): where a piece came from is otherwise
-unknown, and the stretch stays a move. So does every move outside a table's page breaks, and every
-move of a clause extracted before clauses recorded their page breaks (extractor 7).
+header row). It is then unchanged text at its place in the newer version. The stretch must be found
+exactly once in the newer text, and each piece exactly once in the older (at least MIN_PIECE letters):
+where it stands or came from is otherwise unknown, and the stretch stays a move. So does every move
+outside a table's page breaks, and every move of a clause extracted before clauses recorded their
+page breaks (extractor 7).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable
 
-from archive.diff.words import Op, canonical, compared_words
+from archive.diff.words import Op, analyse, canonical, compared_words
 from archive.types import Clause
 
 MIN_PIECE = 12  # letters: as short a stretch as a whole-stretch move may be (words.MOVE_WHOLE_MIN_CHARS)
@@ -35,7 +36,11 @@ def _letters(text: str) -> str:
 def _pager(c: Clause, text: str) -> Callable[[int], int]:
     """The page on which the letter at a position of `text`'s letters stands (`text` begins with the
     clause's own text, where its page breaks' offsets point)."""
-    starts = [len(_letters(text[: b.offset])) for b in c.page_breaks]
+    starts, at, done = [], 0, 0
+    for b in c.page_breaks:  # a break is at a line's start: no word spans it
+        at += len(_letters(text[done : b.offset]))
+        starts.append(at)
+        done = b.offset
     pages = [b.page for b in c.page_breaks]
 
     def page(at: int) -> int:
@@ -72,19 +77,18 @@ def settle(ops: list[Op], ca: Clause, cb: Clause, ta: str, tb: str) -> list[Op]:
     tables = {b.page for b in (*ca.page_breaks, *cb.page_breaks) if b.table}
     if not tables or not any(o.moved for o in ops):
         return ops
-    older, newer = _letters(ta), _letters(tb)
-    at_b, spans = 0, []  # letters offset in the newer text of each op that is not a deletion
-    for o in ops:
-        spans.append(at_b)
-        at_b += len(_letters(o.text)) if o.op != "delete" else 0
-    if at_b != len(newer):  # the ops do not spell the newer text letter for letter: leave them be
-        return ops
-    page_a, page_b = _pager(ca, ta), _pager(cb, tb)
+    older, newer = analyse(ta).letters, analyse(tb).letters  # as the word diff just had them
+    pagers: list[Callable[[int], int]] = []  # made once, and only when a move needs them
 
-    def reflowed(o: Op, at: int) -> bool:
-        pieces = _pieces(_letters(o.text), older)
-        if pieces is None:
+    def reflowed(o: Op) -> bool:
+        block = _letters(o.text)
+        at = newer.find(block)
+        pieces = _pieces(block, older) if at >= 0 and newer.find(block, at + 1) < 0 else None
+        if pieces is None:  # where it stands now, or where it came from, is not known for sure
             return False
+        if not pagers:
+            pagers.extend((_pager(ca, ta), _pager(cb, tb)))
+        page_a, page_b = pagers
         for k, in_a, n in pieces:
             pages = {page_a(in_a), page_a(in_a + n - 1), page_b(at + k), page_b(at + k + n - 1)}
             if not any(pages <= {p - 1, p} for p in tables):
@@ -92,8 +96,8 @@ def settle(ops: list[Op], ca: Clause, cb: Clause, ta: str, tb: str) -> list[Op]:
         return True
 
     out: list[Op] = []
-    for o, at in zip(ops, spans, strict=True):
-        if o.moved and reflowed(o, at):
+    for o in ops:
+        if o.moved and reflowed(o):
             o = Op("equal", o.text)
         if out and o.op == "equal" and not o.moved and out[-1].op == "equal" and not out[-1].moved:
             out[-1] = Op("equal", out[-1].text + o.text)
