@@ -168,3 +168,22 @@ def test_merged_headings_stay_a_title_not_a_page():
     doc = extract_pdf(Path(WILD / "federal-register-2020-17221.pdf"), max_pages=100, max_bytes=10**8)
     assert doc.clauses
     assert max(len(c.title) for c in doc.clauses) <= MAX_TITLE
+
+
+def test_page_breaks_point_where_each_page_begins_in_the_clause_text() -> None:
+    h, b = (1.3, True), (1.0, False)
+    lines, full = _doc(
+        [
+            ("1. Scope", 2, *h, 70),
+            ("Scope text.", 2, *b, 90),
+            ("More scope text.", 3, *b, 70),
+            ("A table row's cell.", 4, *b, 70),
+            ("2. Heading at a page's foot", 4, *h, 700),
+            ("Its text, on the next page.", 5, *b, 70),
+        ]
+    )
+    scope, heading = build_clauses(lines, full, table_pages=frozenset({4}))
+    assert [(b.offset, b.page, b.table) for b in scope.page_breaks] == [(12, 3, False), (29, 4, True)]
+    assert scope.text[12:].startswith("More scope") and scope.text[29:].startswith("A table row")
+    # A heading that ended a page: its text begins on the next page, at offset 0.
+    assert heading.page_start == 4 and [(b.offset, b.page) for b in heading.page_breaks] == [(0, 5)]
