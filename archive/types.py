@@ -71,7 +71,8 @@ class Clause:
     footnotes: list[Footnote] = field(default_factory=list)
     # Every page break inside `text`, in order; text before the first is on the body's first page,
     # `page_start` unless the heading ended a page (then a break at offset 0 names the body's page).
-    page_breaks: list[PageBreak] = field(default_factory=list)
+    # None: not recorded (a clause extracted before extractor 7).
+    page_breaks: list[PageBreak] | None = None
     # Set once stored: the clause's identity across versions (survives renumbering).
     lineage: str | None = None
 

@@ -283,10 +283,10 @@ def _plan(engine: Engine, req: IngestRequest, sha: str, replace: bool) -> str:
     return kind
 
 
-def _decide(req: IngestRequest, state: tuple[str, str, dt.date] | None, sha: str, replace: bool) -> str:
+def _decide(req: IngestRequest, state: tuple[str, str, dt.date, bool] | None, sha: str, replace: bool) -> str:
     if state is None:
         return "new"
-    stored_sha, stored_extractor, stored_effective = state
+    stored_sha, stored_extractor, stored_effective, unrecorded = state
     if stored_sha != sha:
         if not replace:
             raise Conflict(
@@ -300,7 +300,9 @@ def _decide(req: IngestRequest, state: tuple[str, str, dt.date] | None, sha: str
             f"{req.path}: {req.policy.slug}@{req.label} is archived with effective date "
             f"{stored_effective.isoformat()}, not {req.effective.isoformat()}; --replace changes the date"
         )
-    if _outdated(stored_extractor):
+    # An older extractor's work, or clauses stored without what the schema now records (page breaks,
+    # written while an upgrade was blocked, or restored from an older bundle): extract again.
+    if _outdated(stored_extractor) or unrecorded:
         return "re-extraction"  # writes the new date too
     return "unchanged" if stored_effective == req.effective else "re-dating"
 

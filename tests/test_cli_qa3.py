@@ -197,6 +197,31 @@ def test_an_archive_the_upgrade_refuses_still_reads_and_takes_the_redating(fresh
     assert _revision(fresh_env) == "0004"
 
 
+def test_an_archive_the_upgrade_refuses_takes_new_versions_and_re_extractions(fresh_env, cli):
+    """At 0001 the archive has no clauses.page_breaks (added by 0004): clauses are still written, by a
+    new version and by a re-extraction; once upgraded, the next ingest extracts those again, once,
+    since their page breaks could not be recorded."""
+    _blocked_archive(fresh_env, cli)
+    run_sql(fresh_env, "UPDATE versions SET extractor_version = '6' WHERE label = '2'")
+    added = _ingest(cli, V31, "3", "2026-04-02")
+    assert added.exit_code == 0 and "demo@3: ingested" in added.stdout, added.stderr
+    assert _revision(fresh_env) == "0001"
+    redone = _ingest(cli, MALFORMED, "2", "2024-06-01", "--replace")  # an older extractor's: extracted again
+    assert redone.exit_code == 0 and "demo@2: re-extracted" in redone.stdout, redone.stderr
+    assert _revision(fresh_env) == "0001"
+    done = cli("db", "upgrade")
+    assert done.exit_code == 0 and done.stderr == "", done.stderr
+
+    def breaks(session):
+        return {c.number or c.title: c.page_breaks for c in storage.clauses(session, "demo", "3")}
+
+    assert all(b is None for b in read_archive(fresh_env, breaks).values())
+    assert "demo@3: re-extracted" in _ingest(cli, V31, "3", "2026-04-02").stdout
+    recorded = read_archive(fresh_env, breaks)
+    assert [b.page for b in recorded["1"] if b.table] == [7, 8, 9, 10]
+    assert "demo@3: unchanged" in _ingest(cli, V31, "3", "2026-04-02").stdout
+
+
 # --- concurrent ingests ----------------------------------------------------------------------------
 
 

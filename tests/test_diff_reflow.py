@@ -24,43 +24,72 @@ OLDER = f"{FIRST} {TAIL}\n{SECOND}"
 NEWER = f"{FIRST}\n{SECOND} {TAIL}"
 
 
-def _clause(text: str, breaks: list[PageBreak], page_start: int = 8) -> Clause:
+def _clause(text: str, breaks: list[PageBreak] | None, page_start: int = 8) -> Clause:
     return Clause(number="1", title="Table", level=1, parent=None, ordinal=0, text=text, page_start=page_start,
-                  page_end=max([page_start, *(b.page for b in breaks)]), char_start=0, char_end=len(text),
+                  page_end=max([page_start, *(b.page for b in breaks or [])]), char_start=0, char_end=len(text),
                   page_breaks=breaks)
 
 
-def _settled(older_breaks: list[PageBreak], newer_breaks: list[PageBreak], page_start: int = 8):
-    ops = diff_words(OLDER, NEWER)
-    assert [o.text.strip() for o in ops if o.moved] == [TAIL]  # what the word diff alone says
-    return settle(ops, _clause(OLDER, older_breaks, page_start), _clause(NEWER, newer_breaks, page_start),
-                  OLDER, NEWER)
+def _settled(older: str, newer: str, older_breaks: list[PageBreak] | None, newer_breaks: list[PageBreak] | None):
+    """The word diff of two texts, then `settle`; the diff alone must have found a move."""
+    ops = diff_words(older, newer)
+    assert any(o.moved for o in ops), ops
+    return settle(ops, _clause(older, older_breaks), _clause(newer, newer_breaks), older, newer)
+
+
+def _moved(ops) -> list[str]:
+    return [o.text.strip() for o in ops if o.moved]
+
+
+def _break(text: str, at: str, page: int, table: bool = True) -> PageBreak:
+    return PageBreak(text.index(at), page, table)
 
 
 def test_a_cell_line_a_table_page_break_put_after_the_next_cell_is_unchanged_text() -> None:
-    at_older, at_newer = OLDER.index(SECOND), NEWER.index(SECOND)
-    ops = _settled([PageBreak(at_older, 9, True)], [PageBreak(at_newer, 9, True)])
+    ops = _settled(OLDER, NEWER, [_break(OLDER, SECOND, 9)], [_break(NEWER, SECOND, 9)])
     assert [(o.op, o.moved) for o in ops] == [("equal", False)]
     assert ops[0].text == f"{FIRST} {SECOND} {TAIL}"  # the newer version's order, every word once
 
 
+def test_cells_whose_neighbour_crossed_the_break_are_unchanged_text() -> None:
+    """The break fell earlier in the newer version: a cell's tail went to the next page, and the word
+    diff may find the cells it used to precede moved instead, without their page changing."""
+    head, tail = "Opening cell words stay put here.", "Tail of the first cell is long and runs on for a while."
+    cells = "Other cells on this page."
+    after = "Next page text of the first cell."
+    older = f"{head} {tail}\n{cells}\n{after}"
+    newer = f"{head}\n{cells}\n{tail} {after}"
+    ops = _settled(older, newer, [_break(older, after, 9)], [_break(newer, tail, 9)])
+    assert _moved(ops) == [] and all(o.op == "equal" for o in ops), ops
+
+
 def test_the_same_reorder_at_a_page_break_outside_a_table_stays_a_move() -> None:
-    at_older, at_newer = OLDER.index(SECOND), NEWER.index(SECOND)
-    ops = _settled([PageBreak(at_older, 9, False)], [PageBreak(at_newer, 9, False)])
-    assert [o.text.strip() for o in ops if o.moved] == [TAIL]
+    ops = _settled(OLDER, NEWER, [_break(OLDER, SECOND, 9, table=False)], [_break(NEWER, SECOND, 9, table=False)])
+    assert _moved(ops) == [TAIL]
+
+
+def test_a_move_within_one_page_of_a_table_stays_a_move() -> None:
+    """A table page break after the page, in both versions: the sentence moved without crossing it."""
+    first, moved, rest = ("Intro sentence stays here.", "This sentence really moved within the page.",
+                          "Other text stays here too.")
+    end = "Text on the next page of the table."
+    older, newer = f"{first} {moved} {rest}\n{end}", f"{first} {rest} {moved}\n{end}"
+    ops = _settled(older, newer, [_break(older, end, 9)], [_break(newer, end, 9)])
+    assert _moved(ops) == _moved(diff_words(older, newer)) != []
 
 
 def test_a_move_farther_than_the_two_pages_around_a_table_break_stays_a_move() -> None:
     # The line stood on page 8 and now stands on page 10: no one page break of the table explains it.
-    at_older, at_newer = OLDER.index(SECOND), NEWER.index(SECOND)
-    ops = _settled([PageBreak(at_older, 9, True)],
-                   [PageBreak(at_newer, 9, True), PageBreak(NEWER.index(TAIL), 10, True)])
-    assert [o.text.strip() for o in ops if o.moved] == [TAIL]
+    ops = _settled(OLDER, NEWER, [_break(OLDER, SECOND, 9)], [_break(NEWER, SECOND, 9), _break(NEWER, TAIL, 10)])
+    assert _moved(ops) == [TAIL]
 
 
-def test_without_recorded_page_breaks_a_move_stays_a_move() -> None:
-    """A clause extracted before extractor 7 has no page breaks: nothing tells reflow from a move."""
-    assert [o.text.strip() for o in _settled([], []) if o.moved] == [TAIL]
+def test_without_recorded_page_breaks_on_either_side_a_move_stays_a_move() -> None:
+    """A clause extracted before extractor 7 has no page breaks recorded (None): nothing tells reflow
+    from a move, even when the other version's clause has them."""
+    assert _moved(_settled(OLDER, NEWER, None, None)) == [TAIL]
+    assert _moved(_settled(OLDER, NEWER, None, [_break(NEWER, SECOND, 9)])) == [TAIL]
+    assert _moved(_settled(OLDER, NEWER, [_break(OLDER, SECOND, 9)], None)) == [TAIL]
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +138,7 @@ def test_the_word_diff_alone_still_finds_those_moves(session) -> None:
     """The check above is not vacuous: without the clauses' page breaks the same texts give moves."""
     ca, cb = storage.clauses(session, RSP, "3.2"), storage.clauses(session, RSP, "3.3")
     for c in ca + cb:
-        c.page_breaks = []
+        c.page_breaks = None
     red = rl.compute(RSP, {"label": "3.2"}, {"label": "3.3"}, ca, cb)
     sec1 = next(c for c in red["changes"] if c["to_clause"] and c["to_clause"]["number"] == "1")
     assert sum(bool(o.get("moved")) for o in sec1["ops"]) >= 5

@@ -2,8 +2,8 @@
 
 A redline told a table's cell text that a page break put in another order (text extraction reads each
 page's columns in turn) as "moved". The clause now keeps its page breaks, so the comparison can tell
-such reflow from a move. Rows archived before get an empty list: their redlines keep telling it as
-before until a re-extraction (extractor 7) fills it in.
+such reflow from a move. Rows archived before hold NULL, "not recorded": their redlines tell it as
+before, and the next ingest of such a version re-extracts it (ingest.service), which records them.
 
 Revision ID: 0004
 Revises: 0003
@@ -20,7 +20,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('clauses') as batch:
-        batch.add_column(sa.Column('page_breaks', sa.JSON(), nullable=False, server_default='[]'))
+        batch.add_column(sa.Column('page_breaks', sa.JSON(none_as_null=True), nullable=True))
 
 
 def downgrade() -> None:

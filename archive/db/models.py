@@ -151,10 +151,11 @@ class Clause(Base):
     # A clause's identity across versions (survives renumbering); set by the redline alignment.
     lineage: Mapped[str | None] = mapped_column(String(64), index=True)
     footnotes: Mapped[list] = mapped_column(JSON, default=list)
-    # [{offset, page, table}] (archive.types.PageBreak); [] for rows extracted before extractor 7.
-    # Added by migration 0004: an archive whose upgrade its rows block lacks it, so storage reads and
-    # writes it only where it exists (storage.LATER_COLUMNS), hence deferred and no Python default.
-    page_breaks: Mapped[list] = mapped_column(JSON, deferred=True, server_default="[]")
+    # [{offset, page, table}] (archive.types.PageBreak); NULL where not recorded (rows extracted before
+    # extractor 7). Added by migration 0004: an archive whose upgrade its rows block lacks it, so
+    # storage reads and writes it only where it exists (storage.LATER_COLUMNS): deferred, and with no
+    # default, which the ORM would read back after every insert.
+    page_breaks: Mapped[list | None] = mapped_column(JSON(none_as_null=True), deferred=True)
 
 
 class Redline(Base):

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import asdict
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, delete, func, inspect, literal, select, update
+from sqlalchemy import Engine, delete, func, insert, inspect, literal, select, update
 from sqlalchemy.orm import Session, undefer
 
 from archive import types as t
@@ -277,20 +277,26 @@ def latest_version(session: Session, slug: str) -> t.VersionInfo:
 
 def version_state(
     session: Session, slug: str, label: str, *, lock: bool = False
-) -> tuple[str, str, dt.date] | None:
-    """(snapshot sha256, extractor version, effective date) of a stored version, or None if not stored.
+) -> tuple[str, str, dt.date, bool] | None:
+    """(snapshot sha256, extractor version, effective date, whether its clauses lack something the
+    schema records: page breaks not recorded) of a stored version, or None if not stored. Where the
+    database has no page_breaks column (an upgrade blocked), nothing can be recorded: nothing lacks.
 
     With `lock` (a write about to rewrite the version), PostgreSQL waits for a concurrent writer of
     the same version to finish and reads what it committed (SQLite: see lock_for_write).
     """
+    unrecorded = (
+        select(m.Clause.id).where(m.Clause.version_id == m.Version.id, m.Clause.page_breaks.is_(None)).exists()
+        if has_column(session, "clauses", "page_breaks") else literal(False)
+    )
     stmt = (
-        select(m.Snapshot.sha256, m.Version.extractor_version, m.Version.effective)
+        select(m.Snapshot.sha256, m.Version.extractor_version, m.Version.effective, unrecorded)
         .join(m.Version, m.Version.snapshot_id == m.Snapshot.id)
         .join(m.Policy, m.Policy.id == m.Version.policy_id)
         .where(m.Policy.slug == slug, m.Version.label == label)
     )
     row = session.execute(stmt.with_for_update(of=m.Version) if lock else stmt).first()
-    return (row[0], row[1], row[2]) if row else None
+    return (row[0], row[1], row[2], bool(row[3])) if row else None
 
 
 def label_effective_on(session: Session, slug: str, on: dt.date, *, besides: str) -> str | None:
@@ -336,7 +342,12 @@ def save_version(
     full_text = doc.full_text
     text_sha = hashlib.sha256(full_text.encode()).hexdigest()
     now = _now()
-    row = session.scalar(select(m.Version).where(m.Version.policy_id == policy_id, m.Version.label == label))
+    # A first write always inserts: if a concurrent ingest stored this version since our plan, the
+    # unique (policy, label) refuses it and the caller plans again, rather than this write silently
+    # rewriting the other one's version as if it were new.
+    row = None if kind == "initial" else session.scalar(
+        select(m.Version).where(m.Version.policy_id == policy_id, m.Version.label == label)
+    )
     fields = dict(
         effective=effective,
         snapshot_id=snapshot_id,
@@ -368,9 +379,11 @@ def save_version(
     session.add_all(
         m.Page(version_id=row.id, number=p.number, text=p.text, header=p.header, footer=p.footer) for p in doc.pages
     )
+    # Rows as dicts, so a column this database lacks (an upgrade blocked: LATER_COLUMNS) is left out
+    # of the INSERT; ORM objects would name every mapped column.
     breaks = has_column(session, "clauses", "page_breaks")
-    session.add_all(
-        m.Clause(
+    rows = [
+        dict(
             version_id=row.id,
             position=i,
             parent_position=c.parent,
@@ -385,10 +398,12 @@ def save_version(
             char_end=c.char_end,
             lineage=c.lineage,
             footnotes=[asdict(f) for f in c.footnotes],
-            **({"page_breaks": [asdict(b) for b in c.page_breaks]} if breaks else {}),
+            **({"page_breaks": [asdict(b) for b in c.page_breaks]} if breaks and c.page_breaks is not None else {}),
         )
         for i, c in enumerate(doc.clauses)
-    )
+    ]
+    if rows:
+        session.execute(insert(m.Clause), rows)
     session.add(
         m.Extraction(
             version_id=row.id,
@@ -483,7 +498,7 @@ def pages(session: Session, slug: str, label: str) -> list[t.Page]:
 # archive whose upgrade its own rows block (engine.ensure_schema) stays at its revision and may lack
 # them: they are read and written only where they exist. A bundle exported before a column existed
 # still imports (and reads back as it was, without that column).
-LATER_COLUMNS: dict[str, dict[str, Callable[[], object]]] = {"clauses": {"page_breaks": list}}
+LATER_COLUMNS: dict[str, dict[str, object]] = {"clauses": {"page_breaks": None}}
 # Per engine, the LATER_COLUMNS found to exist (a column, once there, stays for the engine's life).
 _present: WeakKeyDictionary[Engine, set[tuple[str, str]]] = WeakKeyDictionary()
 
@@ -514,7 +529,7 @@ def _to_clause(r: m.Clause, breaks: list | None = None) -> t.Clause:
         char_start=r.char_start,
         char_end=r.char_end,
         footnotes=[t.Footnote(**f) for f in (r.footnotes or [])],
-        page_breaks=[t.PageBreak(**b) for b in (breaks or [])],
+        page_breaks=None if breaks is None else [t.PageBreak(**b) for b in breaks],
         lineage=r.lineage,
     )
 
@@ -742,8 +757,6 @@ def _parse(column, value):
 def load_rows(session: Session, table: str, rows: Iterable[dict]) -> int:
     """Insert rows exported by dump_rows (ids kept); unknown or missing columns raise KeyError, except
     a missing column of LATER_COLUMNS, which takes the value rows made before it hold."""
-    from sqlalchemy import insert
-
     tbl = _table(table)
     names = {c.name for c in tbl.columns}
     later = LATER_COLUMNS.get(table, {})
@@ -753,7 +766,7 @@ def load_rows(session: Session, table: str, rows: Iterable[dict]) -> int:
         if set(row) - names:
             raise KeyError(f"unknown columns {sorted(set(row) - names)}")
         if any(name not in row for name in later):
-            row = {**{name: empty() for name, empty in later.items()}, **row}
+            row = {**later, **row}
         if problem := too_long(table, row):
             raise ValueError(f"row {row.get('id')}: {problem}")
         batch.append({c.name: _parse(c, row[c.name]) for c in tbl.columns})

@@ -1,19 +1,21 @@
-"""Table text that a page break put in another order: unchanged, not moved.
+"""Table text that a page break set in another order: unchanged, not moved.
 
 Text extraction reads a page's table columns one after the other, so a table row that breaks across
 two pages comes out as its cells' parts on the first page, then their parts on the next. Where the
 break falls differs between versions (a few words added above push it down), so a cell's last lines
-read before the next cells in one version and after them in the other, and the word diff finds that
-text moved (`archive.diff.words._moves`). It did not move: only the page break did, and page breaks
-never show as changes.
+read before the next cells in one version and after them in the other, and the word diff finds text
+moved (`archive.diff.words._moves`): those lines, or the cells they now follow. Nothing moved: only
+the page break did, and page breaks never show as changes.
 
-A moved stretch is such reflow when every piece of it stands, in both versions, on the two pages
-around one page break that continues a table (`PageBreak.table`: the later page repeats the table's
-header row). It is then unchanged text at its place in the newer version. The stretch must be found
-exactly once in the newer text, and each piece exactly once in the older (at least MIN_PIECE letters):
-where it stands or came from is otherwise unknown, and the stretch stays a move. So does every move
-outside a table's page breaks, and every move of a clause extracted before clauses recorded their
-page breaks (extractor 7).
+A moved stretch is such reflow when each piece of it (the longest stretches found exactly once in the
+older text, at least MIN_PIECE letters) and the place it left are, in each version, on one page or on
+the two pages around a page break that continues a table (`PageBreak.table`: the later page repeats
+the table's header row), and in at least one version on the two sides of that break. Each side is
+judged by its own pages. The place a piece left is where the CONTEXT letters before it (else after
+it) in the one version stand in the other, found exactly once. It is then unchanged text at its place
+in the newer version. A stretch found more than once in the newer text, a piece or context found
+more than once, a move within one page, and every move of a clause whose page breaks were not
+recorded (extracted before extractor 7) stay moves.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from archive.diff.words import Op, analyse, canonical, compared_words
 from archive.types import Clause
 
 MIN_PIECE = 12  # letters: as short a stretch as a whole-stretch move may be (words.MOVE_WHOLE_MIN_CHARS)
+CONTEXT = 40  # letters beside a moved piece by which the place it left is found in the other text
 
 
 def _letters(text: str) -> str:
@@ -37,11 +40,11 @@ def _pager(c: Clause, text: str) -> Callable[[int], int]:
     """The page on which the letter at a position of `text`'s letters stands (`text` begins with the
     clause's own text, where its page breaks' offsets point)."""
     starts, at, done = [], 0, 0
-    for b in c.page_breaks:  # a break is at a line's start: no word spans it
+    for b in c.page_breaks or []:  # a break is at a line's start: no word spans it
         at += len(_letters(text[done : b.offset]))
         starts.append(at)
         done = b.offset
-    pages = [b.page for b in c.page_breaks]
+    pages = [b.page for b in c.page_breaks or []]
 
     def page(at: int) -> int:
         k = bisect_right(starts, at)
@@ -71,11 +74,41 @@ def _pieces(block: str, older: str) -> list[tuple[int, int, int]] | None:
     return out
 
 
+def _place(source: str, start: int, end: int, target: str) -> int | None:
+    """Where the stretch source[start:end] would stand in `target`, as the gap before that letter: after
+    the CONTEXT letters before it there, or else before those after it, whichever is found exactly
+    once; then the same with half as many (the words right beside it may stand where more of the text
+    around changed), then with two and four times as many (a table repeats phrases from row to row)."""
+    for size in (CONTEXT, CONTEXT // 2, 2 * CONTEXT, 4 * CONTEXT):
+        before, after = source[max(0, start - size) : start], source[end : end + size]
+        for context, shift in ((before, len(before)), (after, 0)):
+            if len(context) >= MIN_PIECE:
+                at = target.find(context)
+                if at >= 0 and target.find(context, at + 1) < 0:
+                    return at + shift
+    return None
+
+
+def _side(page: Callable[[int], int], tables: set[int], start: int, end: int, gap: int) -> int | None:
+    """In one version, where a piece (letters start..end) stands against the place it left or went to
+    there (`gap`, on either page where a break falls right at it): 0 on the same page, 1 on the two
+    pages around a break continuing a table, None anywhere else."""
+    own = {page(start), page(end)}
+    near = {page(gap), page(gap - 1)} if gap > 0 else {page(gap)}
+    pages = own | near
+    if max(pages) - min(pages) > 1 or (len(pages) > 1 and max(pages) not in tables):
+        return None
+    return 0 if own & near else 1
+
+
 def settle(ops: list[Op], ca: Clause, cb: Clause, ta: str, tb: str) -> list[Op]:
     """`ops` (the word diff of texts `ta` and `tb` of clauses `ca` and `cb`) with the moves that are
     table reflow (see the module docstring) made unchanged text, joined to the unchanged text around."""
-    tables = {b.page for b in (*ca.page_breaks, *cb.page_breaks) if b.table}
-    if not tables or not any(o.moved for o in ops):
+    if ca.page_breaks is None or cb.page_breaks is None or not any(o.moved for o in ops):
+        return ops
+    tables_a = {b.page for b in ca.page_breaks if b.table}
+    tables_b = {b.page for b in cb.page_breaks if b.table}
+    if not tables_a and not tables_b:
         return ops
     older, newer = analyse(ta).letters, analyse(tb).letters  # as the word diff just had them
     pagers: list[Callable[[int], int]] = []  # made once, and only when a move needs them
@@ -90,8 +123,14 @@ def settle(ops: list[Op], ca: Clause, cb: Clause, ta: str, tb: str) -> list[Op]:
             pagers.extend((_pager(ca, ta), _pager(cb, tb)))
         page_a, page_b = pagers
         for k, in_a, n in pieces:
-            pages = {page_a(in_a), page_a(in_a + n - 1), page_b(at + k), page_b(at + k + n - 1)}
-            if not any(pages <= {p - 1, p} for p in tables):
+            in_b = at + k
+            left_b = _place(older, in_a, in_a + n, newer)  # the place it left, in the newer text
+            went_a = _place(newer, in_b, in_b + n, older)  # the place it went to, in the older text
+            if left_b is None or went_a is None:
+                return False
+            sides = (_side(page_a, tables_a, in_a, in_a + n - 1, went_a),
+                     _side(page_b, tables_b, in_b, in_b + n - 1, left_b))
+            if None in sides or 1 not in sides:
                 return False
         return True
 

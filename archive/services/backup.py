@@ -35,7 +35,10 @@ from archive.db.engine import ensure_schema, read_session, transaction
 from archive.errors import ArchiveError, ChecksumMismatch, Conflict, InvalidInput
 
 FORMAT = "policy-archive-bundle"
-FORMAT_VERSION = 1
+# 2: clauses carry page_breaks. A release that reads format 1 only refuses a newer bundle by its
+# format, not by a column it does not know; this one still imports format 1 (storage.LATER_COLUMNS).
+FORMAT_VERSION = 2
+READABLE_FORMATS = (1, 2)
 MANIFEST = "MANIFEST.json"
 _CHUNK = 1 << 20
 
@@ -199,7 +202,7 @@ def _read_manifest(folder: Path) -> dict:
         raise ChecksumMismatch(f"{folder / MANIFEST}: not valid JSON") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise InvalidInput(f"{folder}: not a policy-archive bundle")
-    if manifest.get("format_version") != FORMAT_VERSION:
+    if manifest.get("format_version") not in READABLE_FORMATS:
         raise InvalidInput(f"{folder}: bundle format {manifest.get('format_version')!r} is not supported")
     if not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("counts"), dict):
         raise ChecksumMismatch(f"{folder / MANIFEST}: malformed")

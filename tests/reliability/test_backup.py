@@ -65,11 +65,14 @@ def test_round_trip_is_identical(bundle, corpus_engine, fresh_engine, cli, tmp_p
 
 
 def _without_page_breaks(files):
-    """A bundle exported before clauses recorded their page breaks (a column added since format 1)."""
+    """A format 1 bundle: exported before clauses recorded their page breaks."""
     rows = [json.loads(line) for line in files["tables/clauses.jsonl"].decode().splitlines()]
     assert all("page_breaks" in row for row in rows)
     files["tables/clauses.jsonl"] = b"".join(backup._line({k: v for k, v in row.items() if k != "page_breaks"})
                                              for row in rows)
+    manifest = json.loads(files[backup.MANIFEST])
+    assert manifest["format_version"] == backup.FORMAT_VERSION == 2
+    files[backup.MANIFEST] = json.dumps({**manifest, "format_version": 1}).encode()
     _reseal(files)
 
 
@@ -79,12 +82,13 @@ def test_a_bundle_older_than_a_column_still_imports(bundle, corpus_engine, fresh
     result = cli("import", str(older))
     assert result.exit_code == 0, result.output
     restored, original = _snapshot(fresh_engine), _snapshot(corpus_engine)
-    # Its clauses hold what clauses extracted before the column hold, and nothing else differs.
-    assert all(c.page_breaks == [] for tree in restored["clauses"].values() for c in tree)
+    # Its clauses hold what clauses extracted before the column hold (not recorded), and nothing else
+    # differs; the next ingest of their versions extracts them again (test_cli_qa3).
+    assert all(c.page_breaks is None for tree in restored["clauses"].values() for c in tree)
     assert any(c.page_breaks for tree in original["clauses"].values() for c in tree)
     for tree in original["clauses"].values():
         for c in tree:
-            c.page_breaks = []
+            c.page_breaks = None
     assert restored == original
 
 
@@ -185,3 +189,18 @@ def test_not_a_bundle(fresh_env, cli, tmp_path):
     for target in (tmp_path / "junk.tar", tmp_path / "missing", tmp_path):
         result = cli("import", str(target))
         assert result.exit_code == 2 and result.output.startswith("error: "), result.output
+
+
+def test_a_bundle_of_an_unknown_format_is_refused_by_its_format(bundle, fresh_engine, cli, tmp_path):
+    def newer(files):
+        manifest = json.loads(files[backup.MANIFEST])
+        files[backup.MANIFEST] = json.dumps({**manifest, "format_version": backup.FORMAT_VERSION + 1}).encode()
+
+    bad = tmp_path / "newer.tar"
+    _rewrite(bundle, bad, newer)
+    result = cli("import", str(bad))
+    assert result.exit_code == 2, result.output
+    said = f"bundle format {backup.FORMAT_VERSION + 1} is not supported"
+    assert result.output.startswith("error: ") and said in result.output, result.output
+    with read_session(fresh_engine) as session:
+        assert storage.archive_is_empty(session)
