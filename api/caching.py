@@ -24,8 +24,10 @@ def etag_of(*parts: object) -> str:
 
 
 def version_etag(v: t.VersionInfo, *parts: object) -> str:
-    # The effective date is part of what is served (a version can be re-dated with --replace).
-    return etag_of(v.policy, v.label, v.effective, v.sha256, v.text_sha256, v.extractor_version, *parts)
+    # The effective date is part of what is served (a version can be re-dated with --replace), and a
+    # re-extraction may record more than the text (a clause's page breaks) while the text stays.
+    return etag_of(v.policy, v.label, v.effective, v.sha256, v.text_sha256, v.extractor_version, v.extracted_at,
+                   *parts)
 
 
 def redline_etag(*parts: object) -> str:

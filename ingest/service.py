@@ -301,10 +301,16 @@ def _decide(req: IngestRequest, state: tuple[str, str, dt.date, bool] | None, sh
             f"{stored_effective.isoformat()}, not {req.effective.isoformat()}; --replace changes the date"
         )
     # An older extractor's work, or clauses stored without what the schema now records (page breaks,
-    # written while an upgrade was blocked, or restored from an older bundle): extract again.
-    if _outdated(stored_extractor) or unrecorded:
+    # written while an upgrade was blocked, or restored from an older bundle): extract again; but never
+    # over a newer extractor's work (see _outdated).
+    if _outdated(stored_extractor) or unrecorded and not _newer(stored_extractor):
         return "re-extraction"  # writes the new date too
     return "unchanged" if stored_effective == req.effective else "re-dating"
+
+
+def _newer(stored_extractor: str) -> bool:
+    """Whether a version was made by a newer extractor than this one."""
+    return stored_extractor.isdigit() and EXTRACTOR_VERSION.isdigit() and int(stored_extractor) > int(EXTRACTOR_VERSION)
 
 
 def _outdated(stored_extractor: str) -> bool:

@@ -16,12 +16,13 @@ from archive.types import Clause, PageBreak
 RSP = "anthropic-rsp"
 NONCOMPLIANCE = "anthropic-rsp-noncompliance"
 
-# A cell's last line ("of AI this advanced.") read before the next cell on page 8 of the older
-# version; in the newer one the break fell earlier, and it reads after that cell, on page 9.
-FIRST, TAIL = "First cell text stays.", "of AI this advanced."
-SECOND = "Second cell text is long enough to stay in place here."
-OLDER = f"{FIRST} {TAIL}\n{SECOND}"
-NEWER = f"{FIRST}\n{SECOND} {TAIL}"
+# A table row across pages 8 and 9. In the older version the first cell's tail ends page 8, before
+# the other cells' parts there; in the newer one the break fell earlier in that cell, so its tail
+# begins page 9 and reads after those cells: the word diff finds a move.
+HEAD, TAIL = "Opening cell words stay put here.", "Tail of the first cell is long and runs on for a while."
+CELLS, NEXT = "Other cells on this page.", "Next page text of the first cell."
+OLDER = f"{HEAD} {TAIL}\n{CELLS}\n{NEXT}"
+NEWER = f"{HEAD}\n{CELLS}\n{TAIL} {NEXT}"
 
 
 def _clause(text: str, breaks: list[PageBreak] | None, page_start: int = 8) -> Clause:
@@ -30,11 +31,13 @@ def _clause(text: str, breaks: list[PageBreak] | None, page_start: int = 8) -> C
                   page_breaks=breaks)
 
 
-def _settled(older: str, newer: str, older_breaks: list[PageBreak] | None, newer_breaks: list[PageBreak] | None):
+def _settled(older: str, newer: str, older_breaks: list[PageBreak] | None, newer_breaks: list[PageBreak] | None,
+             older_start: int = 8, newer_start: int = 8):
     """The word diff of two texts, then `settle`; the diff alone must have found a move."""
     ops = diff_words(older, newer)
     assert any(o.moved for o in ops), ops
-    return settle(ops, _clause(older, older_breaks), _clause(newer, newer_breaks), older, newer)
+    return settle(ops, _clause(older, older_breaks, older_start), _clause(newer, newer_breaks, newer_start),
+                  older, newer)
 
 
 def _moved(ops) -> list[str]:
@@ -45,27 +48,31 @@ def _break(text: str, at: str, page: int, table: bool = True) -> PageBreak:
     return PageBreak(text.index(at), page, table)
 
 
-def test_a_cell_line_a_table_page_break_put_after_the_next_cell_is_unchanged_text() -> None:
-    ops = _settled(OLDER, NEWER, [_break(OLDER, SECOND, 9)], [_break(NEWER, SECOND, 9)])
-    assert [(o.op, o.moved) for o in ops] == [("equal", False)]
-    assert ops[0].text == f"{FIRST} {SECOND} {TAIL}"  # the newer version's order, every word once
+def test_a_cell_tail_a_table_page_break_pushed_to_the_next_page_is_unchanged_text() -> None:
+    ops = _settled(OLDER, NEWER, [_break(OLDER, NEXT, 9)], [_break(NEWER, TAIL, 9)])
+    assert [(o.op, o.moved) for o in ops] == [("equal", False)], ops
+    assert ops[0].text == f"{HEAD} {CELLS} {TAIL} {NEXT}"  # the newer version's order, every word once
 
 
-def test_cells_whose_neighbour_crossed_the_break_are_unchanged_text() -> None:
-    """The break fell earlier in the newer version: a cell's tail went to the next page, and the word
-    diff may find the cells it used to precede moved instead, without their page changing."""
-    head, tail = "Opening cell words stay put here.", "Tail of the first cell is long and runs on for a while."
-    cells = "Other cells on this page."
-    after = "Next page text of the first cell."
-    older = f"{head} {tail}\n{cells}\n{after}"
-    newer = f"{head}\n{cells}\n{tail} {after}"
-    ops = _settled(older, newer, [_break(older, after, 9)], [_break(newer, tail, 9)])
-    assert _moved(ops) == [] and all(o.op == "equal" for o in ops), ops
+def test_each_version_is_judged_by_its_own_page_numbers() -> None:
+    """Text added before the table pushes it two pages on in the newer version: pages 10 and 11 there."""
+    ops = _settled(OLDER, NEWER, [_break(OLDER, NEXT, 9)], [_break(NEWER, TAIL, 11)], newer_start=10)
+    assert _moved(ops) == []
 
 
 def test_the_same_reorder_at_a_page_break_outside_a_table_stays_a_move() -> None:
-    ops = _settled(OLDER, NEWER, [_break(OLDER, SECOND, 9, table=False)], [_break(NEWER, SECOND, 9, table=False)])
-    assert _moved(ops) == [TAIL]
+    ops = _settled(OLDER, NEWER, [_break(OLDER, NEXT, 9, table=False)], [_break(NEWER, TAIL, 9, table=False)])
+    assert _moved(ops) == _moved(diff_words(OLDER, NEWER))
+
+
+def test_a_move_across_a_break_that_fell_at_the_same_text_stays_a_move() -> None:
+    """Page 9 begins with the same words in both versions: the break did not move, so a sentence that
+    crossed it moved for real."""
+    first, moved, second = ("First cell text stays.", "This sentence moved for real.",
+                            "Second cell text is long enough to stay in place here.")
+    older, newer = f"{first} {moved}\n{second}", f"{first}\n{second} {moved}"
+    ops = _settled(older, newer, [_break(older, second, 9)], [_break(newer, second, 9)])
+    assert _moved(ops) == [moved]
 
 
 def test_a_move_within_one_page_of_a_table_stays_a_move() -> None:
@@ -79,17 +86,21 @@ def test_a_move_within_one_page_of_a_table_stays_a_move() -> None:
 
 
 def test_a_move_farther_than_the_two_pages_around_a_table_break_stays_a_move() -> None:
-    # The line stood on page 8 and now stands on page 10: no one page break of the table explains it.
-    ops = _settled(OLDER, NEWER, [_break(OLDER, SECOND, 9)], [_break(NEWER, SECOND, 9), _break(NEWER, TAIL, 10)])
-    assert _moved(ops) == [TAIL]
+    # A line stood on page 8 and now stands on page 10: no one page break of the table explains it.
+    line = "A short tail line."
+    cells = "Other cells on this page are long enough to stay where they are in the diff."
+    older, newer = f"{HEAD} {line}\n{cells}\n{NEXT}", f"{HEAD}\n{cells}\n{NEXT}\n{line}"
+    ops = _settled(older, newer, [_break(older, NEXT, 9)], [_break(newer, NEXT, 9), _break(newer, line, 10)])
+    assert _moved(ops) == [line]
 
 
 def test_without_recorded_page_breaks_on_either_side_a_move_stays_a_move() -> None:
     """A clause extracted before extractor 7 has no page breaks recorded (None): nothing tells reflow
     from a move, even when the other version's clause has them."""
-    assert _moved(_settled(OLDER, NEWER, None, None)) == [TAIL]
-    assert _moved(_settled(OLDER, NEWER, None, [_break(NEWER, SECOND, 9)])) == [TAIL]
-    assert _moved(_settled(OLDER, NEWER, [_break(OLDER, SECOND, 9)], None)) == [TAIL]
+    alone = _moved(diff_words(OLDER, NEWER))
+    assert _moved(_settled(OLDER, NEWER, None, None)) == alone
+    assert _moved(_settled(OLDER, NEWER, None, [_break(NEWER, TAIL, 9)])) == alone
+    assert _moved(_settled(OLDER, NEWER, [_break(OLDER, NEXT, 9)], None)) == alone
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +129,7 @@ def test_clauses_record_their_page_breaks_and_the_table_ones(session) -> None:
 
 def test_no_consecutive_redline_of_the_corpus_shows_table_reflow_as_moved(session) -> None:
     """Every move the word diff finds in the corpus is a table cell a page break set in another order
-    (3.2 -> 3.3 alone had nine in section 1): none is shown as moved, and none as deleted or inserted."""
+    (3.2 -> 3.3 alone had eight in section 1): none is shown as moved, and none as deleted or inserted."""
     for slug in (RSP, NONCOMPLIANCE):
         labels = [v.label for v in storage.list_versions(session, slug)]
         for a, b in zip(labels, labels[1:], strict=False):

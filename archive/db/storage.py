@@ -285,18 +285,21 @@ def version_state(
     With `lock` (a write about to rewrite the version), PostgreSQL waits for a concurrent writer of
     the same version to finish and reads what it committed (SQLite: see lock_for_write).
     """
-    unrecorded = (
-        select(m.Clause.id).where(m.Clause.version_id == m.Version.id, m.Clause.page_breaks.is_(None)).exists()
-        if has_column(session, "clauses", "page_breaks") else literal(False)
-    )
     stmt = (
-        select(m.Snapshot.sha256, m.Version.extractor_version, m.Version.effective, unrecorded)
+        select(m.Snapshot.sha256, m.Version.extractor_version, m.Version.effective, m.Version.id)
         .join(m.Version, m.Version.snapshot_id == m.Snapshot.id)
         .join(m.Policy, m.Policy.id == m.Version.policy_id)
         .where(m.Policy.slug == slug, m.Version.label == label)
     )
     row = session.execute(stmt.with_for_update(of=m.Version) if lock else stmt).first()
-    return (row[0], row[1], row[2], bool(row[3])) if row else None
+    if row is None:
+        return None
+    # A query of its own, after the lock: on PostgreSQL a statement that waited for the lock still reads
+    # from the snapshot it started with, so the clauses a concurrent writer just committed would not show.
+    unrecorded = has_column(session, "clauses", "page_breaks") and session.scalar(
+        select(select(m.Clause.id).where(m.Clause.version_id == row[3], m.Clause.page_breaks.is_(None)).exists())
+    )
+    return row[0], row[1], row[2], bool(unrecorded)
 
 
 def label_effective_on(session: Session, slug: str, on: dt.date, *, besides: str) -> str | None:

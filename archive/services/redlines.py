@@ -42,10 +42,12 @@ def _meta(v: t.VersionInfo) -> dict:
 
 def redline_key(slug: str, a: t.VersionInfo, b: t.VersionInfo) -> str:
     """Content key: both versions' text hashes, their labels and dates (shown in the body), their
-    extractors (which record more than the text: a clause's page breaks), the algorithm."""
+    extractions (which record more than the text, a clause's page breaks: a re-extraction may change
+    those and not the text), the algorithm."""
     raw = "\x1f".join(
-        [rl.ALGORITHM_VERSION, slug, a.label, a.effective.isoformat(), a.text_sha256, a.extractor_version,
-         b.label, b.effective.isoformat(), b.text_sha256, b.extractor_version]
+        [rl.ALGORITHM_VERSION, slug,
+         *(x for v in (a, b) for x in (v.label, v.effective.isoformat(), v.text_sha256, v.extractor_version,
+                                        v.extracted_at.isoformat()))]
     )
     return hashlib.sha256(raw.encode()).hexdigest()
 
