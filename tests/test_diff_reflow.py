@@ -3,8 +3,12 @@ and the page breaks that tell it: recorded by the extractor for each clause, kep
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+
 import pytest
 
+from api.caching import version_etag
 from archive.db import storage
 from archive.db.engine import read_session
 from archive.diff import redline as rl
@@ -153,3 +157,12 @@ def test_the_word_diff_alone_still_finds_those_moves(session) -> None:
     red = rl.compute(RSP, {"label": "3.2"}, {"label": "3.3"}, ca, cb)
     sec1 = next(c for c in red["changes"] if c["to_clause"] and c["to_clause"]["number"] == "1")
     assert sum(bool(o.get("moved")) for o in sec1["ops"]) >= 5
+
+
+def test_a_re_extraction_that_keeps_the_text_still_changes_the_redline_key(session) -> None:
+    """Page breaks are not in the text's hash: recording them (a re-extraction of the same text) must
+    not leave a redline computed without them under the same key, nor the same ETag."""
+    va, vb = storage.get_version(session, RSP, "3.2"), storage.get_version(session, RSP, "3.3")
+    later = dataclasses.replace(vb, extracted_at=vb.extracted_at + dt.timedelta(seconds=1))
+    assert redlines.redline_key(RSP, va, later) != redlines.redline_key(RSP, va, vb)
+    assert version_etag(later) != version_etag(vb)
