@@ -303,7 +303,7 @@ def _decide(req: IngestRequest, state: tuple[str, str, dt.date, bool] | None, sh
     # An older extractor's work, or clauses stored without what the schema now records (page breaks,
     # written while an upgrade was blocked, or restored from an older bundle): extract again; but never
     # over a newer extractor's work (see _outdated).
-    if _outdated(stored_extractor) or unrecorded and not _newer(stored_extractor):
+    if _outdated(stored_extractor) or (unrecorded and not _newer(stored_extractor)):
         return "re-extraction"  # writes the new date too
     return "unchanged" if stored_effective == req.effective else "re-dating"
 

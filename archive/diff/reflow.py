@@ -58,12 +58,12 @@ class _Pages:
     @classmethod
     def of(cls, c: Clause, text: str) -> _Pages:
         """`text` begins with the clause's own text, where its page breaks' offsets point."""
+        breaks = c.page_breaks or []
         starts, at, done = [], 0, 0
-        for b in c.page_breaks or []:  # a break is at a line's start: no word spans it
+        for b in breaks:  # a break is at a line's start: no word spans it
             at += len(_letters(text[done : b.offset]))
             starts.append(at)
             done = b.offset
-        breaks = c.page_breaks or []
         return cls(analyse(text).letters, c.page_start, starts, [b.page for b in breaks],
                    {b.page for b in breaks if b.table})
 
@@ -73,8 +73,10 @@ class _Pages:
 
     def opening(self, page: int) -> str:
         """The letters that begin `page` ("" if no break begins it)."""
-        k = self.pages.index(page) if page in self.pages else -1
-        return self.letters[self.starts[k] : self.starts[k] + 2 * MIN_PIECE] if k >= 0 else ""
+        if page not in self.pages:
+            return ""
+        start = self.starts[self.pages.index(page)]
+        return self.letters[start : start + 2 * MIN_PIECE]
 
     def begins_a_page(self, letters: str) -> bool:
         return any(self.letters.startswith(letters, s) for s in self.starts)
