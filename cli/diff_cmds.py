@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from archive.db.engine import transaction
+from archive.diff.render import nature_label
 from archive.services import redlines
 from cli.app import app
 from cli.common import echo_json, engine, errors_as_exit, nonempty
@@ -116,7 +117,7 @@ def unannounced(
                    f" in {'; '.join(rev['entries'])}")
         for u in rev["unmentioned"]:
             size = f"+{u['inserted_words']} / -{u['deleted_words']} words"
-            typer.echo(f"  {u['clause']}  {u['kind']}, {u['nature']}: {size}")
+            typer.echo(f"  {u['clause']}  {u['kind']}, {nature_label(u)}: {size}")
             for sign, key in (("+", "inserted"), ("-", "deleted")):
                 if u[key]:
                     typer.echo(textwrap.fill(u[key], redlines.TEXT_WIDTH, initial_indent=f"    {sign} ",

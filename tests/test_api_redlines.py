@@ -62,8 +62,14 @@ def test_compare_errors(client):
 def test_clause_history(client):
     r = client.get(f"{RSP}/clauses/3.6/history")
     assert r.status_code == 200, r.text
-    assert r.json()
+    assert [v["version"] for v in r.json()["versions"]][-1] == "3.4"
     assert client.get(f"{RSP}/clauses/99.99/history").status_code == 404
+    # Revalidated by its ETag, like every other redline resource; `*` asked of a missing clause is a 404.
+    again = client.get(f"{RSP}/clauses/3.6/history", headers={"If-None-Match": r.headers["etag"]})
+    assert again.status_code == 304 and again.headers["etag"] == r.headers["etag"]
+    other = client.get(f"{RSP}/clauses/3.1/history", headers={"If-None-Match": r.headers["etag"]})
+    assert other.status_code == 200
+    assert client.get(f"{RSP}/clauses/99.99/history", headers={"If-None-Match": "*"}).status_code == 404
 
 
 def test_a_clause_links_to_its_own_history_not_a_later_one_of_that_number(client):

@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from archive.db import storage
-from tests.conftest import RSP_PDFS, WILD, archive_counts, one_error_line, read_archive
+from tests.conftest import RSP_PDFS, WILD, archive_counts, one_error_line, read_archive, run_sql
 
 RSP = "anthropic-rsp"
 V34 = RSP_PDFS / "rsp-v3.4_2026-07-08.pdf"
@@ -328,3 +328,64 @@ def test_an_error_echoing_a_huge_argument_stays_short(corpus_env, cli):
 def test_versions_names_what_the_changelog_names_but_the_archive_lacks(corpus_env, cli):
     out = cli("versions", "anthropic-rsp").stdout
     assert out.strip().splitlines()[-1] == "anthropic-rsp: not archived, though its newest changelog names them: 2.1"
+
+
+def test_a_number_two_clauses_bear_is_refused_and_each_is_named_by_its_title(fresh_env, cli):
+    """An extraction can give two clauses one number: `show`, `diff --clause` and `history` say so
+    (naming both) rather than pick one unseen, and a title names each."""
+    assert _ingest(cli, V34, "1", "2026-07-08").exit_code == 0
+    run_sql(fresh_env, "UPDATE clauses SET number = '3.6.2' WHERE number = '3.6.1'")
+    titles = read_archive(fresh_env, lambda s: [c.title for c in storage.clauses(s, "demo", "1")
+                                                if c.number == "3.6.2"])
+    assert len(titles) == 2
+    before = archive_counts(fresh_env)
+    for args in (("show", "demo@1", "--clause", "3.6.2"), ("diff", "demo", "1", "1", "--clause", "3.6.2"),
+                 ("history", "demo", "3.6.2")):
+        result = cli(*args)
+        assert result.exit_code == 2, (args, result.output)
+        line = one_error_line(result)
+        assert "has 2 clauses numbered '3.6.2'" in line and all(f"'{t}'" in line for t in titles), line
+    assert archive_counts(fresh_env) == before
+    for title in titles:
+        shown = cli("show", "demo@1", "--clause", title)
+        assert shown.exit_code == 0 and title in shown.stdout
+
+
+def test_a_redline_the_database_cannot_store_is_served_and_said(fresh_env, cli, monkeypatch, caplog):
+    """Another writer holding an SQLite archive past the timeout: the redline is still printed, and a
+    warning says it was not stored (each later request computes it again until it can be)."""
+    if not fresh_env.sqlalchemy_url.startswith("sqlite"):
+        pytest.skip("an SQLite write lock")
+    import logging
+    import sqlite3
+
+    assert _ingest(cli, RSP_PDFS / "rsp-v3.3_2026-05-26.pdf", "3.3", "2026-05-26").exit_code == 0
+    assert _ingest(cli, V34, "3.4", "2026-07-08").exit_code == 0
+    path = fresh_env.sqlalchemy_url.removeprefix("sqlite:///")
+
+    def stored() -> int:
+        with sqlite3.connect(path) as db:
+            return db.execute("SELECT count(*) FROM redlines JOIN versions ON versions.id = from_version_id "
+                              "WHERE versions.label = '3.4'").fetchone()[0]
+
+    monkeypatch.setenv("POLICY_ARCHIVE_DB_TIMEOUT_S", "0.2")
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        with caplog.at_level(logging.WARNING, logger="archive.services.redlines"):
+            held = cli("diff", "demo", "3.4", "3.3", "--format", "json")
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert held.exit_code == 0 and json.loads(held.stdout)["summary"]["modified"] > 0
+    assert any("demo 3.4 -> 3.3 not stored (OperationalError)" in r.getMessage() for r in caplog.records), caplog.text
+    assert stored() == 0
+    free = cli("diff", "demo", "3.4", "3.3", "--format", "json")
+    assert free.exit_code == 0 and json.loads(free.stdout) == json.loads(held.stdout)
+    assert stored() == 1
+
+
+def test_an_empty_version_is_a_usage_error(corpus_env, cli):
+    for args in (("diff", RSP, "", "3.1"), ("diff", RSP, "3.0", " "), ("history", RSP, "3.6", "--version", "")):
+        result = cli(*args)
+        assert result.exit_code == 2 and "empty" in one_error_line(result), args

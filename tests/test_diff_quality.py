@@ -261,12 +261,27 @@ def test_rendered_added_and_removed_clauses_claim_no_similarity_and_no_sameness(
     assert "similarity 0%" not in text and "similarity 0%" not in html
     # 1.0's "ASL-2 Commitments" heading has no text of its own: it was removed, not "unchanged".
     assert "(unchanged)" not in text and "(unchanged)" not in html
-    assert ("@@ removed: ASL-2 Commitments (p. 5)\n  changelog: not mentioned (editorial)\n"
+    assert ("@@ removed: ASL-2 Commitments (p. 5)\n  changelog: not mentioned (heading only)\n"
             "  (a heading only: no text of its own)") in text, text[:3000]
     sec = redlines.compare(session, RSP, "3.0", "3.1")
     heading_only = '<div class="body"><em>(a heading only: no text of its own)</em>'
     assert f"Appendices (p. 16)</h2>\n{heading_only}" in render_html(sec)
     assert "similarity 95%" in render_text(sec)  # a clause and its counterpart still say how alike they are
+    assert "not in changelog: ASL-2 Commitments (removed, heading only)" in text
+    assert "<li>ASL-2 Commitments (removed, heading only)</li>" in html
+
+
+def test_rendered_text_of_a_span_puts_a_revision_s_silence_before_another_s_item(session) -> None:
+    """3.0 -> 3.4: §3.6 changed unannounced in 3.1, and again in a revision whose item accounts for that."""
+    from archive.diff.render import render_text
+
+    span = redlines.compare(session, RSP, "3.0", "3.4", clause="3.6")
+    said = span["audit"]["changes"][0]
+    assert not said["accounted"] and said["items"], said
+    text = render_text(span, width=0)
+    line = next(x for x in text.splitlines() if x.startswith("  changelog: "))
+    assert line.startswith(
+        "  changelog: not announced in 3.1 (substantive); its change in another revision: item "), line
 
 
 def test_rendered_split_names_its_source_and_how_much_of_it_came_from_there() -> None:
@@ -406,6 +421,31 @@ def test_a_deleted_list_item_carries_its_own_marker() -> None:
     assert ops == [("delete", "2. Long Term Benefit Trust: we brief it."), ("delete", "4."), ("insert", "3.")]
 
 
+def test_deleted_items_after_a_renumbered_one_carry_the_older_numbers() -> None:
+    """3.2 -> 2.0 §4: 3.2 numbers "Employee agreements" 5 where 2.0 numbers it 6; the two items deleted
+    after it are 3.2's 6 and 7, not "7." twice (the newer marker the equal text shows)."""
+    older = ("We commit.\n\n5.\nEmployee agreements: none.\n\n6.\nInternal review: yearly.\n\n"
+             "7.\nProcedural review: annual.\n\n8.\nPolicy changes: proposed.")
+    newer = "We commit.\n\n6.\nEmployee agreements: none.\n\n7.\nPolicy changes: proposed."
+    assert [(o.op, o.text.strip()) for o in diff_words(older, newer)] == [
+        ("equal", "We commit. 6. Employee agreements: none."),
+        ("delete", "6. Internal review: yearly. 7. Procedural review: annual."),
+        ("equal", "7. Policy changes: proposed.")]
+    assert [(o.op, o.text.strip()) for o in diff_words(newer, older)] == [
+        ("equal", "We commit. 5. Employee agreements: none."),
+        ("insert", "6. Internal review: yearly. 7. Procedural review: annual."),
+        ("equal", "8. Policy changes: proposed.")]
+
+
+def test_governance_items_deleted_backwards_read_as_the_older_version_numbers_them(session) -> None:
+    for older, newer in (("3.2", "2.0"), ("3.3", "2.2"), ("3.4", "2.2")):
+        red = redlines.compare(session, RSP, older, newer)
+        deleted = [o["text"] for c in red["changes"] for o in c["ops"] if o["op"] == "delete"]
+        review = [t for t in deleted if "Internal review:" in t and "regularly conduct" in t]
+        assert len(review) == 1 and review[0].startswith("6. Internal review:"), (older, newer, review)
+        assert "7. Procedural compliance review:" in review[0]
+
+
 def test_a_list_changing_style_still_shows() -> None:
     a = "Steps:\n● Assess the model.\n● Report the result."
     b = "Steps:\n1. Assess the model.\n2. Report the result."
@@ -499,6 +539,25 @@ def test_a_footnote_marker_stays_with_its_note() -> None:
     assert [(o.op, o.text.strip()) for o in diff_words(a.replace(" [^4]", ""), c)] == [
         ("equal", "Intro text here."), ("insert", "In particular, weapons are hundreds."),
         ("equal", "[^8] Double the rate means something.")]
+
+
+def test_a_deleted_footnote_is_shown_whole_from_its_marker() -> None:
+    """2.0 -> 2.2 §2 deleted note 1 before two others: not "[^1] We | - will specify ... [^2] We | hope"."""
+    older = "Text. [^1] We will specify this. [^2] We hope to publish. [^3] We recognize it."
+    newer = "Text. [^1] We hope to publish. [^2] We recognize it."
+    assert [(o.op, o.text.strip()) for o in diff_words(older, newer)] == [
+        ("equal", "Text."), ("delete", "[^1] We will specify this."),
+        ("equal", "[^1] We hope to publish. [^2] We recognize it.")]
+    assert [(o.op, o.text.strip()) for o in diff_words(newer, older)] == [
+        ("equal", "Text."), ("insert", "[^1] We will specify this."),
+        ("equal", "[^2] We hope to publish. [^3] We recognize it.")]
+
+
+def test_the_note_2_2_dropped_from_section_2_reads_whole(session) -> None:
+    change = by_clause(redlines.compare(session, RSP, "2.0", "2.2"))["2"]
+    deleted = [o["text"] for o in change["ops"] if o["op"] == "delete" and "will specify these" in o["text"]]
+    assert len(deleted) == 1 and deleted[0].startswith("[^1] We will specify these requirements"), deleted
+    assert "[^2]" not in deleted[0]
 
 
 def test_a_retitled_clause_shows_what_changed_in_its_title(session) -> None:

@@ -86,6 +86,17 @@ def test_audit_across_several_revisions_uses_each_revisions_entry(session) -> No
     assert audit["counts"]["unmentioned"] < len(audit["changes"]) // 2
 
 
+@pytest.mark.parametrize("older", ["3", "v3", "3.0.0"])
+def test_a_version_labelled_without_its_zero_is_audited_by_the_next_entry_only(session, older: str) -> None:
+    """An archive may label 3.0 "3": its own changelog entry "(RSP v3.0)" is no revision after it."""
+    from archive.diff import redline as rl
+
+    a, b = storage.clauses(session, RSP, "3.0"), storage.clauses(session, RSP, "3.1")
+    audit = rl.compute(RSP, {"label": older}, {"label": "3.1"}, a, b)["audit"]
+    assert [e["title"][-10:] for e in audit["entries"]] == ["(RSP v3.1)"]
+    assert {u["clause"] for u in audit["unmentioned"]} == {"3.1", "3.6"}
+
+
 @pytest.mark.parametrize(("a", "b"), [("2.2", "3.0"), ("1.0", "3.4")])
 def test_rewrites_complete_and_render(session, a: str, b: str) -> None:
     r = redlines.compare(session, RSP, a, b, changed_only=False)

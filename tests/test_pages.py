@@ -395,6 +395,7 @@ def test_compare_pages_say_what_the_audit_checked_and_found(client):
     rewrite = html_ok(client.get(f"{RSP}/compare/2.2..3.0"))
     assert "The other 2 of the 40 changed clauses are not checked: the changelog&#39;s own entries" in rewrite
     assert "an item announcing a\n    comprehensive rewrite accounts for every change" in rewrite
+    assert "similarity 0%" not in html_ok(client.get(f"{RSP}/compare/1.0..2.0"))  # no text on one side
     headings = html_ok(client.get("/p/anthropic-rsp-noncompliance/compare/2025-12..2026-02"))
     assert "(removed, heading only)" in headings
     assert "this comparison runs backwards" in html_ok(client.get(f"{RSP}/compare/3.4..3.1"))
@@ -407,6 +408,15 @@ def test_history_page_names_the_clause_and_what_changed_under_it(client):
     body = html_ok(client.get(f"{RSP}/clauses/Changelog/history"))
     assert "<h1>Clause Changelog through every version</h1>" in body
     assert "changed within" in body and "its own text unchanged from the version before" in body
+    # 1.0's "Version History" line became 2.0's "Changelog" heading: no text on one side, no similarity.
+    assert "similarity 0%" not in body
+    # Each subsection named as changed within §3.6 links to a redline that shows it changed.
+    history = html_ok(client.get(f"{RSP}/clauses/3.6/history"))
+    within = re.findall(r'<a href="(/p/anthropic-rsp/compare/[^"]+)">([^<]+)</a> \((modified|added|removed)\)', history)
+    assert within, history
+    for url, name, kind in within:
+        page = html_ok(client.get(url.replace("&amp;", "&")))
+        assert "No changed clauses" not in page and f'<span class="kind">{kind}</span>' in page, (url, name)
     older = html_ok(client.get(f"{RSP}/clauses/2/history", params={"version": "2.2"}))
     assert "<h1>Clause 2 Capability Thresholds and Required Safeguards through every version</h1>" in older
 
@@ -434,3 +444,17 @@ def test_redlines_show_a_footnote_as_a_note_not_markup(client):
     from api.pages.views import notes
 
     assert str(notes("a <b> [^12] c")) == 'a &lt;b&gt; <span class="note-mark">note 12</span> c'  # still escaped
+
+
+def test_a_name_typed_with_spaces_around_it_is_the_name(client):
+    """The pages strip the spaces a hand-typed address may carry around a version or clause, as their
+    forms do; an empty version is no version (the latest that has the clause)."""
+    spaced = html_ok(client.get(f"{RSP}/compare/%203.0..3.1%20"))
+    assert spaced == html_ok(client.get(f"{RSP}/compare/3.0..3.1"))
+
+    def steps(page: str) -> str:
+        return page[page.index('<ol class="history">'):]
+
+    latest = html_ok(client.get(f"{RSP}/clauses/3.6/history"))
+    assert html_ok(client.get(f"{RSP}/clauses/3.6/history", params={"version": ""})) == latest
+    assert steps(html_ok(client.get(f"{RSP}/clauses/%203.6/history", params={"version": " 3.4 "}))) == steps(latest)

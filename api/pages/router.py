@@ -42,7 +42,7 @@ from api.caching import PAGE_CACHE_CONTROL, cacheable, not_modified
 from api.deps import SessionDep, SettingsDep
 from api.pages import docs, views
 from archive.db import storage
-from archive.diff.render import fold_ops, percent
+from archive.diff.render import fold_ops, nature_label, similarity_text
 from archive.errors import ArchiveError, InvalidInput, VersionNotArchived
 from archive.services import cite as cite_service
 from archive.services import redlines
@@ -67,8 +67,8 @@ env.globals.update(
     history_url=views.history_url,
     web_url=views.web_url,
     unchecked=views.unchecked,
-    percent=percent,
-    nature_text=views.nature_text,
+    nature_label=nature_label,
+    similarity_text=similarity_text,
     pages_text=views.pages_text,
     clause_name=views.clause_name,
     extractor_name=views.extractor_name,
@@ -264,8 +264,7 @@ def compare_form(slug: str, request: Request, session: SessionDep) -> RedirectRe
 def compare_page(slug: str, a: str, b: str, request: Request, session: SessionDep) -> HTMLResponse:
     started = time.perf_counter()
     _policy(session, slug)
-    for ref in (a, b):
-        views.check(ref, views.LABEL_RE, "version")
+    a, b = (views.required(ref, views.LABEL_RE, "version") for ref in (a, b))
     clause = views.check(request.query_params.get("clause") or None, views.CLAUSE_RE, "clause")
     show_all = request.query_params.get("all") == "1"
     ctx = views.compare_view(session, slug, a, b, clause=clause, show_all=show_all)
@@ -285,9 +284,8 @@ def unannounced_page(slug: str, session: SessionDep) -> HTMLResponse:
 @router.get("/p/{slug}/clauses/{number}/history")
 def history_page(slug: str, number: str, session: SessionDep, version: str | None = None) -> HTMLResponse:
     _policy(session, slug)
-    views.check(number, views.CLAUSE_RE, "clause")
-    if version is not None:
-        views.check(version, views.LABEL_RE, "version")
+    number = views.required(number, views.CLAUSE_RE, "clause")
+    version = views.check(version, views.LABEL_RE, "version")  # "?version=" is no version: the latest
     hist = redlines.clause_history(session, slug, number, version)
     return render(
         "history.html", policy=storage.get_policy(session, slug), h=hist, title=f"History of {number}",
@@ -298,7 +296,7 @@ def history_page(slug: str, number: str, session: SessionDep, version: str | Non
 @router.get("/p/{slug}/{label}")
 def version_page(slug: str, label: str, request: Request, session: SessionDep) -> Response:
     _policy(session, slug)
-    views.check(label, views.LABEL_RE, "version")
+    label = views.required(label, views.LABEL_RE, "version")
     info = resolve_version(session, slug, label)
     if info.label != label:  # a day (YYYY-MM-DD): the version in force then, at its own address
         return RedirectResponse(views.version_url(slug, info.label), status_code=302)

@@ -151,6 +151,14 @@ def check(value: str | None, pattern: re.Pattern[str], what: str) -> str | None:
     return value
 
 
+def required(value: str, pattern: re.Pattern[str], what: str) -> str:
+    """`check` for a name the URL cannot do without (a path segment): its checked, stripped value."""
+    checked = check(value, pattern, what)
+    if checked is None:
+        raise InvalidInput(f"{what} is missing")
+    return checked
+
+
 def parse_date(value: str | None, what: str) -> dt.date | None:
     if not value:
         return None
@@ -295,14 +303,6 @@ def unchecked(changed_clauses: int, audit: dict) -> str:
         return ""
     return (f" The other {n} of the {changed_clauses} changed clauses are not checked: the changelog's own"
             " entries, and front-matter edits of the version and date only.")
-
-
-def nature_text(change: dict) -> str:
-    """An audited change's nature as a reader needs it: an added or removed heading with no text of
-    its own is 'heading only', not 'editorial'."""
-    if change["kind"] in ("added", "removed") and change["nature"] == "editorial":
-        return "heading only"
-    return change["nature"]
 
 
 def change_numbers(changes: list[dict]) -> Callable[[dict], int | None]:

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from api import results
 from api import schemas as s
-from api.caching import cacheable, not_modified, redline_etag, version_etag
+from api.caching import cacheable, not_modified, redline_etag, validated, version_etag
 from api.deps import SessionDep
 from api.routes.params import CLAUSE_PATTERN, ClauseNumber, OptRef, Ref, Slug
 from archive.db import storage
@@ -71,9 +71,13 @@ def compare(
     "/policies/{slug}/clauses/{number}/history",
     response_model=results.ClauseHistory,
     summary="A clause's history across every version (follows renumbering)",
+    responses={304: {"description": "Not modified (If-None-Match matched the ETag)."}},
 )
-def clause_history(slug: Slug, number: ClauseNumber, session: SessionDep, version: OptRef = None) -> JSONResponse:
-    return JSONResponse(s.plain(redlines.clause_history(session, slug, number, version)))
+def clause_history(
+    slug: Slug, number: ClauseNumber, request: Request, session: SessionDep, version: OptRef = None
+) -> Response:
+    # Built from every version of the policy: a tag of the body itself (a missing clause is a 404 first).
+    return validated(request, JSONResponse(s.plain(redlines.clause_history(session, slug, number, version))))
 
 
 @router.get(

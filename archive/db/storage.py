@@ -553,15 +553,21 @@ def find_clause(
     """(position, clause) by number ("3.6", trailing dot optional) or, for unnumbered ones, title.
 
     With `any_title` a numbered clause's title names it too ("External Review"), if no other
-    clause bears the same title.
+    clause bears the same title, and a number two clauses bear is refused (name one by its title);
+    without it, the first of them.
     """
     wanted = number.strip().rstrip(".")
     if not wanted:
         raise InvalidInput("empty clause number")
     tree = clauses(session, slug, label)
-    for i, c in enumerate(tree):
-        if c.number.rstrip(".").lower() == wanted.lower():
-            return i, c
+    numbered = [(i, c) for i, c in enumerate(tree) if c.number.rstrip(".").lower() == wanted.lower()]
+    if len(numbered) > 1 and any_title:
+        # An extraction can give two clauses one number: say so rather than pick one unseen.
+        titles = "; ".join(f"'{c.title}'" for _, c in numbered)
+        raise InvalidInput(f"version {label} of '{slug}' has {len(numbered)} clauses numbered '{number}' ({titles}); "
+                           "give its title")
+    if numbered:
+        return numbered[0]
     for i, c in enumerate(tree):
         if not c.number and c.title.lower() == wanted.lower():
             return i, c

@@ -153,7 +153,7 @@ def percent(similarity: float) -> str:
     return f"{similarity * 100:.0f}%"
 
 
-def _similarity(change: dict) -> str:
+def similarity_text(change: dict) -> str:
     """"similarity NN%" for a clause and its counterpart; nothing for an added or removed clause, which
     has none (its similarity field is 0, or its containment in the clause it split from / merged into),
     nor where one side has no text of its own (1.0's "Version History" line became 2.0's "Changelog"
@@ -169,6 +169,14 @@ def _one_sided(ops: list[dict]) -> bool:
     marks = [k for k, o in enumerate(ops) if o["op"] == "equal" and o["text"] == "¶ "]
     body = ops[marks[0] + 1 :] if marks else ops
     return bool(body) and body[0]["op"] != "equal" and all(o["op"] == body[0]["op"] for o in body)
+
+
+def nature_label(change: dict) -> str:
+    """An audited change's nature as a reader needs it: an added or removed heading with no text of its
+    own is "heading only" (the audit counts it as editorial: it changes no words)."""
+    if change["kind"] in ("added", "removed") and change["nature"] == "editorial":
+        return "heading only"
+    return change["nature"]
 
 
 def _empty(change: dict) -> str:
@@ -205,7 +213,7 @@ def render_html(redline: dict) -> str:
                    "docs/redlines.md, or /p/method on the archive's server).</p>")
         if audit["unmentioned"]:
             out.append("<p><strong>Changed but not mentioned in the changelog:</strong></p><ul>")
-            out += [f"<li>{escape(u['clause'])} ({u['kind']}, {u['nature']}){escape(_revisions(u))}</li>"
+            out += [f"<li>{escape(u['clause'])} ({u['kind']}, {nature_label(u)}){escape(_revisions(u))}</li>"
                     for u in audit["unmentioned"]]
             out.append("</ul>")
         else:
@@ -222,7 +230,7 @@ def render_html(redline: dict) -> str:
     for ch in redline["changes"]:
         rel = _relation(ch)
         out.append(f'<section><h2><span class="kind">{ch["kind"]}</span>{escape(_heading(ch))}</h2>')
-        facts = "; ".join(x for x in (_similarity(ch), rel) if x)
+        facts = "; ".join(x for x in (similarity_text(ch), rel) if x)
         if facts:
             out.append(f'<p class="pages">{escape(facts)}</p>')
         body = []
@@ -263,12 +271,12 @@ def render_text(redline: dict, context: int = 12, width: int = TEXT_WIDTH) -> st
         lines.append(f"changelog audit ({'; '.join(e['title'] for e in _entries(audit))}): "
                      f"{audit['counts']['substantive']} substantive, {audit['counts']['editorial']} editorial")
         for u in audit["unmentioned"]:
-            lines.append(f"  not in changelog: {u['clause']} ({u['kind']}, {u['nature']}){_revisions(u)}")
+            lines.append(f"  not in changelog: {u['clause']} ({u['kind']}, {nature_label(u)}){_revisions(u)}")
     said = {_key(c): c for c in audit["changes"]} if audit else {}
     for ch in redline["changes"]:
         rel = _relation(ch)
         lines.append("")
-        sim = _similarity(ch)
+        sim = similarity_text(ch)
         head = f"@@ {ch['kind']}: {_heading(ch)}" + (f"  {sim}" if sim else "")
         lines.append(head + (f"  ({rel})" if rel else ""))
         if _key(ch) in said:
@@ -296,17 +304,20 @@ def _key(change: dict) -> tuple[int | None, int | None]:
 
 def _said_text(said: dict, audit: dict) -> str:
     """What the changelog audit says of one change, in a line: the item that accounts for it (the best
-    first, quoted in part), its note on minor edits, or nothing."""
+    first, quoted in part), its note on minor edits, or nothing. Over several revisions a clause can
+    be both: silent in one revision's changelog and announced in another's; the silence comes first."""
+    silent = "" if said["accounted"] else (_revisions(said)[2:] or f"not mentioned ({nature_label(said)})")
     if said["items"]:
         item = next(i for i in audit["items"] if i["n"] == said["items"][0])
         # Quoted in part (two lines at most), up to a word's end.
         text = item["text"] if len(item["text"]) <= 160 else item["text"][:160].rsplit(None, 1)[0].rstrip(",;:") + "…"
         more = f" (+{len(said['items']) - 1} more)" if len(said["items"]) > 1 else ""
         via = ", through its subsections" if said["via_subsections"] else ""
-        return f"item {item['n']}{more}{via}: {text}"
+        found = f"item {item['n']}{more}{via}: {text}"
+        return f"{silent}; its change in another revision: {found}" if silent else found
     if said["editorial_note"]:
         return f"{said['nature']}, under its note on minor edits"
-    return f"not mentioned ({said['nature']})"
+    return silent or "accounted for by the changelogs of the revisions that changed it"
 
 
 def _wrapped(prefix: str, words: list[str], width: int) -> list[str]:

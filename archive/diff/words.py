@@ -383,7 +383,9 @@ def diff_words(a: str, b: str) -> list[Op]:
     spans = _spans(ka, kb)
     ma, mb = xa.list_markers, xb.list_markers
     if ma and mb:
-        spans = _without_renumbering(spans, wa, wb, ma, mb)
+        spans = _items_keep_their_markers(_without_renumbering(spans, wa, wb, ma, mb), wa, wb, ma, mb)
+    if "[^" in a or "[^" in b:
+        spans = _notes_start_changes(spans, wa, wb, xa.keys, xb.keys)
     raw: list[tuple[str, Sequence[str]]] = []
     for kind, a0, a1, b0, b1 in spans:
         da, ib = wa[a0:a1], wb[b0:b1]
@@ -450,6 +452,68 @@ def _without_renumbering(
                   ("equal", a1 - trail, a1, b1 - trail, b1)]
         out += [p for p in pieces if p[1] < p[2] or p[3] < p[4]]
     return out
+
+
+def _items_keep_their_markers(
+    spans: list[Span], wa: Sequence[str], wb: Sequence[str], ma: frozenset[int], mb: frozenset[int]
+) -> list[Span]:
+    """A list item inserted or deleted whole comes out of the word diff with the next item's marker:
+    its own was matched (equal, or renumbered: step 5) to the marker standing there in the other text.
+    Slide the change one word back, so it carries its own marker, and pair the next item's marker
+    with the one it was matched to. Done here, where both texts' words are known: equal text shows the
+    newer words, so a deleted item must take its marker from the older text (3.2 -> 2.0: 3.2's "6.
+    Internal review" was deleted after "Employee agreements", which 2.0 numbers 6 and 3.2 numbers 5)."""
+    out = list(spans)
+    for k in range(1, len(out)):
+        kind, a0, a1, b0, b1 = out[k]
+        before = out[k - 1]
+        if kind == "equal" or before[0] != "equal" or before[1] == before[2] or before[3] == before[4]:
+            continue
+        if k + 1 < len(out) and out[k + 1][0] != "equal":
+            continue
+        i, j = a0 - 1, b0 - 1  # the markers the equal text ends with
+        if i not in ma or j not in mb:
+            continue
+        deleted = b0 == b1 and a1 - a0 >= 2 and a1 - 1 in ma and _renumbered(wa[i], wa[a1 - 1])
+        inserted = a0 == a1 and b1 - b0 >= 2 and b1 - 1 in mb and _renumbered(wb[j], wb[b1 - 1])
+        if not (deleted or inserted):
+            continue
+        # One word back on both sides: the equal text gives up its markers, the change takes its own
+        # side's, and the marker ending the change pairs with the other side's as the next equal text.
+        nxt = out[k + 1] if k + 1 < len(out) else ("equal", a1, a1, b1, b1)
+        out[k - 1 : k + 2] = [("equal", before[1], i, before[3], j), (kind, i, a1 - 1, j, b1 - 1),
+                              ("equal", a1 - 1, nxt[2], b1 - 1, nxt[4])]
+    return [s for s in out if s[1] < s[2] or s[3] < s[4]]
+
+
+def _notes_start_changes(
+    spans: list[Span], wa: Sequence[str], wb: Sequence[str], ka: Sequence[str], kb: Sequence[str]
+) -> list[Span]:
+    """A footnote inserted or deleted whole, before another note, may come out of the word diff
+    starting after its marker and the words it shares with the next note's start: 2.0 -> 2.2 read
+    "[^1] We | - will specify ... checkpoint. [^2] We | hope to publish ...", since a note's marker
+    is no content (its key is empty). Where the change can slide back (the words before it are, by
+    their keys, the words it ends with) to start at a note's marker, slide it: the note is shown
+    whole, "- [^1] We will specify ... checkpoint." and then "[^1] We hope ..." unchanged."""
+    out = list(spans)
+    for k in range(1, len(out)):
+        kind, a0, a1, b0, b1 = out[k]
+        before = out[k - 1]
+        if kind == "equal" or before[0] != "equal" or (a0 < a1) == (b0 < b1):
+            continue
+        if k + 1 < len(out) and out[k + 1][0] != "equal":
+            continue
+        words, keys, c0, c1 = (wa, ka, a0, a1) if a0 < a1 else (wb, kb, b0, b1)
+        room = min(c1 - c0 - 1, before[2] - before[1], before[4] - before[3])
+        shift = next((n for n in range(1, room + 1)
+                      if _MARKER_TOKEN.match(words[c0 - n]) and keys[c0 - n : c0] == keys[c1 - n : c1]), 0)
+        if not shift:
+            continue
+        nxt = out[k + 1] if k + 1 < len(out) else ("equal", a1, a1, b1, b1)
+        out[k - 1 : k + 2] = [("equal", before[1], a0 - shift, before[3], b0 - shift),
+                              (kind, a0 - shift, a1 - shift, b0 - shift, b1 - shift),
+                              ("equal", a1 - shift, nxt[2], b1 - shift, nxt[4])]
+    return [s for s in out if s[1] < s[2] or s[3] < s[4]]
 
 
 def _is_item_marker(words: Sequence[str], k: int) -> bool:

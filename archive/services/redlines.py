@@ -15,7 +15,7 @@ import logging
 import threading
 from collections import Counter, OrderedDict
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from archive import types as t
@@ -88,12 +88,27 @@ def _full(session: Session, slug: str, va: t.VersionInfo, vb: t.VersionInfo) -> 
         slug, _meta(va), _meta(vb), storage.clauses(session, slug, va.label), storage.clauses(session, slug, vb.label)
     )
     try:
-        with session.begin_nested():  # losing a race to store the same key is harmless
+        with session.begin_nested():
             storage.put_redline(session, key, slug, va.label, vb.label, json.dumps(result, ensure_ascii=False))
+    except IntegrityError:
+        pass  # a concurrent request stored it first
     except SQLAlchemyError as exc:
-        log.info("redline %s not stored: %s", key[:12], type(exc).__name__)
-        _memo_put(key, json.dumps(result, ensure_ascii=False))
+        if _refused_as_read_only(exc):  # the API's own engine: kept in memory, as designed
+            log.info("redline %s not stored: %s", key[:12], type(exc).__name__)
+            _memo_put(key, json.dumps(result, ensure_ascii=False))
+        else:
+            # Another writer held the database past the timeout, say: served all the same, and said, as
+            # the next request computes it again (not kept in memory, so that one can store it).
+            log.warning("redline %s %s -> %s not stored (%s): it is computed again until it can be",
+                        slug, va.label, vb.label, type(exc).__name__)
     return result
+
+
+def _refused_as_read_only(exc: SQLAlchemyError) -> bool:
+    """Whether a write failed because the database takes none (SQLite opened read-only, PostgreSQL's
+    default_transaction_read_only): the drivers say so only in their messages."""
+    message = str(getattr(exc, "orig", None) or exc).lower()
+    return "readonly database" in message or "read-only transaction" in message
 
 
 def compare(session: Session, slug: str, a: str, b: str, *, clause: str | None = None,

@@ -15,7 +15,7 @@ from archive import types as t
 from archive.dates import is_day, parse_day
 from archive.db import storage
 from archive.diff import changelog
-from archive.errors import VersionNotArchived, VersionNotFound
+from archive.errors import InvalidInput, VersionNotArchived, VersionNotFound
 
 
 def unarchived(session: Session, slug: str) -> dict[str, dt.date | None]:
@@ -51,6 +51,8 @@ def version_in_force(session: Session, slug: str, on: dt.date) -> t.VersionInfo:
 def resolve_version(session: Session, slug: str, ref: str) -> t.VersionInfo:
     """A version named by label, or by a day (YYYY-MM-DD: the version in force that day, see
     `version_in_force`). A label the policy's changelog names but the archive lacks ("2.1") says so."""
+    if not ref.strip():
+        raise InvalidInput("empty version (give a label or a day, YYYY-MM-DD)")
     try:
         info = storage.resolve_version(session, slug, ref)
     except VersionNotFound:

@@ -22,8 +22,16 @@ _ENTRY_VERSION = re.compile(r"\bv(\d+(?:\.\d+)*)\b", re.I)
 
 
 def _version_key(label: str) -> tuple[int, ...] | None:
+    """A version number to compare: "v3.1" -> (3, 1). Trailing zeros are dropped, so "3", "3.0" and
+    "v3.0.0" are one version (as tuples, (3,) < (3, 0): an archive labelling 3.0 "3" took 3.0's own
+    changelog entry for a revision after it)."""
     m = re.fullmatch(r"v?(\d+(?:\.\d+)*)", label.strip(), re.I)
-    return tuple(int(x) for x in m.group(1).split(".")) if m else None
+    if m is None:
+        return None
+    key = [int(x) for x in m.group(1).split(".")]
+    while len(key) > 1 and key[-1] == 0:
+        key.pop()
+    return tuple(key)
 
 
 def forward(from_meta: dict, to_meta: dict) -> bool:
