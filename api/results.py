@@ -106,6 +106,7 @@ class Within(_Open):
 class Step(_Open):
     kind: Literal["first", "added", "modified", "moved", "renumbered", "unchanged"]
     similarity: float | None
+    relation: str | None = Field(None, description="As in a redline's change: retitled, split or merged.")
     inserted_words: int | None = None
     deleted_words: int | None = None
     ops: list[Op]

@@ -88,7 +88,8 @@ def history(
         elif ch["kind"] == "unchanged":
             what = "unchanged"
         else:
-            what = f"{ch['kind']}: +{ch.get('inserted_words', 0)} / -{ch.get('deleted_words', 0)} words"
+            relation = f", {ch['relation']}" if ch.get("relation") else ""  # renumbered, retitled
+            what = f"{ch['kind']}{relation}: +{ch.get('inserted_words', 0)} / -{ch.get('deleted_words', 0)} words"
         typer.echo(f"{entry['version']:<8} {entry['effective']}  {name}  ({pages})  {what}"
                    + _changelog_phrase(ch.get("changelog"), entry["version"]) + _within_phrase(ch.get("within") or []))
     if result["removed_in"]:

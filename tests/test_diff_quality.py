@@ -661,6 +661,21 @@ def test_an_entry_of_headed_paragraphs_is_one_item_per_paragraph(session) -> Non
     assert len(audit["items"]) == 12
 
 
+def test_an_entry_of_one_headed_paragraph_is_one_item(session) -> None:
+    """2.2's entry is one paragraph headed "ASL-3 Security:": one announcement with its reasons, not
+    four items of which three ("Previously, only ...", "For AI R&D-4, ...") announce nothing."""
+    found, _ = items.split_items("ASL-3 Security: This update excludes insiders. Previously, only some were. "
+                                 "For AI R&D-4, the threat models differ.")
+    assert found == ["ASL-3 Security: This update excludes insiders. Previously, only some were. "
+                     "For AI R&D-4, the threat models differ."]
+    # A lead-in sentence ending in a colon, then sentences, is still cut into sentences.
+    assert len(items.split_items("We changed the following: the cadence. We also moved the appendix.")[0]) == 2
+    audit = redlines.compare(session, RSP, "2.0", "2.2")["audit"]
+    mine = [i for i in audit["items"] if i["entry"] == "May 14, 2025 (RSP v2.2)"]
+    assert len(mine) == 1 and mine[0]["text"].startswith("ASL-3 Security: This update excludes"), mine
+    assert "4.2" in mine[0]["clauses"]
+
+
 def test_a_heading_gives_both_versions_pages_where_they_differ(session) -> None:
     """Deleted text stands on the older version's page: the noncompliance policy's "What Can be
     Reported" is on p. 3 of 2025-12 and p. 5 of 2026-02 (its deletion "HRBP." is on p. 3)."""

@@ -186,6 +186,15 @@ def test_the_changelogs_history_reaches_1_0s_version_history(session) -> None:
         "Version History", "Changelog", "retitled")
 
 
+def test_history_says_a_renumbered_clause_was_retitled_too(session, corpus_env, cli) -> None:
+    """2.2's §7.1 "Internal Governance" is 3.0's §4 "Governance": renumbered and retitled."""
+    steps = {e["version"]: e for e in redlines.clause_history(session, RSP, "4")["versions"]}
+    assert (steps["3.0"]["change"]["kind"], steps["3.0"]["change"]["relation"]) == ("renumbered", "retitled")
+    assert steps["3.2"]["change"]["relation"] is None
+    line = next(x for x in cli("history", RSP, "4").stdout.splitlines() if x.startswith("3.0 "))
+    assert "4 Governance  (p. 15)  renumbered, retitled: +" in line, line
+
+
 def test_cli_history_names_an_entry_of_another_version(corpus_env, cli) -> None:
     """2.0 -> 2.2 spans the unarchived 2.1: an item of 2.2's changelog entry for 2.1 says so."""
     out = cli("history", RSP, "5", "--version", "2.2")

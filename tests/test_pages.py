@@ -410,6 +410,7 @@ def test_history_page_names_the_clause_and_what_changed_under_it(client):
     assert "changed within" in body and "its own text unchanged from the version before" in body
     # 1.0's "Version History" line became 2.0's "Changelog" heading: no text on one side, no similarity.
     assert "similarity 0%" not in body
+    assert '<span class="kind">renumbered</span> (retitled)' in html_ok(client.get(f"{RSP}/clauses/4/history"))
     # Each subsection named as changed within §3.6 links to a redline that shows it changed.
     history = html_ok(client.get(f"{RSP}/clauses/3.6/history"))
     within = re.findall(r'<a href="(/p/anthropic-rsp/compare/[^"]+)">([^<]+)</a> \((modified|added|removed)\)', history)

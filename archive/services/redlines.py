@@ -398,6 +398,7 @@ def _step(change: dict | None, audit: dict | None) -> dict:
     return {
         "kind": change["kind"],
         "similarity": change["similarity"],
+        "relation": change.get("relation"),
         "inserted_words": sum(len(o["text"].split()) for o in ops if o["op"] == "insert"),
         "deleted_words": sum(len(o["text"].split()) for o in ops if o["op"] == "delete"),
         "ops": ops,
