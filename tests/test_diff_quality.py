@@ -553,6 +553,17 @@ def test_a_deleted_footnote_is_shown_whole_from_its_marker() -> None:
         ("equal", "[^2] We hope to publish. [^3] We recognize it.")]
 
 
+def test_a_note_slides_back_only_over_words_both_texts_share() -> None:
+    """An equal run may hold a marker on one side only (its key is empty): sliding a deleted note back
+    over it would carry a real word of the older text past the note ("reports")."""
+    older = "Intro. We may then review reports [^1] Notes are shared. [^2] We keep it."
+    newer = "Intro. We review reports We keep it."
+    ops = diff_words(older, newer)
+    kept = " ".join(o.text.strip() for o in ops if o.op != "insert")
+    assert kept.replace("[^1] ", "").split() == older.replace("[^1] ", "").split(), ops
+    assert " ".join(o.text.strip() for o in ops if o.op != "delete").split() == newer.split()
+
+
 def test_the_note_2_2_dropped_from_section_2_reads_whole(session) -> None:
     change = by_clause(redlines.compare(session, RSP, "2.0", "2.2"))["2"]
     deleted = [o["text"] for o in change["ops"] if o["op"] == "delete" and "will specify these" in o["text"]]
@@ -668,8 +679,9 @@ def test_an_entry_of_one_headed_paragraph_is_one_item(session) -> None:
                                  "For AI R&D-4, the threat models differ.")
     assert found == ["ASL-3 Security: This update excludes insiders. Previously, only some were. "
                      "For AI R&D-4, the threat models differ."]
-    # A lead-in sentence ending in a colon, then sentences, is still cut into sentences.
-    assert len(items.split_items("We changed the following: the cadence. We also moved the appendix.")[0]) == 2
+    # A lead-in ending in a colon, or a one-word label, then sentences: still cut into sentences.
+    for lead in ("We changed the following:", "Update:", "Key Changes:\n"):
+        assert len(items.split_items(f"{lead} We moved the cadence. We also moved the appendix.")[0]) == 2, lead
     audit = redlines.compare(session, RSP, "2.0", "2.2")["audit"]
     mine = [i for i in audit["items"] if i["entry"] == "May 14, 2025 (RSP v2.2)"]
     assert len(mine) == 1 and mine[0]["text"].startswith("ASL-3 Security: This update excludes"), mine

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from archive.diff.words import (
@@ -104,3 +106,54 @@ def test_compared_words_are_the_analysed_words() -> None:
     for path in CORPUS.glob("*/text/*.txt"):
         text = path.read_text(encoding="utf-8")
         assert compared_words(text) == list(analyse(text).words)
+
+
+# -- lists and footnotes edited at random: the ops always rebuild both texts ----------------------------
+
+_ITEMS = ["Internal review: we review it yearly.", "Policy changes: the Board approves them.",
+          "Employee agreements: none restrict speech.", "Noncompliance: we investigate reports.",
+          "Transparency: we publish summaries.", "Procedural review: we commission audits."]
+_NOTES = ["We will specify this later.", "We hope to publish updates.", "We recognize the limits.",
+          "We keep records of it."]
+
+
+def _document(items: list[int], notes: list[int], style: str) -> str:
+    """A numbered (or lettered) list of some of `_ITEMS`, then some of `_NOTES` as numbered notes."""
+    marker = {"num": lambda n: f"{n + 1}.", "paren": lambda n: f"({'abcdefgh'[n]})"}[style]
+    body = "".join(f"\n\n{marker(n)}\n{_ITEMS[k]}" for n, k in enumerate(items))
+    return "We commit to the following." + body + "".join(f"\n[^{n + 1}] {_NOTES[k]}" for n, k in enumerate(notes))
+
+
+@pytest.mark.parametrize("seed", range(1000))
+def test_random_item_and_note_edits_rebuild_both_texts(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    style = rng.choice(["num", "paren"])
+    older_items = sorted(rng.sample(range(len(_ITEMS)), rng.randint(1, len(_ITEMS))))
+    newer_items = sorted(rng.sample(range(len(_ITEMS)), rng.randint(1, len(_ITEMS))))
+    older_notes = sorted(rng.sample(range(len(_NOTES)), rng.randint(0, len(_NOTES))))
+    newer_notes = sorted(rng.sample(range(len(_NOTES)), rng.randint(0, len(_NOTES))))
+    older, newer = _document(older_items, older_notes, style), _document(newer_items, newer_notes, style)
+    ops = diff_words(older, newer)
+    assert not any(o.moved for o in ops)  # whole items and notes, in order: nothing moves
+    rebuilt_newer = " ".join(o.text for o in ops if o.op != "delete")
+    rebuilt_older = " ".join(o.text for o in ops if o.op != "insert")
+    # Rebuilt words lose their lines, which tell list markers: compare content keys, markers as styles.
+    def keys(text: str) -> list[str]:
+        return [k for k in analyse(text).keys if k and not re.fullmatch(r"\(?[a-h\d]+[.)]", k)]
+
+    assert keys(rebuilt_newer) == keys(newer), ops
+    assert keys(rebuilt_older) == keys(older), ops
+    # A deleted item shows the older text's marker for it, an inserted one the newer's.
+    for o in ops:
+        if o.op == "equal":
+            continue
+        words = o.text.split()
+        source = older if o.op == "delete" else newer
+        for marker, word in zip(words, words[1:], strict=False):
+            for item in _ITEMS:
+                if re.fullmatch(r"\(?[a-h\d]+[.)]", marker) and word == item.split()[0]:
+                    assert f"{marker}\n{item}" in source, (o, source)
+    if older == newer:
+        assert all(o.op == "equal" for o in ops)

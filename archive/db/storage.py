@@ -553,16 +553,17 @@ def find_clause(
     """(position, clause) by number ("3.6", trailing dot optional) or, for unnumbered ones, title.
 
     With `any_title` a numbered clause's title names it too ("External Review"), if no other
-    clause bears the same title, and a number two clauses bear is refused (name one by its title);
-    without it, the first of them.
+    clause bears the same title, and a number two clauses of different titles bear is refused (name
+    one by its title); else the first of them.
     """
     wanted = number.strip().rstrip(".")
     if not wanted:
         raise InvalidInput("empty clause number")
     tree = clauses(session, slug, label)
     numbered = [(i, c) for i, c in enumerate(tree) if c.number.rstrip(".").lower() == wanted.lower()]
-    if len(numbered) > 1 and any_title:
-        # An extraction can give two clauses one number: say so rather than pick one unseen.
+    if len(numbered) > 1 and any_title and len({c.title for _, c in numbered}) == len(numbered):
+        # An extraction can give two clauses one number: say so rather than pick one unseen, where a
+        # title can name each (two alike in number and title too cannot be told apart: the first).
         titles = "; ".join(f"'{c.title}'" for _, c in numbered)
         raise InvalidInput(f"version {label} of '{slug}' has {len(numbered)} clauses numbered '{number}' ({titles}); "
                            "give its title")

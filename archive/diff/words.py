@@ -504,9 +504,13 @@ def _notes_start_changes(
         if k + 1 < len(out) and out[k + 1][0] != "equal":
             continue
         words, keys, c0, c1 = (wa, ka, a0, a1) if a0 < a1 else (wb, kb, b0, b1)
+        other, o0 = (wb, b0) if a0 < a1 else (wa, a0)  # the side with no words in the change
         room = min(c1 - c0 - 1, before[2] - before[1], before[4] - before[3])
+        # Both sides give up the same words (by key), a marker first: an equal span may be longer on one
+        # side (a marker, whose key is empty, ending it), and a shift must take no real word with it.
         shift = next((n for n in range(1, room + 1)
-                      if _MARKER_TOKEN.match(words[c0 - n]) and keys[c0 - n : c0] == keys[c1 - n : c1]), 0)
+                      if _MARKER_TOKEN.match(words[c0 - n]) and _MARKER_TOKEN.match(other[o0 - n])
+                      and keys[c0 - n : c0] == keys[c1 - n : c1] == ka[a0 - n : a0] == kb[b0 - n : b0]), 0)
         if not shift:
             continue
         nxt = out[k + 1] if k + 1 < len(out) else ("equal", a1, a1, b1, b1)
@@ -522,6 +526,20 @@ def _is_item_marker(words: Sequence[str], k: int) -> bool:
     (The ops have lost the lines that `analyse` tells markers by; this is what is left.)"""
     return bool(_LIST_MARKER.match(words[k])) and (
         k == 0 or words[k - 1][-1] in _AFTER_SENTENCE or words[k - 1].lower() in ("and", "or"))
+
+
+def _previous_marker(marker: str) -> str | None:
+    """The list marker before `marker` in its style ("7." -> "6.", "(d)" -> "(c)"); None where there
+    is none or it cannot be told (a bullet, a roman numeral, the first item)."""
+    m = re.fullmatch(r"(\(?)(\d+|[a-zA-Z])([.)])", marker)
+    if m is None:
+        return None
+    open_, label, close = m.groups()
+    if label.isdigit():
+        return f"{open_}{int(label) - 1}{close}" if int(label) > 1 else None
+    if label in "aA" or label in "iIvVxX" and open_ == "(":  # "(i)" may be a roman one: not told
+        return None
+    return f"{open_}{chr(ord(label) - 1)}{close}"
 
 
 def _items_with_their_markers(merged: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
@@ -545,7 +563,15 @@ def _items_with_their_markers(merged: list[tuple[str, list[str]]]) -> list[tuple
         if not (items or notes):
             continue
         moved, stays = before.pop(), words.pop()
-        out[k] = (op, [moved, *words])
+        own = moved  # the equal text's marker is the newer text's: right for an insertion
+        if op == "delete" and items:
+            # A deleted item's own marker is the older text's: the one before the first older marker
+            # the deletion holds (3.2's "6." before "7.", where the newer text's equal marker says "6."
+            # for 3.2's "5."). The `_items_keep_their_markers` pass does this where spans tell it.
+            first = next((w for n, w in enumerate(words) if _is_item_marker(words, n) and _renumbered(w, stays)),
+                         stays)
+            own = _previous_marker(first) or moved
+        out[k] = (op, [own, *words])
         # An inserted item's successor keeps B's new marker; a deleted one's, B's marker that was here.
         head = stays if op == "insert" else moved
         if after is not None:

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import sqlite3
 import threading
 from collections import Counter, OrderedDict
 
@@ -105,10 +106,14 @@ def _full(session: Session, slug: str, va: t.VersionInfo, vb: t.VersionInfo) -> 
 
 
 def _refused_as_read_only(exc: SQLAlchemyError) -> bool:
-    """Whether a write failed because the database takes none (SQLite opened read-only, PostgreSQL's
-    default_transaction_read_only): the drivers say so only in their messages."""
-    message = str(getattr(exc, "orig", None) or exc).lower()
-    return "readonly database" in message or "read-only transaction" in message
+    """Whether a write failed because the database takes none: SQLite opened read-only (`PRAGMA
+    query_only`, SQLITE_READONLY) or PostgreSQL's default_transaction_read_only (SQLSTATE 25006,
+    read_only_sql_transaction). By code, not message: a server's messages may be translated."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) == "25006":
+        return True
+    code = getattr(orig, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF == sqlite3.SQLITE_READONLY  # extended codes keep it low
 
 
 def compare(session: Session, slug: str, a: str, b: str, *, clause: str | None = None,

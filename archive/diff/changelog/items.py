@@ -21,8 +21,9 @@ _INLINE_ITEM = re.compile(r"\((\d{1,2})\)\s*")
 # A paragraph headed by its subject: a capitalised label of at most seven words and a colon, at a
 # line's start ("ASL definition changed: The term ...", "RSP-2024: This update ...").
 _HEADED = re.compile(r"(?m)^[ \t]*[A-Z][\w’'&/()\-]*(?:[ \t]+[\w’'&/()\-]+){0,6}:(?=[ \t]*\S)")
-# One such paragraph alone is told from a lead-in ("We changed the following: ...") by a title-case label.
-_TITLED = re.compile(r"[A-Z][\w’'&/()\-]*(?:[ \t]+(?:[A-Z0-9][\w’'&/()\-]*|and|of|for|or|the|to|in)){0,4}:")
+# One such paragraph alone is told from a lead-in ("We changed the following: ...", "Update: ...") by a
+# title-case label of two to five words.
+_TITLED = re.compile(r"[A-Z][\w’'&/()\-]*(?:[ \t]+(?:[A-Z0-9][\w’'&/()\-]*|and|of|for|or|the|to|in)){1,4}:")
 _LIST_ITEM = re.compile(r"(?:^|\n)\s*(\d{1,2})\.\s*(?=\S)")
 
 _SERIES_CUT = re.compile(r"[;,]\s+(?=(?:and\s+|or\s+)?[a-z])")
@@ -86,7 +87,7 @@ def split_items(text: str) -> tuple[list[str], str | None]:
         headed = [m.start() for m in _HEADED.finditer(text)]
         if len(listed) >= 5:
             items = [" ".join(tokens(listed[k])) for k in range(2, len(listed), 2)]
-        elif len(headed) >= 2 or len(headed) == 1 and _TITLED.match(text.lstrip()):
+        elif len(headed) >= 2 or headed and not text[: headed[0]].strip() and _TITLED.match(text.lstrip()):
             # "ASL definition changed: ..." paragraphs, each one announcement with its reasons (2.2's
             # entry is one: "ASL-3 Security: This update excludes ... For AI R&D-4, the threat models ...")
             cuts = [0, *headed] if text[: headed[0]].strip() else headed
