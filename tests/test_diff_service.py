@@ -348,3 +348,26 @@ def test_a_span_credits_each_change_with_its_own_revisions_items(session) -> Non
     log = redlines.compare(session, RSP, "3.0", "3.4", clause="Changelog")
     assert log["summary"]["added"] == 4
     assert redlines.compare(session, RSP, "3.0", "3.1", clause="2")["summary"]["unchanged"] == 1
+
+
+def test_a_read_only_archive_keeps_a_computed_redline_in_memory_and_does_not_warn(corpus_settings, caplog) -> None:
+    """The API's engine takes no writes (SQLite query_only, PostgreSQL default_transaction_read_only):
+    a pair never stored is kept in memory, told by the database's error code, with no warning."""
+    import logging
+
+    from archive.db.engine import make_engine
+
+    engine = make_engine(corpus_settings, read_only=True)
+    try:
+        with caplog.at_level(logging.INFO, logger="archive.services.redlines"), read_session(engine) as s:
+            # Backwards, and asked by no other test: never stored, not yet in this process's memory.
+            held, va, vb = redlines.resolve_pair(s, RSP, "3.3", "2.0")
+            key = redlines.redline_key(RSP, va, vb)
+            assert storage.get_redline(s, key) is None and key not in redlines._memo
+            red = redlines.compare_versions(s, RSP, va, vb, held)
+    finally:
+        engine.dispose()
+    assert red["summary"]["modified"] > 0
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+    assert any("not stored" in r.getMessage() for r in caplog.records)
+    assert key in redlines._memo
