@@ -11,6 +11,7 @@ import shutil
 import pytest
 
 from archive.db import storage
+from archive.db.engine import make_engine
 from tests.conftest import RSP_PDFS, WILD, archive_counts, one_error_line, read_archive, run_sql
 
 RSP = "anthropic-rsp"
@@ -352,31 +353,36 @@ def test_a_number_two_clauses_bear_is_refused_and_each_is_named_by_its_title(fre
 
 
 def test_a_redline_the_database_cannot_store_is_served_and_said(fresh_env, cli, monkeypatch, caplog):
-    """Another writer holding an SQLite archive past the timeout: the redline is still printed, and a
-    warning says it was not stored (each later request computes it again until it can be)."""
-    if not fresh_env.sqlalchemy_url.startswith("sqlite"):
-        pytest.skip("an SQLite write lock")
+    """Another writer holding the archive past the timeout (SQLite: its write lock; PostgreSQL: a lock
+    on the redlines table that still lets them be read): the redline is still printed, and a warning
+    says it was not stored (each later request computes it again until it can be)."""
     import logging
-    import sqlite3
+
+    from sqlalchemy import text
 
     assert _ingest(cli, RSP_PDFS / "rsp-v3.3_2026-05-26.pdf", "3.3", "2026-05-26").exit_code == 0
     assert _ingest(cli, V34, "3.4", "2026-07-08").exit_code == 0
-    path = fresh_env.sqlalchemy_url.removeprefix("sqlite:///")
 
     def stored() -> int:
-        with sqlite3.connect(path) as db:
-            return db.execute("SELECT count(*) FROM redlines JOIN versions ON versions.id = from_version_id "
-                              "WHERE versions.label = '3.4'").fetchone()[0]
+        return read_archive(fresh_env, lambda s: s.scalar(text(
+            "SELECT count(*) FROM redlines JOIN versions ON versions.id = from_version_id "
+            "WHERE versions.label = '3.4'")))
 
-    monkeypatch.setenv("POLICY_ARCHIVE_DB_TIMEOUT_S", "0.2")
-    writer = sqlite3.connect(path, isolation_level=None)
-    writer.execute("BEGIN IMMEDIATE")
+    engine = make_engine(fresh_env)
+    writer = engine.connect()
+    if engine.dialect.name == "sqlite":
+        writer.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        writer.begin()
+        writer.exec_driver_sql("LOCK TABLE redlines IN EXCLUSIVE MODE")
+    monkeypatch.setenv("POLICY_ARCHIVE_DB_TIMEOUT_S", "0.2")  # PostgreSQL: a 6 s statement timeout
     try:
         with caplog.at_level(logging.WARNING, logger="archive.services.redlines"):
             held = cli("diff", "demo", "3.4", "3.3", "--format", "json")
     finally:
-        writer.execute("ROLLBACK")
+        writer.rollback()
         writer.close()
+        engine.dispose()
     assert held.exit_code == 0 and json.loads(held.stdout)["summary"]["modified"] > 0
     assert any("demo 3.4 -> 3.3 not stored (OperationalError)" in r.getMessage() for r in caplog.records), caplog.text
     assert stored() == 0

@@ -480,9 +480,7 @@ def _items_keep_their_markers(
             continue
         # One word back on both sides: the equal text gives up its markers, the change takes its own
         # side's, and the marker ending the change pairs with the other side's as the next equal text.
-        nxt = out[k + 1] if k + 1 < len(out) else ("equal", a1, a1, b1, b1)
-        out[k - 1 : k + 2] = [("equal", before[1], i, before[3], j), (kind, i, a1 - 1, j, b1 - 1),
-                              ("equal", a1 - 1, nxt[2], b1 - 1, nxt[4])]
+        _slide_back(out, k, 1)
     return [s for s in out if s[1] < s[2] or s[3] < s[4]]
 
 
@@ -511,13 +509,20 @@ def _notes_start_changes(
         shift = next((n for n in range(1, room + 1)
                       if _MARKER_TOKEN.match(words[c0 - n]) and _MARKER_TOKEN.match(other[o0 - n])
                       and keys[c0 - n : c0] == keys[c1 - n : c1] == ka[a0 - n : a0] == kb[b0 - n : b0]), 0)
-        if not shift:
-            continue
-        nxt = out[k + 1] if k + 1 < len(out) else ("equal", a1, a1, b1, b1)
-        out[k - 1 : k + 2] = [("equal", before[1], a0 - shift, before[3], b0 - shift),
-                              (kind, a0 - shift, a1 - shift, b0 - shift, b1 - shift),
-                              ("equal", a1 - shift, nxt[2], b1 - shift, nxt[4])]
+        if shift:
+            _slide_back(out, k, shift)
     return [s for s in out if s[1] < s[2] or s[3] < s[4]]
+
+
+def _slide_back(out: list[Span], k: int, n: int) -> None:
+    """In place: the change out[k], between equal spans (or last), moved n words back on both sides.
+    The equal span before gives up its last n words, and the next one (made if out[k] was last) takes
+    the change's last n words with the other side's words they now pair with."""
+    kind, a0, a1, b0, b1 = out[k]
+    before = out[k - 1]
+    nxt = out[k + 1] if k + 1 < len(out) else ("equal", a1, a1, b1, b1)
+    out[k - 1 : k + 2] = [("equal", before[1], a0 - n, before[3], b0 - n), (kind, a0 - n, a1 - n, b0 - n, b1 - n),
+                          ("equal", a1 - n, nxt[2], b1 - n, nxt[4])]
 
 
 def _is_item_marker(words: Sequence[str], k: int) -> bool:
