@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 
-import numpy as np
 import pytest
 
 from archive.diff import align as align_mod
@@ -68,15 +67,3 @@ def test_alignment_is_the_same_without_bulk_counts(pair, monkeypatch):
     monkeypatch.setattr(align_mod, "BULK_MIN_PAIRS", 10**9)  # every count from Python sets
     align_mod.clear_caches()
     assert align(a, b) == bulk
-
-
-def test_radix_sort_orders_as_numpy_does() -> None:
-    from archive.diff.shingles import _radix_sorted
-
-    rnd = np.random.default_rng(5)
-    for keys in (
-        rnd.integers(0, 2**62, 5000), rnd.integers(0, 2**35, 70000), rnd.integers(0, 300, 1000),
-        np.zeros(4, dtype=np.int64), np.array([7], dtype=np.int64), np.array([2**40, 3, 2**16, 2**16 - 1]),
-    ):  # fmt: skip
-        keys = keys.astype(np.int64)
-        assert np.array_equal(_radix_sorted(keys), np.sort(keys))

@@ -38,17 +38,20 @@ def _slice_ids(texts: list[str], shingle: int) -> np.ndarray | None:
         return None
     np.cumsum(table, out=table)
     sym = table[codes]
-    n = len(sym)
-    padded = np.concatenate((sym, np.zeros(shingle, dtype=np.int64)))
-    ids = padded[:n].copy()
+    # One id per slice start; a slice must lie inside its own text, so the last shingle - 1 starts of
+    # each text are dropped (all of a text shorter than one shingle, which is handled below).
+    m = max(len(sym) - shingle + 1, 0)
+    ids = sym[:m].copy()
     for k in range(1, shingle):
         ids *= base
-        ids += padded[k : k + n]
+        ids += sym[k : k + m]
     ends = np.cumsum(lens)
     starts = ends - lens
-    owner = np.repeat(np.arange(n_texts, dtype=np.int64), lens)
-    whole = np.arange(n, dtype=np.int64) + shingle <= np.repeat(ends, lens)  # slice inside its own text
-    keys = ids[whole] * n_texts + owner[whole]
+    keys = ids
+    keys *= n_texts
+    keys += np.repeat(np.arange(n_texts, dtype=np.int64), lens)[:m]
+    tails = ends[:, None] - np.arange(1, shingle, dtype=np.int64)  # the starts too near a text's end
+    keys[tails[(tails >= starts[:, None]) & (tails < m)]] = -1  # sorted first, then dropped
     short = [t for t in range(n_texts) if 0 < lens[t] < shingle]
     if short:  # a text shorter than one shingle is one shingle: itself (padded, so it equals no slice)
         extra = []
@@ -59,18 +62,11 @@ def _slice_ids(texts: list[str], shingle: int) -> np.ndarray | None:
                 v = v * base + x
             extra.append(v * n_texts + t)
         keys = np.concatenate((keys, np.array(extra, dtype=np.int64)))
-    keys = _radix_sorted(keys)  # np.unique on int64 goes through a slower hash path in numpy 2.x
+    # numpy's default sort of int64 is a SIMD sort in numpy 2.x: ~5x a 16-bit radix sort here, and
+    # np.unique takes a slower hash path.
+    keys = np.sort(keys)
+    keys = keys[np.searchsorted(keys, 0) :]
     return keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
-
-
-def _radix_sorted(keys: np.ndarray) -> np.ndarray:
-    """Non-negative int64 keys in ascending order. numpy's stable sort of 16-bit integers is a radix
-    sort, so sorting by 16 bits at a time from the lowest (a least-significant-digit radix sort)
-    takes about half the time of its comparison sort on the ~70k keys of a rewrite's clauses."""
-    bits = int(keys.max()).bit_length() if len(keys) else 0
-    for shift in range(0, bits, 16):
-        keys = keys[np.argsort((keys >> shift).astype(np.uint16), kind="stable")]
-    return keys
 
 
 class ShingleTable:
@@ -88,24 +84,21 @@ class ShingleTable:
         sizes = np.bincount(own, minlength=n).tolist()
         self.na, self.nb = na, nb
         self.sizes_a, self.sizes_b = sizes[:na], sizes[na:]
-        # Group entries by slice (keys are sorted by slice id); keep the slices both sides have.
+        # Group entries by slice (keys are sorted by slice id, then text: a group's A texts come first);
+        # keep the slices both sides have, numbered as columns in slice order.
         new = np.empty(len(sid), dtype=bool)
         new[:1] = True
         np.not_equal(sid[1:], sid[:-1], out=new[1:])
-        group = np.cumsum(new) - 1
-        in_a = own < na
-        has_a = np.zeros(int(group[-1]) + 1 if len(group) else 0, dtype=bool)
-        has_b = has_a.copy()
-        has_a[group[in_a]] = True
-        has_b[group[~in_a]] = True
-        both = has_a & has_b
-        column = np.cumsum(both) - 1
-        keep = both[group]
+        first = np.flatnonzero(new)
+        counts = np.diff(first, append=len(sid))
+        both = (own[first] < na) & (own[first + counts - 1] >= na)
         self.columns = int(both.sum())
+        own = own[np.repeat(both, counts)]
+        column = np.repeat(np.arange(self.columns, dtype=np.int64), counts[both])
         # Per side: (text index, column) of every shared slice, by column.
-        sel_a, sel_b = keep & in_a, keep & ~in_a
-        self._oa, self._ca = own[sel_a], column[group[sel_a]]
-        self._ob, self._cb = own[sel_b] - na, column[group[sel_b]]
+        in_a = own < na
+        self._oa, self._ca = own[in_a], column[in_a]
+        self._ob, self._cb = own[~in_a] - na, column[~in_a]
 
     @classmethod
     def of(cls, ta: list[str], tb: list[str], shingle: int) -> ShingleTable | None:
