@@ -39,6 +39,13 @@ def test_compare_by_dates_is_the_same_redline(client):
     by_date = client.get(f"{RSP}/compare/2026-03-01..2026-04-10")
     assert by_date.status_code == 200
     assert by_date.headers["etag"] == by_label.headers["etag"]
+    # Labels name fixed versions, kept an hour; a day names whatever is in force, which the next
+    # version ingested changes (2030-01-01 is 3.4 today): caches must ask again, and a 304 says so too.
+    assert "max-age=3600" in by_label.headers["cache-control"]
+    later = client.get(f"{RSP}/compare/3.0..2030-01-01")
+    assert later.json()["to"]["label"] == "3.4"
+    for r in (by_date, later, client.get(f"{RSP}/compare/3.0..2030-01-01", headers={"If-None-Match": later.headers["etag"]})):
+        assert r.headers["cache-control"] == "public, no-cache", r.request.url
 
 
 def test_compare_html_text_and_clause(client):
@@ -67,6 +74,8 @@ def test_clause_history(client):
     # Revalidated by its ETag, like every other redline resource; `*` asked of a missing clause is a 404.
     again = client.get(f"{RSP}/clauses/3.6/history", headers={"If-None-Match": r.headers["etag"]})
     assert again.status_code == 304 and again.headers["etag"] == r.headers["etag"]
+    # The next version ingested adds a step: revalidated every time.
+    assert r.headers["cache-control"] == again.headers["cache-control"] == "public, no-cache"
     other = client.get(f"{RSP}/clauses/3.1/history", headers={"If-None-Match": r.headers["etag"]})
     assert other.status_code == 200
     assert client.get(f"{RSP}/clauses/99.99/history", headers={"If-None-Match": "*"}).status_code == 404
@@ -162,5 +171,6 @@ def test_unannounced(client):
     assert [u["clause"] for u in r31["unmentioned"]] == ["3.1", "3.6"]
     again = client.get(f"{RSP}/unannounced", headers={"If-None-Match": r.headers["etag"]})
     assert again.status_code == 304
+    assert r.headers["cache-control"] == again.headers["cache-control"] == "public, no-cache"
     missing = client.get("/policies/no-such-policy/unannounced")
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"

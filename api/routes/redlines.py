@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from api import results
 from api import schemas as s
-from api.caching import cacheable, not_modified, redline_etag, validated, version_etag
+from api.caching import CACHE_CONTROL, NEIGHBOURS_CACHE_CONTROL, cacheable, not_modified, redline_etag, validated, version_etag
 from api.deps import SessionDep
 from api.routes.params import CLAUSE_PATTERN, ClauseNumber, OptRef, Ref, Slug
 from archive.db import storage
@@ -55,7 +55,11 @@ def compare(
     # Every version in between too: the audit of a span says what each revision's own audit found.
     spanned = redlines.revisions_between(held, old, new) or [old, new]
     etag = redline_etag(*(version_etag(v) for v in spanned), "compare", format, clause, *rendering)
-    if (cached := not_modified(request, etag)) is not None:
+    # A day names whichever version is in force then: the next version ingested changes the answer, so a
+    # cache must ask again (labels name fixed versions).
+    by_day = not {a, b} <= {v.label for v in held}
+    policy = NEIGHBOURS_CACHE_CONTROL if by_day else CACHE_CONTROL
+    if (cached := not_modified(request, etag, policy)) is not None:
         return cached
     redline = redlines.compare_versions(session, slug, old, new, held, clause=clause)
     if format == "html":
@@ -64,7 +68,7 @@ def compare(
         response = PlainTextResponse(redlines.render_text(redline, width=width))
     else:
         response = JSONResponse(s.plain(redline))
-    return cacheable(response, etag)
+    return cacheable(response, etag, policy)
 
 
 @router.get(
@@ -76,8 +80,10 @@ def compare(
 def clause_history(
     slug: Slug, number: ClauseNumber, request: Request, session: SessionDep, version: OptRef = None
 ) -> Response:
-    # Built from every version of the policy: a tag of the body itself (a missing clause is a 404 first).
-    return validated(request, JSONResponse(s.plain(redlines.clause_history(session, slug, number, version))))
+    # Built from every version of the policy: a tag of the body itself (a missing clause is a 404 first),
+    # revalidated every time, since the next version ingested adds to it.
+    body = JSONResponse(s.plain(redlines.clause_history(session, slug, number, version)))
+    return validated(request, body, NEIGHBOURS_CACHE_CONTROL)
 
 
 @router.get(
@@ -90,6 +96,6 @@ def unannounced(slug: Slug, request: Request, session: SessionDep) -> Response:
     storage.get_policy(session, slug)  # a 404 for an unknown policy, before any 304
     # What every version holds: a version added, re-extracted or re-dated changes the report.
     etag = redline_etag("unannounced", *(version_etag(v) for v in storage.list_versions(session, slug)))
-    if (cached := not_modified(request, etag)) is not None:
+    if (cached := not_modified(request, etag, NEIGHBOURS_CACHE_CONTROL)) is not None:
         return cached
-    return cacheable(JSONResponse(s.plain(redlines.unannounced(session, slug))), etag)
+    return cacheable(JSONResponse(s.plain(redlines.unannounced(session, slug))), etag, NEIGHBOURS_CACHE_CONTROL)

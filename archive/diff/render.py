@@ -265,20 +265,23 @@ def render_text(redline: dict, context: int = 12, width: int = TEXT_WIDTH) -> st
     lines = [f"--- {redline['policy']} {f['label']} ({f.get('effective', '')})",
              f"+++ {redline['policy']} {t['label']} ({t.get('effective', '')})"]
     s = redline["summary"]
-    lines.append("summary: " + ", ".join(f"{v} {k}" for k, v in s.items()))
+    lines += _line("summary: ", ", ".join(f"{v} {k}" for k, v in s.items()), width)
     audit = redline.get("audit")
     if audit:
-        lines.append(f"changelog audit ({'; '.join(e['title'] for e in _entries(audit))}): "
-                     f"{audit['counts']['substantive']} substantive, {audit['counts']['editorial']} editorial")
+        said_of = (f"({'; '.join(e['title'] for e in _entries(audit))}): {audit['counts']['substantive']} "
+                   f"substantive, {audit['counts']['editorial']} editorial")
+        lines += _line("changelog audit ", said_of, width)
         for u in audit["unmentioned"]:
-            lines.append(f"  not in changelog: {u['clause']} ({u['kind']}, {nature_label(u)}){_revisions(u)}")
+            gap = f"{u['clause']} ({u['kind']}, {nature_label(u)}){_revisions(u)}"
+            lines += _line("  not in changelog: ", gap, width)
     said = {_key(c): c for c in audit["changes"]} if audit else {}
     for ch in redline["changes"]:
         rel = _relation(ch)
         lines.append("")
         sim = similarity_text(ch)
-        head = f"@@ {ch['kind']}: {_heading(ch)}" + (f"  {sim}" if sim else "")
-        lines.append(head + (f"  ({rel})" if rel else ""))
+        head = f"{ch['kind']}: {_heading(ch)}" + (f"  {sim}" if sim else "") + (f"  ({rel})" if rel else "")
+        # A header wraps too, its continuation under the "@@ " (a grep for "^@@" finds each change once).
+        lines += _line("@@ ", head, width)
         if _key(ch) in said:
             lines += _wrapped("  changelog: ", _said_text(said[_key(ch)], audit).split(), width)
         ops = ch["ops"]
@@ -318,6 +321,13 @@ def _said_text(said: dict, audit: dict) -> str:
     if said["editorial_note"]:
         return f"{said['nature']}, under its note on minor edits"
     return silent or "accounted for by the changelogs of the revisions that changed it"
+
+
+def _line(prefix: str, text: str, width: int) -> list[str]:
+    """A header line: as it is when it fits, else wrapped as `_wrapped` does (spaces under the prefix)."""
+    if width <= 0 or len(prefix) + len(text) <= width:
+        return [prefix + text]
+    return _wrapped(prefix, text.split(), width)
 
 
 def _wrapped(prefix: str, words: list[str], width: int) -> list[str]:
