@@ -361,6 +361,25 @@ def test_text_view_wraps_long_lines_and_keeps_every_word(session) -> None:
     assert len(summary) > 10 and all(ln.startswith("- ") for ln in summary[1:])
 
 
+def test_text_view_headers_wrap_at_the_width_too(session) -> None:
+    """1.0 -> 3.4: the audit's list of entries (259 columns) and each change's header wrap like the
+    text, continuing under their label; at width 0 each stays one line, as printed before."""
+    from archive.diff.render import render_text
+
+    red = redlines.compare(session, RSP, "1.0", "3.4")
+    narrow, flat = render_text(red, width=40), render_text(red, width=0)
+    over = [ln for ln in narrow.splitlines() if len(ln) > 40 and len(ln.split()) > 2]
+    assert not over, over[:3]
+    assert narrow.count("\n@@ ") == flat.count("\n@@ ") > 10  # each header starts one line with "@@"
+    audit = [ln for ln in flat.splitlines() if ln.startswith("changelog audit (")]
+    assert len(audit) == 1 and len(audit[0]) > 200
+    assert narrow.split("changelog audit ", 1)[1].split("\n")[1].startswith(" " * len("changelog audit "))
+    def words(text: str) -> list[str]:  # less the prefixes a wrapped op line repeats
+        return [w for w in text.split() if w not in {"-", "+", "~"}]
+
+    assert words(narrow) == words(flat)  # the same words, only the line breaks differ
+
+
 def test_a_new_heading_is_accounted_for_through_its_subsections(session) -> None:
     """1.0 -> 2.0: "3 Capability Assessment" is a heading over 3.1-3.3, with no text of its own. The
     items that account for its subsections account for it; 1.0's flat "ASL-2 Commitments" heading
