@@ -308,7 +308,8 @@ def test_a_span_audit_keeps_what_each_revision_left_unannounced(session) -> None
     3.0 -> 3.1 lists §3.1 and §3.6 as not mentioned."""
     audit = redlines.compare(session, RSP, "3.0", "3.4")["audit"]
     silent = {u["clause"]: [r["version"] for r in u["unannounced_in"]] for u in audit["unmentioned"]}
-    assert silent == {"3.1": ["3.1", "3.2"], "3.6": ["3.1"]}
+    # 3.2's silent "the" in §3.1 stood in a sentence 3.3 deleted: not part of 3.0 -> 3.4's change.
+    assert silent == {"3.1": ["3.1"], "3.6": ["3.1"]}
     assert audit["counts"]["unmentioned"] == 2
     assert not next(c for c in audit["changes"] if c["clause"] == "3.6")["accounted"]
     # One revision: its own audit, unchanged.
@@ -317,6 +318,50 @@ def test_a_span_audit_keeps_what_each_revision_left_unannounced(session) -> None
     # Limited to a clause, the span keeps it.
     limited = redlines.compare(session, RSP, "3.0", "3.4", clause="3.6")["audit"]
     assert [u["clause"] for u in limited["unmentioned"]] == ["3.6"]
+
+
+def test_a_silent_edit_a_later_revision_undid_is_no_part_of_a_span(session) -> None:
+    """3.2 inserted "the" in §3.1 ("affect or change the analysis") without its changelog saying so;
+    3.3 deleted that sentence, announced. Up to 3.2 the edit stands; from 3.1 to 3.3 or 3.4 nothing of it
+    is left, so §3.1 is accounted for by 3.3's and 3.4's items. 3.1's silent "models that are covered by
+    a prior Risk Report", which 3.3 reworded to "models covered by ...", still stands in 2.0 -> 3.4."""
+    def silent(a: str, b: str) -> dict[str, list[str]]:
+        audit = redlines.compare(session, RSP, a, b)["audit"]
+        return {u["clause"]: [r["version"] for r in u["unannounced_in"]] for u in audit["unmentioned"]}
+
+    assert silent("2.2", "3.2")["3.1"] == ["3.1", "3.2"]
+    for b in ("3.3", "3.4"):
+        assert "3.1" not in silent("3.1", b), b
+        change = next(c for c in redlines.compare(session, RSP, "3.1", b)["audit"]["changes"] if c["clause"] == "3.1")
+        assert change["accounted"] and change["items"] and change["unannounced_in"] == []
+    assert silent("2.0", "3.4")["3.1"] == ["3.1"]
+    assert silent("1.0", "3.4")["3.1"] == ["3.1"]
+
+
+def test_survival_of_edits_unit() -> None:
+    from archive.diff.changelog.survival import stands
+
+    def ops(*pairs: tuple[str, str]) -> list[dict]:
+        return [{"op": op, "text": text} for op, text in pairs]
+
+    step = ops(("equal", "We may affect or change "), ("insert", "the "), ("equal", "analysis in the Risk Report. Next."))
+    kept = ops(("delete", "We may affect or change analysis in the Risk Report."),
+               ("insert", "We may affect or change the analysis in the Risk Report."), ("equal", " Next."))
+    assert stands(step, kept)
+    undone = ops(("delete", "We may affect or change analysis in the Risk Report."), ("insert", "Other text."),
+                 ("equal", " Next."))
+    assert not stands(step, undone)
+    # A longer insertion partly reworded later still stands on four of its words in a row.
+    long_step = ops(("equal", "beyond those posed by "), ("insert", "models that are covered by a prior Risk Report. "),
+                    ("equal", "While there are"))
+    reworded = ops(("insert", "significantly exceed those posed by models covered by a prior Risk Report. "),
+                   ("equal", "While there are"))
+    assert stands(long_step, reworded)
+    # A deletion stands while its words are in the older text and not the newer.
+    cut = ops(("equal", "risks "), ("delete", "above and "), ("equal", "beyond those posed"))
+    assert stands(cut, ops(("delete", "pose significant risks above and beyond those posed"), ("insert", "pose risks")))
+    assert not stands(cut, ops(("delete", "pose risks"), ("insert", "pose significant risks above and beyond those posed")))
+    assert stands(ops(("insert", "[^3]")), undone)  # nothing to find: in doubt, it stands
 
 
 def test_cli_span_diff_names_the_silent_revision(corpus_env, cli) -> None:

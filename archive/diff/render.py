@@ -101,7 +101,7 @@ def _several(audit: dict) -> bool:
 def _revisions(unmentioned: dict) -> str:
     """'; not announced in 3.1 (substantive)': the revisions of a span whose own audits found it silent."""
     found = unmentioned.get("unannounced_in") or []
-    return "; not announced in " + ", ".join(f"{r['version']} ({r['nature']})" for r in found) if found else ""
+    return "; not announced in " + ", ".join(f"{r['version']} ({nature_label(r)})" for r in found) if found else ""
 
 
 def _entries_phrase(audit: dict, esc) -> str:

@@ -24,6 +24,7 @@ from archive.db import storage
 from archive.diff import changelog
 from archive.diff import redline as rl
 from archive.diff.align import align
+from archive.diff.changelog import survival
 from archive.diff.render import RENDER_VERSION, TEXT_WIDTH, render_html, render_text
 from archive.errors import ClauseNotFound, InvalidInput
 from archive.services.versions import resolve_pair, resolve_version
@@ -188,12 +189,18 @@ def _with_revisions(
         for a in step_changes:
             if a["to_clause"]:
                 trail.setdefault(a["to_clause"]["id"], []).append((newer.label, a, [keys[n] for n in a["items"]]))
+    span_ops = {rl.change_key(c): c["ops"] for c in result["changes"]}
     for c in audit["changes"]:
         if c["to_clause"]:
             found = trail.get(c["to_clause"]["id"], [])
         else:
             found = removal.get(c["from_clause"]["id"], []) if c["from_clause"] else []
-        c["unannounced_in"] = [{"version": rev, "nature": a["nature"]} for rev, a, _ in found if not a["accounted"]]
+        ops = span_ops.get(rl.change_key(c))
+        # A revision's silent edit that a later revision undid (3.2's "the" in §3.1, in a sentence 3.3
+        # deleted) is no part of the span's change: it makes nothing of it unannounced.
+        c["unannounced_in"] = [{"version": rev, "kind": a["kind"], "nature": a["nature"]} for rev, a, _ in found
+                               if not a["accounted"] and (ops is None or not c["to_clause"]
+                                                          or survival.stands(a.get("ops", []), ops))]
         if not found:
             continue
         keys = [k if k in numbered else ("", k[1]) for _, _, ks in found for k in ks]
@@ -241,10 +248,12 @@ def _revision_digest(
             return _digests[key]
     red = _full(session, slug, older, newer)
     step = red.get("audit") or {"items": [], "changes": []}
+    ops = {rl.change_key(c): c["ops"] for c in red["changes"]}
     digest = (
         {c["from_clause"]["id"]: c["to_clause"]["id"] for c in red["changes"] if c["from_clause"] and c["to_clause"]},
         {c["from_clause"]["id"] for c in red["changes"] if c["from_clause"]},
-        step["changes"],
+        # An unannounced change with its ops: a span asks whether a later revision undid it.
+        [a if a["accounted"] else {**a, "ops": ops.get(rl.change_key(a), [])} for a in step["changes"]],
         {it["n"]: (it["entry"], " ".join(it["text"].split())) for it in step["items"]},
     )
     with _memo_lock:
