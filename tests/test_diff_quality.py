@@ -390,8 +390,20 @@ def test_a_new_heading_is_accounted_for_through_its_subsections(session) -> None
     assert heading["accounted"] and heading["via_subsections"]
     assert heading["items"] == sorted({n for k in ("3.1", "3.2", "3.3") for n in by[k]["items"]})
     assert not any("3" in i["clauses"] for i in audit["items"])  # not one of the items' own matches
-    assert [u["clause"] for u in audit["unmentioned"]] == ["ASL-2 Commitments", "ASL-3 Commitments", "4", "5", "6.1"]
+    assert [u["clause"] for u in audit["unmentioned"]] == [
+        "ASL-2 Commitments", "ASL-2 Deployment Measures", "ASL-3 Commitments", "4", "5", "6.1"]
     assert not by["3.1"]["via_subsections"]
+
+
+def test_a_rare_phrase_vouches_only_for_one_of_the_changes_likeliest_items(session) -> None:
+    """3.3 -> 3.4 §3.6.2 (several external reviewers, each shown part of a Risk Report) is item 5's. Item 2
+    (Risk Reports shared with at least 200 employees) shares only "shared with at least" with it, a rare
+    phrase, at under half item 5's score and under 0.6 of its own best match (§4): not its item."""
+    audit = redlines.compare(session, RSP, "3.3", "3.4")["audit"]
+    by = {c["clause"]: c["items"] for c in audit["changes"]}
+    assert by["3.6.2"] == [5]
+    assert 2 in by["4"] and 2 in by["3.5"]  # item 2's own clauses keep it
+    assert audit["counts"]["unmentioned"] == 0
 
 
 def test_the_method_page_reports_the_audits_the_archive_computes(session) -> None:

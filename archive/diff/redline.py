@@ -16,7 +16,7 @@ from archive.diff.words import Op, analyse, canonical_length, diff_words, equal_
 from archive.types import Clause
 
 # Bump whenever the output for the same inputs would change: it is part of the cache key.
-ALGORITHM_VERSION = "redline/20"
+ALGORITHM_VERSION = "redline/21"
 
 KINDS = ("added", "removed", "modified", "moved", "renumbered")
 

@@ -87,11 +87,16 @@ def audit(
     out_changes = []
     for a in audited:
         ch = a["change"]
+        # A rare phrase vouches for an item far under its best match only where the item is among this
+        # change's likeliest: 3.4's "shared with at least 200 employees" item shares "shared with at
+        # least" with §3.6.2's external reviewers, which another item announces at twice its score.
+        top = max((score for score, _, _ in a["scores"]), default=0.0)
         matched = [
             k + 1
             for k, (score, shared, phrase) in enumerate(a["scores"])
             if k in blanket
-            or score >= MIN_SCORE and shared >= MIN_TERMS and (score >= RELATIVE * best[k] or phrase)
+            or score >= MIN_SCORE and shared >= MIN_TERMS
+            and (score >= RELATIVE * best[k] or phrase and score >= RELATIVE * top)
         ]
         # Best match first: what names one change (a history line) names its likeliest item.
         matched.sort(key=lambda n: -a["scores"][n - 1][0])
