@@ -101,6 +101,8 @@ class Within(_Open):
     number: str
     title: str
     kind: str
+    placement: Literal["moved out", "moved in"] | None = Field(
+        None, description="Under this clause in one of the two versions only.")
 
 
 class Step(_Open):
@@ -122,6 +124,12 @@ class HistoryEntry(_Open):
     change: Step
 
 
+class NamedElsewhere(_Open):
+    version: str
+    number: str
+    title: str
+
+
 class ClauseHistory(_Open):
     policy: str
     clause: str
@@ -129,6 +137,9 @@ class ClauseHistory(_Open):
     versions: list[HistoryEntry]
     removed_in: str | None
     removal_changelog: ChangelogSays | None
+    elsewhere: list[NamedElsewhere] = Field(
+        description="Versions where this number (or title) names a clause of another lineage: "
+                    "ask for its history with ?version= (numbers are reused).")
 
 
 # --- search ----------------------------------------------------------------------------------------

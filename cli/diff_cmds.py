@@ -77,6 +77,7 @@ def history(
     if as_json:
         echo_json(result)
         return
+    typer.echo(_history_heading(result))
     for entry in result["versions"]:
         c, ch = entry["clause"], entry["change"]
         name = " ".join(x for x in (c["number"], c["title"]) if x)
@@ -128,6 +129,20 @@ def unannounced(
                f"over {counts['audited']} of {counts['revisions']} revisions with a changelog entry")
 
 
+def _history_heading(result: dict) -> str:
+    """'2 Frontier Safety Roadmap, as numbered in 3.4; another clause in 2.0, 2.2: 2 Capability
+    Thresholds and Required Safeguards (--version 2.2)': numbers are reused, so say which is meant."""
+    own = next(e["clause"] for e in result["versions"] if e["version"] == result["looked_up_in"])
+    line = f"{' '.join(x for x in (own['number'], own['title']) if x)}, as numbered in {result['looked_up_in']}"
+    groups: dict[tuple[str, str], list[str]] = {}
+    for other in result.get("elsewhere") or []:
+        groups.setdefault((other["number"], other["title"]), []).append(other["version"])
+    for (number, title), labels in groups.items():
+        name = " ".join(x for x in (number, title) if x)
+        line += f"; another clause in {', '.join(labels)}: {name} (--version {labels[-1]})"
+    return line
+
+
 ITEM_CHARS = 90  # of a changelog item quoted on a history line (--json has it whole)
 
 
@@ -139,7 +154,9 @@ def _within_phrase(within: list[dict]) -> str:
     if not within:
         return ""
     named = ", ".join(
-        f"{' '.join(x for x in (w['number'], w['title']) if x)} {w['kind']}" for w in within[:WITHIN_NAMED]
+        f"{' '.join(x for x in (w['number'], w['title']) if x)} {w['kind']}"
+        + (f" ({w['placement']})" if w.get("placement") else "")
+        for w in within[:WITHIN_NAMED]
     )
     more = f" (+{len(within) - WITHIN_NAMED} more)" if len(within) > WITHIN_NAMED else ""
     return f"; within it: {named}{more}"

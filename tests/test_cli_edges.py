@@ -395,3 +395,34 @@ def test_an_empty_version_is_a_usage_error(corpus_env, cli):
     for args in (("diff", RSP, "", "3.1"), ("diff", RSP, "3.0", " "), ("history", RSP, "3.6", "--version", "")):
         result = cli(*args)
         assert result.exit_code == 2 and "empty" in one_error_line(result), args
+
+
+def test_names_typed_with_spaces_or_control_characters(corpus_env, cli):
+    """A version typed with spaces around it is that version, as a clause is (and as the pages take it).
+    A control character in a name is a usage error, echoed escaped on one line; so is an empty slug."""
+    spaced = cli("history", RSP, "3.6", "--version", " 3.4 ")
+    assert spaced.exit_code == 0 and spaced.stdout.startswith("3.6 External Review, as numbered in 3.4")
+    assert cli("diff", RSP, " 3.0", "3.1\t", "--clause", "3.6").exit_code == 0
+    for args, shown in (
+        (("history", RSP, "3.\n6"), r"'3.\n6'"),
+        (("history", RSP, "3.6\x01"), r"'3.6\x01'"),
+        (("diff", RSP, "3.0", "3.1", "--clause", "3.6\x1b[31m"), r"\x1b[31m"),
+    ):
+        result = cli(*args)
+        assert result.exit_code == 2 and shown in one_error_line(result), (args, result.stderr)
+    assert "x" * 200 not in one_error_line(cli("history", RSP, "x" * 300))  # too long, and not echoed whole
+    # A lookup that fails on a name with a line break in it still says so on one line.
+    assert r"'3.\n1'" in one_error_line(cli("show", f"{RSP}@3.\n1"))
+    empty = cli("history", "", "3.6")
+    assert empty.exit_code == 2 and "empty policy slug" in one_error_line(empty)
+
+
+def test_history_says_which_clause_a_reused_number_names(corpus_env, cli):
+    """3.x's §2 is the Frontier Safety Roadmap; 2.0's and 2.2's §2 is another clause: the history of "2"
+    says whose numbering it follows and how to ask for the other."""
+    first = cli("history", RSP, "2").stdout.splitlines()[0]
+    assert first == ("2 Frontier Safety Roadmap, as numbered in 3.4; another clause in 2.0, 2.2: "
+                     "2 Capability Thresholds and Required Safeguards (--version 2.2)")
+    older = cli("history", RSP, "2", "--version", "2.2").stdout.splitlines()[0]
+    assert older.startswith("2 Capability Thresholds and Required Safeguards, as numbered in 2.2; another clause in 3.0")
+    assert cli("history", RSP, "3.6").stdout.splitlines()[0] == "3.6 External Review, as numbered in 3.4"

@@ -166,7 +166,7 @@ def test_history_names_what_changed_under_a_clause_whose_own_text_did_not(sessio
     """The Changelog heading has no text of its own; each version adds an entry under it."""
     steps = {e["version"]: e["change"] for e in redlines.clause_history(session, RSP, "Changelog")["versions"]}
     assert steps["3.4"]["kind"] == "unchanged"
-    assert steps["3.4"]["within"] == [{"number": "", "title": "July 8, 2026 (RSP v3.4)", "kind": "added"}]
+    assert steps["3.4"]["within"] == [{"number": "", "title": "July 8, 2026 (RSP v3.4)", "kind": "added", "placement": None}]
     below = {e["version"]: e["change"]["within"] for e in redlines.clause_history(session, RSP, "3.6")["versions"]}
     assert [w["number"] for w in below["3.4"]] == ["3.6.2"] and below["3.3"] == []
 
@@ -300,6 +300,26 @@ def test_unannounced_command(corpus_env, cli) -> None:
     assert data["counts"]["unmentioned"] == 12
     bad = cli("unannounced", "no-such-policy")
     assert bad.exit_code != 0 and bad.output.strip().count("\n") == 0 and "no-such-policy" in bad.output
+
+
+def test_history_names_the_other_clauses_its_number_names(session) -> None:
+    latest = redlines.clause_history(session, RSP, "2")
+    assert [(o["version"], o["title"]) for o in latest["elsewhere"]] == [
+        ("2.0", "Capability Thresholds and Required Safeguards"), ("2.2", "Capability Thresholds and Required Safeguards")]
+    older = redlines.clause_history(session, RSP, "2", "2.2")
+    assert [o["version"] for o in older["elsewhere"]] == ["3.0", "3.1", "3.2", "3.3", "3.4"]
+    assert redlines.clause_history(session, RSP, "3.6")["elsewhere"] == []
+
+
+def test_history_within_says_what_moved_out_from_under_a_heading(session) -> None:
+    """1.0's "Version History" stood under "Appendices"; 2.0's "Changelog" is top-level: it moved out
+    of 2.0's Appendices, it did not change within them. The removed 1.0 appendices did."""
+    h = redlines.clause_history(session, RSP, "Appendices", "2.0")
+    within = next(e for e in h["versions"] if e["version"] == "2.0")["change"]["within"]
+    by = {w["title"]: w for w in within}
+    assert by["Changelog"]["placement"] == "moved out"
+    assert by["Tasks"]["kind"] == "removed" and by["Tasks"]["placement"] is None
+    assert by["Glossary"]["kind"] == "added" and by["Glossary"]["placement"] is None
 
 
 def test_a_span_audit_keeps_what_each_revision_left_unannounced(session) -> None:

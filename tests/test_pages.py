@@ -137,7 +137,11 @@ def test_history_links_of_an_older_version_name_it(client):
     body = html_ok(client.get(f"{RSP}/2.2"))
     assert f'href="{RSP}/clauses/2/history?version=2.2"' in body
     page = html_ok(client.get(f"{RSP}/clauses/2/history", params={"version": "2.2"}))
-    assert "Capability Thresholds and Required Safeguards" in page and "Frontier Safety Roadmap" not in page
+    assert "Capability Thresholds and Required Safeguards" in page and "Frontier Safety Roadmap" in page
+    # The other clause of that number is named once, with a link to its own history.
+    assert page.count("Frontier Safety Roadmap") == 1
+    assert re.search(r'Versions 3\.0, 3\.1, 3\.2, 3\.3, 3\.4 have another clause so named,\s*<a href="'
+                     + re.escape(f"{RSP}/clauses/2/history?version=3.4") + '">2 Frontier Safety Roadmap</a>', page)
     assert "As numbered in version 2.2." in page
     html_ok(client.get(f"{RSP}/clauses/2/history", params={"version": "9.9"}), 404)
 
@@ -410,7 +414,10 @@ def test_history_page_names_the_clause_and_what_changed_under_it(client):
     assert "changed within" in body and "its own text unchanged from the version before" in body
     # 1.0's "Version History" line became 2.0's "Changelog" heading: no text on one side, no similarity.
     assert "similarity 0%" not in body
-    assert '<span class="kind">renumbered</span> (retitled)' in html_ok(client.get(f"{RSP}/clauses/4/history"))
+    renumbered = html_ok(client.get(f"{RSP}/clauses/4/history"))
+    assert re.search(r'<span class="kind">renumbered</span> \(retitled\)\s+\d+ words inserted', renumbered)
+    # One word is one word (2.0's Changelog took one word in 2.2).
+    assert not re.search(r"\b1 words", body + renumbered) and re.search(r"\b1 word inserted", body)
     # Each subsection named as changed within §3.6 links to a redline that shows it changed.
     history = html_ok(client.get(f"{RSP}/clauses/3.6/history"))
     within = re.findall(r'<a href="(/p/anthropic-rsp/compare/[^"]+)">([^<]+)</a> \((modified|added|removed)\)', history)

@@ -11,7 +11,7 @@ SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 # Labels or dates; ".." would make a compare range ambiguous, so a ref never holds it.
 REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$"
-CLAUSE_PATTERN = r"^[^\x00-\x1f/]{1,200}$"
+CLAUSE_PATTERN = r"^[^\x00-\x1f\x7f/]{1,200}$"  # and no "/": a path segment cannot hold one
 # What each pattern asks for, in words: a 422 says this rather than the regex.
 PATTERN_MEANS = {
     SLUG_PATTERN: "a policy slug (lower-case letters, digits, '.', '_' and '-', at most 100)",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import asdict
 from weakref import WeakKeyDictionary
@@ -61,6 +62,8 @@ def _check_fits(table: str, what: str, values: dict) -> None:
 
 
 def _policy_row(session: Session, slug: str) -> m.Policy:
+    if not slug.strip():
+        raise InvalidInput("empty policy slug")
     row = session.scalar(select(m.Policy).where(m.Policy.slug == slug))
     if row is None:
         raise PolicyNotFound(f"no policy '{slug}' in the archive")
@@ -547,6 +550,12 @@ def clauses(session: Session, slug: str, label: str) -> list[t.Clause]:
     return [_to_clause(r, b) for r, b in rows]
 
 
+# What names a clause: a number or title as printed, on one line. (The API's path pattern also refuses
+# '/', which a path segment cannot hold; a title here may.)
+CLAUSE_NAME_MAX = 200
+_NOT_IN_A_NAME = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def find_clause(
     session: Session, slug: str, label: str, number: str, *, any_title: bool = False
 ) -> tuple[int, t.Clause]:
@@ -559,6 +568,9 @@ def find_clause(
     wanted = number.strip().rstrip(".")
     if not wanted:
         raise InvalidInput("empty clause number")
+    if len(wanted) > CLAUSE_NAME_MAX or _NOT_IN_A_NAME.search(wanted):
+        raise InvalidInput(f"clause {number[:80]!r} is not a clause number or title "
+                           f"(up to {CLAUSE_NAME_MAX} characters, no control characters)")
     tree = clauses(session, slug, label)
     numbered = [(i, c) for i, c in enumerate(tree) if c.number.rstrip(".").lower() == wanted.lower()]
     if len(numbered) > 1 and any_title and len({c.title for _, c in numbered}) == len(numbered):

@@ -372,7 +372,25 @@ def clause_history(session: Session, slug: str, number: str, version: str | None
                                     "within": []}),
         })
     return {"policy": slug, "clause": number, "looked_up_in": versions[k0].label, "versions": entries,
-            "removed_in": removed_in, "removal_changelog": removal}
+            "removed_in": removed_in, "removal_changelog": removal,
+            "elsewhere": _named_elsewhere(session, slug, versions, number, chain)}
+
+
+def _named_elsewhere(
+    session: Session, slug: str, versions: list[t.VersionInfo], number: str, chain: dict[int, int]
+) -> list[dict]:
+    """The versions where `number` (or the title) names a clause of another lineage than the history's
+    (2.0's and 2.2's §2 against 3.x's): the history alone would let "nothing in 2.2 aligns with it"
+    read as "2.2 has no §2"."""
+    out = []
+    for k, v in enumerate(versions):
+        try:
+            pos, c = storage.find_clause(session, slug, v.label, number, any_title=True)
+        except (ClauseNotFound, InvalidInput):
+            continue
+        if chain.get(k) != pos:
+            out.append({"version": v.label, "number": c.number, "title": c.title})
+    return out
 
 
 def _latest_with(session: Session, slug: str, versions: list[t.VersionInfo], number: str) -> tuple[int, int]:
@@ -395,13 +413,17 @@ def _descendants(tree: list[t.Clause], pos: int) -> set[int]:
 
 
 def _within(red: dict, under_a: set[int], under_b: set[int]) -> list[dict]:
-    """The changed clauses of a consecutive redline that stand under the clause (in either version)."""
+    """The changed clauses of a consecutive redline that stand under the clause (in either version). One
+    under it in one version only says so (`placement`): 1.0's "Version History" under "Appendices" is
+    2.0's top-level "Changelog", which moved out."""
     out = []
     for ch in red["changes"]:
         a, b = ch["from_clause"], ch["to_clause"]
-        if ch["kind"] != "unchanged" and ((b and b["id"] in under_b) or (a and a["id"] in under_a)):
+        in_a, in_b = bool(a and a["id"] in under_a), bool(b and b["id"] in under_b)
+        placement = ("moved out" if in_a else "moved in") if a and b and in_a != in_b else None
+        if (in_a or in_b) and (ch["kind"] != "unchanged" or placement):
             ref = b or a
-            out.append({"number": ref["number"], "title": ref["title"], "kind": ch["kind"]})
+            out.append({"number": ref["number"], "title": ref["title"], "kind": ch["kind"], "placement": placement})
     return out
 
 

@@ -51,7 +51,8 @@ def version_in_force(session: Session, slug: str, on: dt.date) -> t.VersionInfo:
 def resolve_version(session: Session, slug: str, ref: str) -> t.VersionInfo:
     """A version named by label, or by a day (YYYY-MM-DD: the version in force that day, see
     `version_in_force`). A label the policy's changelog names but the archive lacks ("2.1") says so."""
-    if not ref.strip():
+    ref = ref.strip()  # " 3.4 " typed or pasted: the label (the pages strip it too)
+    if not ref:
         raise InvalidInput("empty version (give a label or a day, YYYY-MM-DD)")
     try:
         info = storage.resolve_version(session, slug, ref)
@@ -77,7 +78,7 @@ def resolve_pair(
     by_label = {v.label: v for v in held}
 
     def resolve(ref: str) -> t.VersionInfo:
-        return by_label.get(ref) or resolve_version(session, slug, ref)
+        return by_label.get(ref.strip()) or resolve_version(session, slug, ref)
 
     return held, resolve(a), resolve(b)
 
