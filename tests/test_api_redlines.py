@@ -44,7 +44,9 @@ def test_compare_by_dates_is_the_same_redline(client):
     assert "max-age=3600" in by_label.headers["cache-control"]
     later = client.get(f"{RSP}/compare/3.0..2030-01-01")
     assert later.json()["to"]["label"] == "3.4"
-    for r in (by_date, later, client.get(f"{RSP}/compare/3.0..2030-01-01", headers={"If-None-Match": later.headers["etag"]})):
+    held = client.get(f"{RSP}/compare/3.0..2030-01-01", headers={"If-None-Match": later.headers["etag"]})
+    assert held.status_code == 304
+    for r in (by_date, later, held):
         assert r.headers["cache-control"] == "public, no-cache", r.request.url
 
 

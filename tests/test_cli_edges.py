@@ -424,5 +424,6 @@ def test_history_says_which_clause_a_reused_number_names(corpus_env, cli):
     assert first == ("2 Frontier Safety Roadmap, as numbered in 3.4; another clause in 2.0, 2.2: "
                      "2 Capability Thresholds and Required Safeguards (--version 2.2)")
     older = cli("history", RSP, "2", "--version", "2.2").stdout.splitlines()[0]
-    assert older.startswith("2 Capability Thresholds and Required Safeguards, as numbered in 2.2; another clause in 3.0")
+    assert older.startswith("2 Capability Thresholds and Required Safeguards, as numbered in 2.2; "
+                            "another clause in 3.0")
     assert cli("history", RSP, "3.6").stdout.splitlines()[0] == "3.6 External Review, as numbered in 3.4"

@@ -166,7 +166,8 @@ def test_history_names_what_changed_under_a_clause_whose_own_text_did_not(sessio
     """The Changelog heading has no text of its own; each version adds an entry under it."""
     steps = {e["version"]: e["change"] for e in redlines.clause_history(session, RSP, "Changelog")["versions"]}
     assert steps["3.4"]["kind"] == "unchanged"
-    assert steps["3.4"]["within"] == [{"number": "", "title": "July 8, 2026 (RSP v3.4)", "kind": "added", "placement": None}]
+    assert steps["3.4"]["within"] == [
+        {"number": "", "title": "July 8, 2026 (RSP v3.4)", "kind": "added", "placement": None}]
     below = {e["version"]: e["change"]["within"] for e in redlines.clause_history(session, RSP, "3.6")["versions"]}
     assert [w["number"] for w in below["3.4"]] == ["3.6.2"] and below["3.3"] == []
 
@@ -304,8 +305,8 @@ def test_unannounced_command(corpus_env, cli) -> None:
 
 def test_history_names_the_other_clauses_its_number_names(session) -> None:
     latest = redlines.clause_history(session, RSP, "2")
-    assert [(o["version"], o["title"]) for o in latest["elsewhere"]] == [
-        ("2.0", "Capability Thresholds and Required Safeguards"), ("2.2", "Capability Thresholds and Required Safeguards")]
+    thresholds = "Capability Thresholds and Required Safeguards"
+    assert [(o["version"], o["title"]) for o in latest["elsewhere"]] == [("2.0", thresholds), ("2.2", thresholds)]
     older = redlines.clause_history(session, RSP, "2", "2.2")
     assert [o["version"] for o in older["elsewhere"]] == ["3.0", "3.1", "3.2", "3.3", "3.4"]
     assert redlines.clause_history(session, RSP, "3.6")["elsewhere"] == []
@@ -364,7 +365,8 @@ def test_survival_of_edits_unit() -> None:
     def ops(*pairs: tuple[str, str]) -> list[dict]:
         return [{"op": op, "text": text} for op, text in pairs]
 
-    step = ops(("equal", "We may affect or change "), ("insert", "the "), ("equal", "analysis in the Risk Report. Next."))
+    step = ops(("equal", "We may affect or change "), ("insert", "the "),
+               ("equal", "analysis in the Risk Report. Next."))
     kept = ops(("delete", "We may affect or change analysis in the Risk Report."),
                ("insert", "We may affect or change the analysis in the Risk Report."), ("equal", " Next."))
     assert stands(step, kept)
@@ -379,8 +381,9 @@ def test_survival_of_edits_unit() -> None:
     assert stands(long_step, reworded)
     # A deletion stands while its words are in the older text and not the newer.
     cut = ops(("equal", "risks "), ("delete", "above and "), ("equal", "beyond those posed"))
-    assert stands(cut, ops(("delete", "pose significant risks above and beyond those posed"), ("insert", "pose risks")))
-    assert not stands(cut, ops(("delete", "pose risks"), ("insert", "pose significant risks above and beyond those posed")))
+    longer, shorter = "pose significant risks above and beyond those posed", "pose risks"
+    assert stands(cut, ops(("delete", longer), ("insert", shorter)))
+    assert not stands(cut, ops(("delete", shorter), ("insert", longer)))
     assert stands(ops(("insert", "[^3]")), undone)  # nothing to find: in doubt, it stands
 
 

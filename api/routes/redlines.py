@@ -9,7 +9,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from api import results
 from api import schemas as s
-from api.caching import CACHE_CONTROL, NEIGHBOURS_CACHE_CONTROL, cacheable, not_modified, redline_etag, validated, version_etag
+from api.caching import (
+    CACHE_CONTROL,
+    NEIGHBOURS_CACHE_CONTROL,
+    cacheable,
+    not_modified,
+    redline_etag,
+    validated,
+    version_etag,
+)
 from api.deps import SessionDep
 from api.routes.params import CLAUSE_PATTERN, ClauseNumber, OptRef, Ref, Slug
 from archive.db import storage
