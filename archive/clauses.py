@@ -123,6 +123,9 @@ def parse_number(text: str) -> tuple[str, str]:
 
 # Longest heading we merge from several lines; also under the clauses.title column's 500 characters.
 MAX_TITLE = 300
+# What no clause number or title holds, as a regex character range: control characters (C0, DEL, C1) and
+# the line and paragraph separators. A name with one is a mistake, and echoed it would break an error line.
+NOT_IN_A_NAME = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
 
 
 def is_heading(line: Line) -> bool:

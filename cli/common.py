@@ -39,13 +39,17 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
-# A control character echoed from an argument is written as its escape: the error stays one line, and a
-# terminal shows what was typed ("3.\n6", "3.6\x01") rather than acting on it.
-_ESCAPED = {i: repr(chr(i))[1:-1] for i in (*range(0x20), 0x7F)}
+def _escaped(text: str) -> str:
+    """Each character that is not printable (controls, C1 controls, line and paragraph separators) as
+    its escape: an error line echoing an argument stays one line, and a terminal shows what was typed
+    ("3.\\n6", "3.6\\x01") rather than acting on it."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
-    message = message.translate(_ESCAPED)
+    message = _escaped(message)
     if len(message) > MAX_ERROR_CHARS:
         message = message[: MAX_ERROR_CHARS - 1] + "…"
     typer.echo(f"error: {message}", err=True)

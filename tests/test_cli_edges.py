@@ -352,6 +352,20 @@ def test_a_number_two_clauses_bear_is_refused_and_each_is_named_by_its_title(fre
         assert shown.exit_code == 0 and title in shown.stdout
 
 
+def test_a_history_names_each_other_clause_of_a_duplicated_number(fresh_env, cli):
+    """Version 1 gives 3.6.2 to two clauses: the history of version 0's §3.6.2 follows its own lineage
+    and names the other one as another clause of that number."""
+    assert _ingest(cli, RSP_PDFS / "rsp-v3.3_2026-05-26.pdf", "0", "2026-05-26").exit_code == 0
+    assert _ingest(cli, V34, "1", "2026-07-08").exit_code == 0
+    other = read_archive(fresh_env, lambda s: next(c.title for c in storage.clauses(s, "demo", "1")
+                                                   if c.number == "3.6.1"))
+    run_sql(fresh_env, "UPDATE clauses SET number = '3.6.2' WHERE number = '3.6.1' AND version_id = "
+                       "(SELECT id FROM versions WHERE label = '1')")
+    result = cli("history", "demo", "3.6.2", "--version", "0")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].endswith(f"another clause in 1: 3.6.2 {other} (--version 1)")
+
+
 def test_a_redline_the_database_cannot_store_is_served_and_said(fresh_env, cli, monkeypatch, caplog):
     """Another writer holding the archive past the timeout (SQLite: its write lock; PostgreSQL: a lock
     on the redlines table that still lets them be read): the redline is still printed, and a warning
@@ -410,7 +424,12 @@ def test_names_typed_with_spaces_or_control_characters(corpus_env, cli):
     ):
         result = cli(*args)
         assert result.exit_code == 2 and shown in one_error_line(result), (args, result.stderr)
-    assert "x" * 200 not in one_error_line(cli("history", RSP, "x" * 300))  # too long, and not echoed whole
+    long = cli("history", RSP, "x" * 301)  # longer than any title the extractor makes (MAX_TITLE)
+    assert long.exit_code == 2 and "x" * 100 not in one_error_line(long)  # and not echoed whole
+    assert cli("history", RSP, "x" * 300).exit_code == 1  # as long as a title can be: looked for
+    for odd in ("3.\u00856", "3.\u20286", "3.6\u009b"):  # C1 controls, a line separator
+        refused = cli("history", RSP, odd)
+        assert refused.exit_code == 2 and odd.encode("unicode_escape").decode() in one_error_line(refused)
     # A lookup that fails on a name with a line break in it still says so on one line.
     assert r"'3.\n1'" in one_error_line(cli("show", f"{RSP}@3.\n1"))
     empty = cli("history", "", "3.6")

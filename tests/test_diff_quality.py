@@ -378,6 +378,9 @@ def test_text_view_headers_wrap_at_the_width_too(session) -> None:
         return [w for w in text.split() if w not in {"-", "+", "~"}]
 
     assert words(narrow) == words(flat)  # the same words, only the line breaks differ
+    # A wrapped header keeps the two spaces that set its fields apart.
+    retitled = render_text(redlines.compare(session, RSP, "2.0", "2.2"))
+    assert "(RSP v2.0) (p. 21–22)  similarity 99.9%\n   (retitled)\n" in retitled
 
 
 def test_a_new_heading_is_accounted_for_through_its_subsections(session) -> None:

@@ -350,7 +350,10 @@ def test_a_silent_edit_a_later_revision_undid_is_no_part_of_a_span(session) -> N
         audit = redlines.compare(session, RSP, a, b)["audit"]
         return {u["clause"]: [r["version"] for r in u["unannounced_in"]] for u in audit["unmentioned"]}
 
-    assert silent("2.2", "3.2")["3.1"] == ["3.1", "3.2"]
+    assert silent("2.2", "3.2")["3.1"] == ["3.1", "3.2"]  # §3.1 added in the span: all of it stands
+    # Modified in the span: 3.2's "affect or change the analysis in the" stands, though the next item of
+    # 3.0's §3.1 already read so (the phrase is there once more, not there for the first time).
+    assert silent("3.0", "3.2")["3.1"] == ["3.1", "3.2"]
     for b in ("3.3", "3.4"):
         assert "3.1" not in silent("3.1", b), b
         change = next(c for c in redlines.compare(session, RSP, "3.1", b)["audit"]["changes"] if c["clause"] == "3.1")
@@ -373,6 +376,14 @@ def test_survival_of_edits_unit() -> None:
     undone = ops(("delete", "We may affect or change analysis in the Risk Report."), ("insert", "Other text."),
                  ("equal", " Next."))
     assert not stands(step, undone)
+    # The same words stand elsewhere in the clause: the edit stands if they are there more often now.
+    twice = ops(("equal", "It may affect or change the analysis in the Risk Report. "),
+                ("delete", "We may affect or change analysis in the Risk Report."),
+                ("insert", "We may affect or change the analysis in the Risk Report."), ("equal", " Next."))
+    assert stands(step, twice)
+    once = ops(("equal", "It may affect or change the analysis in the Risk Report. "),
+               ("delete", "We may affect or change analysis in the Risk Report."), ("insert", "Other."))
+    assert not stands(step, once)
     # A longer insertion partly reworded later still stands on four of its words in a row.
     long_step = ops(("equal", "beyond those posed by "), ("insert", "models that are covered by a prior Risk Report. "),
                     ("equal", "While there are"))

@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from api import urls
+from api.routes.params import CLAUSE_PATTERN
 from archive import cite
 from archive import types as t
 from archive.dates import parse_day
@@ -25,7 +26,7 @@ from archive.services.versions import resolve_pair
 
 LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
-CLAUSE_RE = re.compile(r"^[^\x00-\x1f/]{1,200}$")
+CLAUSE_RE = re.compile(CLAUSE_PATTERN)
 MATCHES_SHOWN = 20  # on the cite page; a narrower scope shows the rest
 
 

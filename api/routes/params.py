@@ -7,17 +7,20 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
+from archive.clauses import MAX_TITLE, NOT_IN_A_NAME
+
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 # Labels or dates; ".." would make a compare range ambiguous, so a ref never holds it.
 REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$"
-CLAUSE_PATTERN = r"^[^\x00-\x1f\x7f/]{1,200}$"  # and no "/": a path segment cannot hold one
+# As archive.db.storage.find_clause takes a name, and no "/": a path segment cannot hold one.
+CLAUSE_PATTERN = f"^[^{NOT_IN_A_NAME}/]{{1,{MAX_TITLE}}}$"
 # What each pattern asks for, in words: a 422 says this rather than the regex.
 PATTERN_MEANS = {
     SLUG_PATTERN: "a policy slug (lower-case letters, digits, '.', '_' and '-', at most 100)",
     LABEL_PATTERN: "a version label (letters, digits, '.', '_' and '-', at most 100)",
     REF_PATTERN: "a version label or a date (YYYY-MM-DD)",
-    CLAUSE_PATTERN: "a clause number or title (up to 200 characters, no '/' or control characters)",
+    CLAUSE_PATTERN: f"a clause number or title (up to {MAX_TITLE} characters, no '/' or control characters)",
 }
 
 Slug = Annotated[

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, delete, func, insert, inspect, literal, select, u
 from sqlalchemy.orm import Session, undefer
 
 from archive import types as t
+from archive.clauses import MAX_TITLE, NOT_IN_A_NAME
 from archive.dates import DATE_FORMAT, is_day, parse_day
 from archive.db import models as m
 from archive.errors import ClauseNotFound, InvalidInput, PolicyNotFound, VersionNotFound
@@ -550,10 +551,9 @@ def clauses(session: Session, slug: str, label: str) -> list[t.Clause]:
     return [_to_clause(r, b) for r, b in rows]
 
 
-# What names a clause: a number or title as printed, on one line. (The API's path pattern also refuses
-# '/', which a path segment cannot hold; a title here may.)
-CLAUSE_NAME_MAX = 200
-_NOT_IN_A_NAME = re.compile(r"[\x00-\x1f\x7f]")
+# What names a clause: a number or title as printed, on one line, no longer than a title can be. (The
+# API's path pattern also refuses '/', which a path segment cannot hold; a title here may.)
+_NOT_IN_A_NAME = re.compile(f"[{NOT_IN_A_NAME}]")
 
 
 def find_clause(
@@ -568,9 +568,9 @@ def find_clause(
     wanted = number.strip().rstrip(".")
     if not wanted:
         raise InvalidInput("empty clause number")
-    if len(wanted) > CLAUSE_NAME_MAX or _NOT_IN_A_NAME.search(wanted):
+    if len(wanted) > MAX_TITLE or _NOT_IN_A_NAME.search(wanted):
         raise InvalidInput(f"clause {number[:80]!r} is not a clause number or title "
-                           f"(up to {CLAUSE_NAME_MAX} characters, no control characters)")
+                           f"(up to {MAX_TITLE} characters, no control characters)")
     tree = clauses(session, slug, label)
     numbered = [(i, c) for i, c in enumerate(tree) if c.number.rstrip(".").lower() == wanted.lower()]
     if len(numbered) > 1 and any_title and len({c.title for _, c in numbered}) == len(numbered):

@@ -324,10 +324,12 @@ def _said_text(said: dict, audit: dict) -> str:
 
 
 def _line(prefix: str, text: str, width: int) -> list[str]:
-    """A header line: as it is when it fits, else wrapped as `_wrapped` does (spaces under the prefix)."""
+    """A header line: as it is when it fits, else wrapped with spaces under the prefix, keeping the two
+    spaces that set its fields apart ("(p. 21)  similarity 99.9%  (retitled)")."""
     if width <= 0 or len(prefix) + len(text) <= width:
         return [prefix + text]
-    return _wrapped(prefix, text.split(), width)
+    lines = textwrap.wrap(text, max(width - len(prefix), 20), break_long_words=False, break_on_hyphens=False)
+    return [(prefix if k == 0 else " " * len(prefix)) + line for k, line in enumerate(lines)]
 
 
 def _wrapped(prefix: str, words: list[str], width: int) -> list[str]:

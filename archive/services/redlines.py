@@ -385,11 +385,14 @@ def _named_elsewhere(
     out = []
     for k, v in enumerate(versions):
         try:
-            pos, c = storage.find_clause(session, slug, v.label, number, any_title=True)
-        except (ClauseNotFound, InvalidInput):
+            found = [storage.find_clause(session, slug, v.label, number, any_title=True)]
+        except ClauseNotFound:
             continue
-        if chain.get(k) != pos:
-            out.append({"version": v.label, "number": c.number, "title": c.title})
+        except InvalidInput:  # two clauses of that version bear the number: each is named
+            wanted = number.strip().rstrip(".").lower()
+            found = [(i, c) for i, c in enumerate(storage.clauses(session, slug, v.label))
+                     if c.number.rstrip(".").lower() == wanted]
+        out += [{"version": v.label, "number": c.number, "title": c.title} for pos, c in found if chain.get(k) != pos]
     return out
 
 
