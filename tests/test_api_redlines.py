@@ -61,6 +61,20 @@ def test_compare_html_text_and_clause(client):
         assert client.get(f"{RSP}/compare/3.0..3.1", params={"format": fmt}).status_code == 200
 
 
+def test_compare_lists_unchanged_clauses_when_asked(client):
+    """?all=1 (as the CLI's --all and the pages' ?all=1): every aligned clause, unchanged ones too, so a
+    tool can map each clause of one version to the other."""
+    changed = client.get(f"{RSP}/compare/3.0..3.1").json()
+    every = client.get(f"{RSP}/compare/3.0..3.1", params={"all": "1"})
+    body = every.json()
+    kinds = [c["kind"] for c in body["changes"]]
+    assert kinds.count("unchanged") == body["summary"]["unchanged"] > 0
+    assert len(kinds) == sum(body["summary"].values())
+    assert [c for c in body["changes"] if c["kind"] != "unchanged"] == changed["changes"]
+    assert every.headers["etag"] != client.get(f"{RSP}/compare/3.0..3.1").headers["etag"]
+    assert client.get(f"{RSP}/compare/3.0..3.1", params={"all": "maybe"}).status_code == 422
+
+
 def test_compare_errors(client):
     assert client.get(f"{RSP}/compare/3.0..9.9").status_code == 404
     assert client.get(f"{RSP}/compare/3.0..3.1", params={"format": "pdf"}).status_code == 422

@@ -54,6 +54,9 @@ def compare(
     width: Annotated[
         int, Query(ge=0, le=10_000, description="Text format: wrap lines at this many columns (0: never).")
     ] = redlines.TEXT_WIDTH,
+    show_all: Annotated[
+        bool, Query(alias="all", description="List unchanged clauses too (as the CLI's --all and the pages' ?all=1).")
+    ] = False,
 ) -> Response:
     held, old, new = resolve_pair(session, slug, a, b)  # labels, or days (YYYY-MM-DD) then in force
     if clause is not None:  # before the 304: `If-None-Match: *` asked of a missing clause is still a 404
@@ -61,13 +64,13 @@ def compare(
     rendering = {"json": (), "html": (redlines.RENDER_VERSION,), "text": (redlines.RENDER_VERSION, width)}[format]
     # Every version in between too: the audit of a span says what each revision's own audit found.
     spanned = redlines.revisions_between(held, old, new) or [old, new]
-    etag = redline_etag(*(version_etag(v) for v in spanned), "compare", format, clause, *rendering)
+    etag = redline_etag(*(version_etag(v) for v in spanned), "compare", format, clause, show_all, *rendering)
     # The next version ingested can change the answer: a day then names it, and one archived in between
     # changes the audit of the span (2.1, were it archived, would stand between 2.0 and 2.2). So a cache
     # asks again every time; the ETag makes that a 304.
     if (cached := not_modified(request, etag, NEIGHBOURS_CACHE_CONTROL)) is not None:
         return cached
-    redline = redlines.compare_versions(session, slug, old, new, held, clause=clause)
+    redline = redlines.compare_versions(session, slug, old, new, held, clause=clause, changed_only=not show_all)
     if format == "html":
         response: Response = HTMLResponse(redlines.render_html(redline))
     elif format == "text":
