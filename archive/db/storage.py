@@ -556,6 +556,17 @@ def clauses(session: Session, slug: str, label: str) -> list[t.Clause]:
 _NOT_IN_A_NAME = re.compile(f"[{NOT_IN_A_NAME}]")
 
 
+def _numbered(tree: list[t.Clause], number: str) -> list[tuple[int, t.Clause]]:
+    """(position, clause) of each clause numbered `number` (a trailing dot and case aside)."""
+    wanted = number.strip().rstrip(".").lower()
+    return [(i, c) for i, c in enumerate(tree) if c.number.rstrip(".").lower() == wanted]
+
+
+def numbered_clauses(session: Session, slug: str, label: str, number: str) -> list[tuple[int, t.Clause]]:
+    """Every clause of a version bearing `number`: what `find_clause` refuses to choose among."""
+    return _numbered(clauses(session, slug, label), number)
+
+
 def find_clause(
     session: Session, slug: str, label: str, number: str, *, any_title: bool = False
 ) -> tuple[int, t.Clause]:
@@ -572,7 +583,7 @@ def find_clause(
         raise InvalidInput(f"clause {number[:80]!r} is not a clause number or title "
                            f"(up to {MAX_TITLE} characters, no control characters)")
     tree = clauses(session, slug, label)
-    numbered = [(i, c) for i, c in enumerate(tree) if c.number.rstrip(".").lower() == wanted.lower()]
+    numbered = _numbered(tree, wanted)
     if len(numbered) > 1 and any_title and len({c.title for _, c in numbered}) == len(numbered):
         # An extraction can give two clauses one number: say so rather than pick one unseen, where a
         # title can name each (two alike in number and title too cannot be told apart: the first).

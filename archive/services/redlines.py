@@ -389,9 +389,7 @@ def _named_elsewhere(
         except ClauseNotFound:
             continue
         except InvalidInput:  # two clauses of that version bear the number: each is named
-            wanted = number.strip().rstrip(".").lower()
-            found = [(i, c) for i, c in enumerate(storage.clauses(session, slug, v.label))
-                     if c.number.rstrip(".").lower() == wanted]
+            found = storage.numbered_clauses(session, slug, v.label, number)
         out += [{"version": v.label, "number": c.number, "title": c.title} for pos, c in found if chain.get(k) != pos]
     return out
 
