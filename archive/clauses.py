@@ -307,3 +307,12 @@ def _make_clause(
         footnotes=footnotes,
         page_breaks=breaks,
     )
+
+
+def descendants(tree: Sequence[Clause], pos: int) -> set[int]:
+    """Positions of the clauses under `pos` (a parent always precedes its children)."""
+    under: set[int] = {pos}
+    for i in range(pos + 1, len(tree)):
+        if tree[i].parent in under:
+            under.add(i)
+    return under - {pos}

@@ -33,7 +33,7 @@ from archive.db.engine import make_engine, read_session, transaction  # noqa: E4
 from archive.diff import changelog  # noqa: E402
 from archive.diff import redline as rl  # noqa: E402
 from archive.diff.align import align, clause_content  # noqa: E402
-from archive.diff.words import analyse, compared_words  # noqa: E402
+from archive.diff.tokens import analyse, compared_words  # noqa: E402
 from archive.services import redlines  # noqa: E402
 from archive.types import Clause  # noqa: E402
 

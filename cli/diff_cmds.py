@@ -12,7 +12,8 @@ import typer
 
 from archive.db.engine import transaction
 from archive.diff.render import nature_label
-from archive.services import redlines
+from archive.services import histories, redlines
+from archive.services import unannounced as unannounced_service
 from cli.app import app
 from cli.common import echo_json, engine, errors_as_exit, nonempty
 
@@ -73,7 +74,7 @@ def history(
 ) -> None:
     """Every version in which a clause stands (across renumbering), and what changed at each step."""
     with errors_as_exit(), transaction(engine()) as session:
-        result = redlines.clause_history(session, slug, number, version)
+        result = histories.clause_history(session, slug, number, version)
     if as_json:
         echo_json(result)
         return
@@ -106,7 +107,7 @@ def unannounced(
     """Each revision's changed clauses that its changelog does not mention, newest first: candidates for
     unannounced changes (the changelog audit matches words, not meaning: read each one's redline)."""
     with errors_as_exit(), transaction(engine()) as session:
-        result = redlines.unannounced(session, slug)
+        result = unannounced_service.unannounced(session, slug)
     if as_json:
         echo_json(result)
         return

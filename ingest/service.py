@@ -530,7 +530,9 @@ def _refresh_derived(engine: Engine, slugs: set[str], report: Callable[[IngestOu
 
     One transaction per policy, after the versions' own: derived data never holds up or undoes a version.
     """
-    from archive.services.redlines import refresh_derived, stale_policies  # the diff engine loads only when needed
+    # The diff engine loads only when needed.
+    from archive.services.lineages import stale_policies
+    from archive.services.redlines import refresh_derived
 
     with transaction(engine) as session:
         # Also a policy whose derived data an upgrade left behind (a new alignment algorithm).

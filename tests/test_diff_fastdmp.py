@@ -11,7 +11,8 @@ from archive.db import storage
 from archive.db.engine import read_session
 from archive.diff.align import align, clause_content
 from archive.diff.fastdmp import FastDiffMatchPatch
-from archive.diff.words import _encode, analyse
+from archive.diff.tokens import analyse
+from archive.diff.words import _encode
 
 
 def _library() -> tuple[FastDiffMatchPatch, diff_match_patch]:

@@ -7,8 +7,9 @@ import pytest
 
 from archive.db.engine import read_session
 from archive.diff.changelog import entries, items, relate
-from archive.diff.words import canonical, diff_words
-from archive.services import redlines
+from archive.diff.tokens import canonical
+from archive.diff.words import diff_words
+from archive.services import histories, redlines
 
 RSP = "anthropic-rsp"
 NONCOMPLIANCE = "anthropic-rsp-noncompliance"
@@ -642,7 +643,7 @@ def test_a_title_part_of_the_others_carries_a_clause_across_the_rewrite(session)
         ("delete", "Internal "), ("equal", "Governance "), ("equal", "¶ ")]
     # "7 Governance and Transparency", a heading sharing no text with §4, is not taken for it.
     assert by_clause(red)["7"]["kind"] == "removed"
-    steps = redlines.clause_history(session, RSP, "4", "3.4")["versions"]
+    steps = histories.clause_history(session, RSP, "4", "3.4")["versions"]
     assert [(s["version"], s["clause"]["number"]) for s in steps][:3] == [("2.0", "7.1"), ("2.2", "7.1"), ("3.0", "4")]
 
 

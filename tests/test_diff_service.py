@@ -11,7 +11,7 @@ from archive.db import storage
 from archive.db.engine import read_session, transaction
 from archive.diff.align import _ghosts
 from archive.errors import ClauseNotFound, VersionNotFound
-from archive.services import redlines
+from archive.services import histories, redlines, unannounced
 
 RSP = "anthropic-rsp"
 
@@ -134,7 +134,7 @@ def test_cache_is_a_lookup(corpus_engine) -> None:
 
 
 def test_history_follows_the_clause(session) -> None:
-    h = redlines.clause_history(session, RSP, "3.6")
+    h = histories.clause_history(session, RSP, "3.6")
     labels = [e["version"] for e in h["versions"]]
     assert labels[-1] == "3.4" and "3.0" in labels
     by = {e["version"]: e for e in h["versions"]}
@@ -146,40 +146,40 @@ def test_history_follows_the_clause(session) -> None:
 def test_history_of_an_older_clause_whose_number_was_reused(session) -> None:
     """2.2's §2 (Capability Thresholds) is not 3.0's §2 (Frontier Safety Roadmap): named with its
     version, the history is 2.2's clause; without one, the latest clause of that number."""
-    older = redlines.clause_history(session, RSP, "2", "2.2")
+    older = histories.clause_history(session, RSP, "2", "2.2")
     assert older["looked_up_in"] == "2.2" and older["removed_in"] == "3.0"
     assert {e["clause"]["title"] for e in older["versions"]} == {"Capability Thresholds and Required Safeguards"}
-    assert redlines.clause_history(session, RSP, "2", "2025-06-01")["versions"] == older["versions"]  # a date
-    latest = redlines.clause_history(session, RSP, "2")
+    assert histories.clause_history(session, RSP, "2", "2025-06-01")["versions"] == older["versions"]  # a date
+    latest = histories.clause_history(session, RSP, "2")
     assert latest["looked_up_in"] == "3.4" and latest["versions"][0]["clause"]["title"] == "Frontier Safety Roadmap"
     # Added in 3.0: against what, so "added" does not read as "first written then".
     assert latest["versions"][0]["change"].items() >= {"kind": "added", "previous_version": "2.2"}.items()
     # A numbered clause named by its title, as `show --clause` takes it.
-    assert redlines.clause_history(session, RSP, "External Review")["versions"][-1]["clause"]["number"] == "3.6"
+    assert histories.clause_history(session, RSP, "External Review")["versions"][-1]["clause"]["number"] == "3.6"
     with pytest.raises(ClauseNotFound):
-        redlines.clause_history(session, RSP, "9", "2.2")
+        histories.clause_history(session, RSP, "9", "2.2")
     with pytest.raises(VersionNotFound):
-        redlines.clause_history(session, RSP, "2", "9.9")
+        histories.clause_history(session, RSP, "2", "9.9")
 
 
 def test_history_names_what_changed_under_a_clause_whose_own_text_did_not(session) -> None:
     """The Changelog heading has no text of its own; each version adds an entry under it."""
-    steps = {e["version"]: e["change"] for e in redlines.clause_history(session, RSP, "Changelog")["versions"]}
+    steps = {e["version"]: e["change"] for e in histories.clause_history(session, RSP, "Changelog")["versions"]}
     assert steps["3.4"]["kind"] == "unchanged"
     assert steps["3.4"]["within"] == [
         {"number": "", "title": "July 8, 2026 (RSP v3.4)", "kind": "added", "placement": None}]
-    below = {e["version"]: e["change"]["within"] for e in redlines.clause_history(session, RSP, "3.6")["versions"]}
+    below = {e["version"]: e["change"]["within"] for e in histories.clause_history(session, RSP, "3.6")["versions"]}
     assert [w["number"] for w in below["3.4"]] == ["3.6.2"] and below["3.3"] == []
 
 
 def test_the_changelogs_history_reaches_1_0s_version_history(session) -> None:
     """1.0 keeps its one line of history as "Version History" under Appendices; 2.0 on, a top-level
     "Changelog" of dated entries: one clause, retitled, not one removed and another added."""
-    steps = redlines.clause_history(session, RSP, "Changelog")["versions"]
+    steps = histories.clause_history(session, RSP, "Changelog")["versions"]
     first = [(e["version"], e["clause"]["title"]) for e in steps[:2]]
     assert first == [("1.0", "Version History"), ("2.0", "Changelog")]
     assert steps[1]["change"]["kind"] == "modified"
-    older = redlines.clause_history(session, RSP, "Version History", "1.0")
+    older = histories.clause_history(session, RSP, "Version History", "1.0")
     assert older["removed_in"] is None and older["versions"][-1]["version"] == "3.4"
     red = redlines.compare(session, RSP, "1.0", "2.0", clause="Changelog")
     (log,) = [c for c in red["changes"] if c["from_clause"]]
@@ -189,7 +189,7 @@ def test_the_changelogs_history_reaches_1_0s_version_history(session) -> None:
 
 def test_history_says_a_renumbered_clause_was_retitled_too(session, corpus_env, cli) -> None:
     """2.2's §7.1 "Internal Governance" is 3.0's §4 "Governance": renumbered and retitled."""
-    steps = {e["version"]: e for e in redlines.clause_history(session, RSP, "4")["versions"]}
+    steps = {e["version"]: e for e in histories.clause_history(session, RSP, "4")["versions"]}
     assert (steps["3.0"]["change"]["kind"], steps["3.0"]["change"]["relation"]) == ("renumbered", "retitled")
     assert steps["3.2"]["change"]["relation"] is None
     line = next(x for x in cli("history", RSP, "4").stdout.splitlines() if x.startswith("3.0 "))
@@ -209,23 +209,23 @@ def test_a_change_names_its_best_matching_item_first(session) -> None:
     """3.4 §3.6.2's new text on splitting a Risk Report among external reviewers is item 5's ("external
     review ... multiple external reviewers"); item 2 (sharing with 200 staff) matches it more weakly."""
     said = {e["version"]: e["change"]["changelog"]
-            for e in redlines.clause_history(session, RSP, "3.6.2")["versions"]}
+            for e in histories.clause_history(session, RSP, "3.6.2")["versions"]}
     assert [i["n"] for i in said["3.4"]["items"]][0] == 5
 
 
 def test_history_says_what_each_changelog_says_of_each_step(session) -> None:
     """The audit of each consecutive redline, for this clause: the issue's own examples."""
-    said = {e["version"]: e["change"]["changelog"] for e in redlines.clause_history(session, RSP, "1")["versions"]}
+    said = {e["version"]: e["change"]["changelog"] for e in histories.clause_history(session, RSP, "1")["versions"]}
     assert said["3.1"]["accounted"] and [i["n"] for i in said["3.1"]["items"]] == [1]
     assert said["3.1"]["items"][0]["text"].startswith("how we operationalize the Automated R&D capability threshold")
     assert said["3.1"]["items"][0]["entry"] == "April 2, 2026 (RSP v3.1)"
     assert said["3.2"] is None  # unchanged: nothing to audit
     assert said["3.0"]["items"][0]["text"].startswith("This update is a comprehensive rewrite")
-    unmentioned = redlines.clause_history(session, RSP, "3.6")["versions"]
+    unmentioned = histories.clause_history(session, RSP, "3.6")["versions"]
     step = next(e["change"]["changelog"] for e in unmentioned if e["version"] == "3.1")
     assert step == {"nature": "substantive", "accounted": False, "items": [], "editorial_note": False}
     # A clause removed later: the removal is audited too (2.2's Executive Summary went in the 3.0 rewrite).
-    gone = redlines.clause_history(session, RSP, "Executive Summary")
+    gone = histories.clause_history(session, RSP, "Executive Summary")
     assert gone["removed_in"] == "3.0"
     assert gone["removal_changelog"]["items"][0]["text"].startswith("This update is a comprehensive rewrite")
 
@@ -260,7 +260,7 @@ def test_cli_history_and_errors(corpus_env, cli) -> None:
 
 
 def test_unannounced_lists_what_each_revisions_changelog_leaves_out(session) -> None:
-    report = redlines.unannounced(session, RSP)
+    report = unannounced.unannounced(session, RSP)
     revisions = {(r["from"]["label"], r["to"]["label"]): r for r in report["revisions"]}
     assert list(revisions)[0] == ("3.3", "3.4") and len(revisions) == 7  # newest first, every revision
     r31 = revisions[("3.0", "3.1")]
@@ -269,7 +269,7 @@ def test_unannounced_lists_what_each_revisions_changelog_leaves_out(session) -> 
     s36 = r31["unmentioned"][1]
     assert (s36["inserted_words"], s36["deleted_words"]) == (13, 97)
     assert s36["inserted"].startswith("that it crosses the threshold for automated AI R&D")
-    assert len(s36["deleted"].split()) <= redlines.EXCERPT_WORDS + 2 and s36["deleted"].endswith("…")
+    assert len(s36["deleted"].split()) <= unannounced.EXCERPT_WORDS + 2 and s36["deleted"].endswith("…")
     # `change` is the change's number in the pair's redline of changed clauses (the compare page's anchor).
     changes = redlines.compare(session, RSP, "3.0", "3.1")["changes"]
     assert changes[s36["change"] - 1]["to_clause"]["number"] == "3.6"
@@ -285,7 +285,7 @@ def test_unannounced_of_an_unknown_policy_is_an_error(session) -> None:
     from archive.errors import PolicyNotFound
 
     with pytest.raises(PolicyNotFound):
-        redlines.unannounced(session, "no-such-policy")
+        unannounced.unannounced(session, "no-such-policy")
 
 
 def test_unannounced_command(corpus_env, cli) -> None:
@@ -304,18 +304,18 @@ def test_unannounced_command(corpus_env, cli) -> None:
 
 
 def test_history_names_the_other_clauses_its_number_names(session) -> None:
-    latest = redlines.clause_history(session, RSP, "2")
+    latest = histories.clause_history(session, RSP, "2")
     thresholds = "Capability Thresholds and Required Safeguards"
     assert [(o["version"], o["title"]) for o in latest["elsewhere"]] == [("2.0", thresholds), ("2.2", thresholds)]
-    older = redlines.clause_history(session, RSP, "2", "2.2")
+    older = histories.clause_history(session, RSP, "2", "2.2")
     assert [o["version"] for o in older["elsewhere"]] == ["3.0", "3.1", "3.2", "3.3", "3.4"]
-    assert redlines.clause_history(session, RSP, "3.6")["elsewhere"] == []
+    assert histories.clause_history(session, RSP, "3.6")["elsewhere"] == []
 
 
 def test_history_within_says_what_moved_out_from_under_a_heading(session) -> None:
     """1.0's "Version History" stood under "Appendices"; 2.0's "Changelog" is top-level: it moved out
     of 2.0's Appendices, it did not change within them. The removed 1.0 appendices did."""
-    h = redlines.clause_history(session, RSP, "Appendices", "2.0")
+    h = histories.clause_history(session, RSP, "Appendices", "2.0")
     within = next(e for e in h["versions"] if e["version"] == "2.0")["change"]["within"]
     by = {w["title"]: w for w in within}
     assert by["Changelog"]["placement"] == "moved out"

@@ -6,17 +6,8 @@ import re
 
 import pytest
 
-from archive.diff.words import (
-    GLUE,
-    _canonical_by_rules,
-    analyse,
-    canonical,
-    compared_words,
-    diff_words,
-    join_words,
-    similarity,
-    tokens,
-)
+from archive.diff.tokens import GLUE, _canonical_by_rules, analyse, canonical, compared_words, join_words, tokens
+from archive.diff.words import diff_words, similarity
 from tests.conftest import CORPUS
 
 

@@ -47,7 +47,8 @@ def test_every_command_has_help(cli):
 
 REDLINES_DOC = (PROJECT_ROOT / "docs" / "redlines.md").read_text()
 _DOC_MODULES = {
-    "align": "archive.diff.align", "words": "archive.diff.words", "render": "archive.diff.render",
+    "align": "archive.diff.align", "words": "archive.diff.words", "moves": "archive.diff.moves",
+    "render": "archive.diff.render",
     "redline": "archive.diff.redline", "reflow": "archive.diff.reflow", "nature": "archive.diff.changelog.nature",
     "relate": "archive.diff.changelog.relate", "audit": "archive.diff.changelog.audit",
 }
@@ -67,11 +68,12 @@ def test_every_threshold_the_redline_method_names_is_the_one_the_code_uses():
 
 def test_the_redline_method_page_names_every_alignment_and_audit_threshold():
     """A threshold added to the code without a word in the method page fails here."""
-    from archive.diff import align, reflow
+    from archive.diff import align, moves, reflow, words
     from archive.diff.changelog import audit, nature, relate
 
     named = set(re.findall(r"`(\w+\.[A-Z][A-Z_]+)` = ", REDLINES_DOC))
-    modules = ((align, "align"), (audit, "audit"), (nature, "nature"), (relate, "relate"), (reflow, "reflow"))
+    modules = ((align, "align"), (audit, "audit"), (nature, "nature"), (relate, "relate"), (reflow, "reflow"),
+               (words, "words"), (moves, "moves"))
     for module, short in modules:
         for name, value in vars(module).items():
             if name.isupper() and isinstance(value, int | float) and name != "BULK_MIN_PAIRS":  # a speed knob

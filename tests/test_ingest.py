@@ -399,7 +399,7 @@ def test_lineages_left_by_an_older_alignment_are_refreshed_by_the_next_ingest(fr
     assert result.exit_code == 0 and "unchanged" in result.output, result.output
     assert _lineages(fresh_env, "3.0")["4"] == _lineages(fresh_env, "2.2")["7.1"]
     # Up to date, the check finds nothing to do.
-    from archive.services.redlines import stale_policies
+    from archive.services.lineages import stale_policies
 
     assert read_archive(fresh_env, stale_policies) == []
 

@@ -45,7 +45,8 @@ from archive.db import storage
 from archive.diff.render import fold_ops, nature_label, similarity_text
 from archive.errors import ArchiveError, InvalidInput, VersionNotArchived
 from archive.services import cite as cite_service
-from archive.services import redlines
+from archive.services import histories
+from archive.services import unannounced as unannounced_service
 from archive.services.versions import resolve_version, unarchived_versions, version_in_force
 
 HERE = Path(__file__).parent
@@ -276,7 +277,7 @@ def compare_page(slug: str, a: str, b: str, request: Request, session: SessionDe
 @router.get("/p/{slug}/unannounced")
 def unannounced_page(slug: str, session: SessionDep) -> HTMLResponse:
     policy = _policy(session, slug)
-    report = redlines.unannounced(session, slug)
+    report = unannounced_service.unannounced(session, slug)
     return render("unannounced.html", policy=policy, r=report, title=f"What the changelogs leave out: {policy.title}",
                   formats=views.unannounced_formats(slug))
 
@@ -286,7 +287,7 @@ def history_page(slug: str, number: str, session: SessionDep, version: str | Non
     _policy(session, slug)
     number = views.required(number, views.CLAUSE_RE, "clause")
     version = views.check(version, views.LABEL_RE, "version")  # "?version=" is no version: the latest
-    hist = redlines.clause_history(session, slug, number, version)
+    hist = histories.clause_history(session, slug, number, version)
     return render(
         "history.html", policy=storage.get_policy(session, slug), h=hist, title=f"History of {number}",
         formats=views.history_formats(slug, number, version),

@@ -20,7 +20,8 @@ from api.caching import (
 from api.deps import SessionDep
 from api.routes.params import CLAUSE_PATTERN, ClauseNumber, OptRef, Ref, Slug
 from archive.db import storage
-from archive.services import redlines
+from archive.services import histories, redlines
+from archive.services import unannounced as unannounced_service
 from archive.services.versions import resolve_pair
 
 router = APIRouter(tags=["redlines"])
@@ -91,7 +92,7 @@ def clause_history(
 ) -> Response:
     # Built from every version of the policy: a tag of the body itself (a missing clause is a 404 first),
     # revalidated every time, since the next version ingested adds to it.
-    body = JSONResponse(s.plain(redlines.clause_history(session, slug, number, version)))
+    body = JSONResponse(s.plain(histories.clause_history(session, slug, number, version)))
     return validated(request, body, NEIGHBOURS_CACHE_CONTROL)
 
 
@@ -107,4 +108,5 @@ def unannounced(slug: Slug, request: Request, session: SessionDep) -> Response:
     etag = redline_etag("unannounced", *(version_etag(v) for v in storage.list_versions(session, slug)))
     if (cached := not_modified(request, etag, NEIGHBOURS_CACHE_CONTROL)) is not None:
         return cached
-    return cacheable(JSONResponse(s.plain(redlines.unannounced(session, slug))), etag, NEIGHBOURS_CACHE_CONTROL)
+    report = unannounced_service.unannounced(session, slug)
+    return cacheable(JSONResponse(s.plain(report)), etag, NEIGHBOURS_CACHE_CONTROL)

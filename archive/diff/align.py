@@ -1,7 +1,7 @@
 """Which clause of version A became which clause of version B. Pure: clause lists in, pairs out.
 
 Similarity between two clause texts is measured on their space-free canonical form (see
-`archive.diff.words`) as sets of 5-character shingles, so run-together words, quote styles and
+`archive.diff.tokens`) as sets of 5-character shingles, so run-together words, quote styles and
 footnote markers do not lower it:
   sim(a, b)          = 2 |Sa ∩ Sb| / (|Sa| + |Sb|)        (Dice)
   containment(a in b) = |Sa ∩ Sb| / |Sa|
@@ -39,7 +39,7 @@ from functools import lru_cache
 
 from archive.diff.changelog.entries import find_changelog
 from archive.diff.shingles import ShingleTable
-from archive.diff.words import analyse
+from archive.diff.tokens import analyse
 from archive.types import Clause
 
 SHINGLE = 5

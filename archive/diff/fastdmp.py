@@ -37,3 +37,8 @@ def _port(text1: str, text2: str, cleanup: str) -> list[tuple[int, str]]:
     """The C++ port's diff with no deadline, as the Python library's (op, text) tuples."""
     raw = fast_diff_match_patch.diff(text1, text2, timelimit=0, checklines=False, cleanup=cleanup, counts_only=False)
     return [(_OPS[op], text) for op, text in raw]
+
+
+# The instance redlines diff with: no deadline, so the same texts always give the same diffs.
+dmp = FastDiffMatchPatch()
+dmp.Diff_Timeout = 0

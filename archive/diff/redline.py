@@ -10,9 +10,10 @@ audit}. `changes` holds unchanged pairs too (kind "unchanged", no ops) so one st
 from __future__ import annotations
 
 from archive.diff import align as _align
-from archive.diff import changelog, reflow, words
+from archive.diff import changelog, reflow, tokens
 from archive.diff.align import Pair, align, clause_content
-from archive.diff.words import Op, analyse, canonical_length, diff_words, equal_length, join_words
+from archive.diff.tokens import analyse, canonical_length, join_words
+from archive.diff.words import Op, diff_words, equal_length
 from archive.types import Clause
 
 # Bump whenever the output for the same inputs would change: it is part of the cache key.
@@ -34,7 +35,7 @@ def change_key(change: dict) -> tuple[int | None, int | None]:
 
 def clear_caches() -> None:
     """Forget every memoised text and word (so a benchmark's cold run computes everything)."""
-    words.clear_caches()
+    tokens.clear_caches()
     _align.clear_caches()
     changelog.clear_caches()
 

@@ -4,7 +4,7 @@ Text extraction reads a page's table columns one after the other, so a table row
 two pages comes out as its cells' parts on the first page, then their parts on the next. Where the
 break falls differs between versions (a few words added above push it down), so a cell's last lines
 read before the next cells in one version and after them in the other, and the word diff finds text
-moved (`archive.diff.words._moves`): those lines, or the cells they now follow. Nothing moved: only
+moved (`archive.diff.moves`): those lines, or the cells they now follow. Nothing moved: only
 the page break did, and page breaks never show as changes.
 
 A moved stretch is such reflow when, for each piece of it (the longest stretches found exactly once
@@ -32,7 +32,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from archive.diff.words import Op, analyse, canonical, compared_words
+from archive.diff.tokens import analyse, canonical, compared_words
+from archive.diff.words import Op
 from archive.types import Clause
 
 MIN_PIECE = 12  # letters: as short a stretch as a whole-stretch move may be (words.MOVE_WHOLE_MIN_CHARS)

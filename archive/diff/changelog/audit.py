@@ -9,7 +9,7 @@ from archive.diff.changelog.entries import CONTAINER, dated_rows, entry_clauses,
 from archive.diff.changelog.items import REWRITE, split_items
 from archive.diff.changelog.nature import is_metadata, nature
 from archive.diff.changelog.relate import Relater, discount_pointers
-from archive.diff.words import tokens
+from archive.diff.tokens import tokens
 from archive.types import Clause
 
 MIN_SCORE = 3.0
@@ -20,7 +20,7 @@ RELATIVE = 0.6
 
 
 def clear_caches() -> None:
-    """Nothing memoised here beyond archive.diff.words (kept for archive.diff.redline.clear_caches)."""
+    """Nothing memoised here beyond archive.diff.tokens (kept for archive.diff.redline.clear_caches)."""
 
 
 def _label(ref: dict | None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from archive.diff.words import tokens
+from archive.diff.tokens import tokens
 
 _EDITORIAL_NOTE = re.compile(
     r"minor (?:edits?|typo|typographical|formatting|terminology|corrections?|changes? (?:for|of) (?:style|clarity))|"

@@ -7,7 +7,7 @@ import re
 
 from diff_match_patch import diff_match_patch
 
-from archive.diff.words import canonical
+from archive.diff.tokens import canonical
 
 EDITORIAL_MAX_WORDS = 2
 EDITORIAL_MAX_EDITS = 2

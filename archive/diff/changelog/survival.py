@@ -6,7 +6,7 @@ deleted the whole sentence, announced. The redline 3.1 -> 3.4 holds nothing of 3
 no reason to call its change of §3.1 unannounced.
 
 An edit is told by its words with CONTEXT_WORDS unchanged words on each side, compared as letters (see
-`archive.diff.words`: spacing, quotes and markers aside). An insertion stands in the span when that
+`archive.diff.tokens`: spacing, quotes and markers aside). An insertion stands in the span when that
 stretch occurs more often in the span's newer text than in its older one; a deletion, the other way
 round. Counted, not just found: the same words can stand elsewhere in the clause (3.2's "affect or
 change the analysis in the" repeats a phrase of the next item, which 3.0 already had). A longer edit
@@ -19,7 +19,7 @@ false "unannounced".
 
 from __future__ import annotations
 
-from archive.diff.words import analyse
+from archive.diff.tokens import analyse
 
 CONTEXT_WORDS = 3
 WINDOW_WORDS = 4
