@@ -3,6 +3,8 @@ section numbers, and the changelog audit's direction, table changelogs, list sen
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from archive.db.engine import read_session
@@ -266,10 +268,11 @@ def test_rendered_added_and_removed_clauses_claim_no_similarity_and_no_sameness(
             "  (a heading only: no text of its own)") in text, text[:3000]
     sec = redlines.compare(session, RSP, "3.0", "3.1")
     heading_only = '<div class="body"><em>(a heading only: no text of its own)</em>'
-    assert f"Appendices (p. 16)</h2>\n{heading_only}" in render_html(sec)
+    said = '<p class="pages">Changelog: editorial, under its note on minor edits</p>'
+    assert f"Appendices (p. 16)</h2>\n{said}\n{heading_only}" in render_html(sec)
     assert "similarity 95%" in render_text(sec)  # a clause and its counterpart still say how alike they are
     assert "not in changelog: ASL-2 Commitments (removed, heading only)" in text
-    assert "<li>ASL-2 Commitments (removed, heading only)</li>" in html
+    assert re.search(r'<li><a href="#change-\d+">ASL-2 Commitments</a> \(removed, heading only\)</li>', html)
 
 
 def test_rendered_text_of_a_span_puts_a_revision_s_silence_before_another_s_item(session) -> None:
@@ -315,6 +318,7 @@ def test_standalone_html_folds_long_unchanged_text_and_loses_none(session) -> No
     shown = re.sub(r"<details.*?</details>", " ", body)  # what a reader sees before opening a fold
     assert "<ins>with </ins>" in shown
     assert len(re.sub(r"<[^>]+>", " ", shown).split()) == 2 * FOLD_CONTEXT + 1  # context each side, and the change
+    body = re.sub(r'<span class="note-mark">note (\w+)</span>', r"[^\1]", body)  # a footnote's mark, labelled
     words = htmllib.unescape(re.sub(r"<summary>.*?</summary>|<[^>]+>", " ", body)).split()
     assert words == " ".join(o["text"] for o in intro["ops"]).split()
     assert sum(map(int, folds)) == len(words) - 2 * FOLD_CONTEXT - 1

@@ -60,7 +60,11 @@ def test_audit_3_0_to_3_1(session) -> None:
     # At the top of the standalone HTML, as candidates: the audit matches words, not meaning.
     page = redlines.render_html(redlines.compare(session, RSP, "3.0", "3.1"))
     top = page.split('<section class="audit">', 1)[1].split("</section>", 1)[0]
-    assert "candidate for an unannounced change" in top and "<li>3.6 (modified, substantive)</li>" in top
+    assert "candidate for an unannounced change" in top
+    # Each named with its title and linked to its redline below, as the compare page does.
+    assert '<li><a href="#change-6">3.6 External Review</a> (modified, substantive)</li>' in top
+    assert '<section id="change-6"><h2><span class="kind">modified</span> 3.6 External Review' in page
+    assert '<p class="pages">Changelog: not mentioned (substantive)</p>' in page.split('id="change-6"')[1]
 
 
 def test_3_3_to_3_4_agrees_with_changelog(session) -> None:

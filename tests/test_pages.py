@@ -117,6 +117,92 @@ def test_compare_form_redirects_to_a_stable_url(client):
     html_ok(client.get(f"{RSP}/compare", params={"a": "3.0"}), 400)
 
 
+def test_the_compare_forms_own_url_is_the_form(client):
+    """/p/SLUG/compare (the forms' action, bookmarked or with its query trimmed) offers the form, the
+    latest revision picked, and each revision's redline; not an error."""
+    body = html_ok(client.get(f"{RSP}/compare"))
+    assert "<h1>Compare two versions of Responsible Scaling Policy</h1>" in body
+    assert '<form class="inline compare-form" action="/p/anthropic-rsp/compare" method="get">' in body
+    assert re.search(r'<select id="a" name="a">.*?<option value="3.3" selected>', body, re.S)
+    assert re.search(r'<select id="b" name="b">.*?<option value="3.4" selected>', body, re.S)
+    revisions = re.findall(rf'<a href="{RSP}/compare/([\d.]+\.\.[\d.]+)">', body)
+    assert revisions == ["3.3..3.4", "3.2..3.3", "3.1..3.2", "3.0..3.1", "2.2..3.0", "2.0..2.2", "1.0..2.0"]
+    html_ok(client.get(f"{RSP}/compare", params={"b": "3.0"}), 400)  # one version only: still a usage error
+    html_ok(client.get("/p/no-such-policy/compare"), 404)
+
+
+def test_one_clause_keeps_its_changelog_audit(client):
+    """3.0 -> 3.1 limited to §3.6: the audit still says the changelog does not mention it (the JSON and
+    text views did; the page dropped the audit), and the toggle says what it does."""
+    body = html_ok(client.get(f"{RSP}/compare/3.0..3.1", params={"clause": "3.6"}))
+    audit = body.split('<section class="audit"', 1)[1].split("</section>", 1)[0]
+    assert "1 substantive and 0 editorial changes checked against it (of this clause)" in audit
+    assert '<a href="#change-1">3.6 External Review</a>' in audit
+    assert "Limited to clause 3.6 and what it aligns with: 1 changed clause." in body
+    assert f'<a href="{RSP}/compare/3.0..3.1">The whole comparison</a>' in body
+    assert "<title>Responsible Scaling Policy: 3.0 → 3.1, clause 3.6 · policy archive</title>" in body
+    both = html_ok(client.get(f"{RSP}/compare/3.0..3.1", params={"clause": "3.6", "all": "1"}))
+    assert "Showing all" not in both and "unchanged clauses too: 1 shown" in both
+    # A clause the comparison leaves unchanged: nothing checked, and no claim that all is accounted for.
+    same = html_ok(client.get(f"{RSP}/compare/3.0..3.1", params={"clause": "2"}))
+    assert "0 substantive and 0 editorial changes checked" in same and "accounted for" not in same
+
+
+def test_each_changed_clause_says_what_the_changelog_says_of_it(client):
+    body = html_ok(client.get(f"{RSP}/compare/3.0..3.1"))
+
+    def article(name: str) -> str:
+        return next(a for a in body.split('<article class="change')[1:] if re.search(rf"</span>\s*{name}", a))
+
+    said = re.compile(r'<div class="facts changelog-says">(.*?)</div>', re.S)
+    assert "item 1, “how we operationalize the Automated R&amp;D capability threshold”" in said.search(
+        article("1 Our Recommendations")).group(1)
+    assert "<strong>not mentioned</strong> (a substantive change)" in said.search(article("3.6 External")).group(1)
+    # The two editorial changes the summary counts are named where they stand.
+    assert "under its note on minor edits" in said.search(article("Introduction")).group(1)
+    assert "under its note on minor edits" in said.search(article("Appendices")).group(1)
+    assert "5 substantive and 2 editorial changes checked" in body
+    # Over several revisions: whose changelog was silent.
+    span = html_ok(client.get(f"{RSP}/compare/3.0..3.4"))
+    assert "Changed by a revision whose changelog does not mention it (" in span
+    scope = next(a for a in span.split('<article class="change')[1:] if re.search(r"</span>\s*3.1 Scope", a))
+    assert re.search(r"The changelogs of the revisions in between:\s*<strong>not announced in</strong> 3.1 "
+                     r"\(substantive\)", scope), scope[:1500]
+
+
+def test_change_anchors_hold_with_unchanged_clauses_shown(client):
+    """#change-N names the same clause with or without ?all=1 (the unannounced report links to it)."""
+    def anchors(params: dict) -> dict[str, str]:
+        body = html_ok(client.get(f"{RSP}/compare/3.0..3.1", params=params))
+        return dict(re.findall(r'<h3 id="((?:change|same)-\d+)-h"><span class="kind">\w+</span>\s*([^<\n]+)', body))
+
+    changed, every = anchors({}), anchors({"all": "1"})
+    assert changed and all(k.startswith("change-") for k in changed)
+    assert {k: v for k, v in every.items() if k.startswith("change-")} == changed
+    assert sum(k.startswith("same-") for k in every) == 16  # the unchanged clauses, apart
+    report = html_ok(client.get(f"{RSP}/unannounced"))
+    link = re.search(rf'<a href="{RSP}/compare/3.0..3.1#(change-\d+)">3.6 External Review</a>', report)
+    assert changed[link.group(1)].startswith("3.6 External Review")
+
+
+def test_the_unannounced_report_says_how_many_revisions_have_some(client):
+    body = html_ok(client.get(f"{RSP}/unannounced"))
+    assert re.search(r"12 such changes \(7 substantive, 5 editorial or heading only\)\s+in 4 of the 7 revisions "
+                     r"with a changelog entry to check against\.", body)
+    one = html_ok(client.get("/p/anthropic-rsp-noncompliance/unannounced"))
+    assert re.search(r"in the one revision with a changelog entry", one)
+
+
+def test_a_renumbered_clause_whose_words_changed_says_so(client):
+    """2.2 -> 3.0: 7.1 Internal Governance became 4 Governance, 30% alike: not only a new number."""
+    body = html_ok(client.get(f"{RSP}/compare/2.2..3.0"))
+    article = next(a for a in body.split('<article class="change')[1:] if "7.1 Internal Governance →" in a)
+    head = article.split("</h3>", 1)[0]
+    assert '<span class="kind">renumbered</span> <span class="kind also">text changed</span>' in head, head
+    same = html_ok(client.get(f"{RSP}/compare/3.0..3.1"))
+    assert "text changed" not in same  # no renumbered or moved clause there
+
+
 def test_clause_history_page(client):
     body = html_ok(client.get(f"{RSP}/clauses/3.6/history"))
     assert "Version 3.1" in body and "Version 3.4" in body

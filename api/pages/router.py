@@ -6,7 +6,8 @@ URL scheme (every page is a GET with a stable URL; none collides with the JSON A
     /p/{slug}?as_of=                       302 to the latest version's page, or the one in force that day
     /p/{slug}/{label}                      one version: clause tree (anchors #clause-3.6), provenance
     /p/{slug}/{YYYY-MM-DD}                 302 to the version in force that day (404 before the first)
-    /p/{slug}/compare?a=&b=&clause=&all=   the compare form's target: 303 to the stable URL below
+    /p/{slug}/compare?a=&b=&clause=&all=   the compare form's target: 303 to the stable URL below; without
+                                           a and b, the form itself and a link to each revision's redline
     /p/{slug}/compare/{a}..{b}             redline (labels or YYYY-MM-DD); ?clause=3.6, ?all=1 for all
     /p/{slug}/clauses/{number}/history     one clause through every version
     /p/{slug}/unannounced                  every revision's changed clauses its changelog does not mention
@@ -68,6 +69,8 @@ env.globals.update(
     history_url=views.history_url,
     web_url=views.web_url,
     unchecked=views.unchecked,
+    checked=views.checked,
+    text_changed=views.text_changed,
     nature_label=nature_label,
     similarity_text=similarity_text,
     pages_text=views.pages_text,
@@ -242,13 +245,18 @@ def policy_latest(slug: str, request: Request, session: SessionDep) -> RedirectR
 
 
 @router.get("/p/{slug}/compare")
-def compare_form(slug: str, request: Request, session: SessionDep) -> RedirectResponse:
-    """The compare form is a GET; send it on to the comparison's stable URL."""
-    _policy(session, slug)
+def compare_form(slug: str, request: Request, session: SessionDep) -> Response:
+    """The compare form is a GET; send it on to the comparison's stable URL. Without versions, the form
+    itself (the forms' own URL, bookmarked or trimmed)."""
+    policy = _policy(session, slug)
     params = request.query_params
     # The form sends a and b; a hand-made URL may well say from and to.
     a = (params.get("a") or params.get("from") or "").strip()
     b = (params.get("b") or params.get("to") or "").strip()
+    if not a and not b:
+        versions = storage.list_versions(session, slug)
+        return render("compare_choose.html", policy=policy, versions=versions, title=f"Compare: {policy.title}",
+                      pairs=list(zip(versions, versions[1:], strict=False))[::-1])
     if not a or not b:
         raise InvalidInput("Pick two versions to compare: From and To (parameters a and b).")
     for ref in (a, b):
@@ -269,7 +277,8 @@ def compare_page(slug: str, a: str, b: str, request: Request, session: SessionDe
     clause = views.check(request.query_params.get("clause") or None, views.CLAUSE_RE, "clause")
     show_all = request.query_params.get("all") == "1"
     ctx = views.compare_view(session, slug, a, b, clause=clause, show_all=show_all)
-    response = render("compare.html", title=f"{ctx['va'].label} → {ctx['vb'].label}", **ctx)
+    title = f"{ctx['policy'].title}: {ctx['va'].label} → {ctx['vb'].label}" + (f", clause {clause}" if clause else "")
+    response = render("compare.html", title=title, **ctx)
     response.headers["Server-Timing"] = f"render;dur={(time.perf_counter() - started) * 1000:.1f}"
     return response
 
@@ -288,8 +297,10 @@ def history_page(slug: str, number: str, session: SessionDep, version: str | Non
     number = views.required(number, views.CLAUSE_RE, "clause")
     version = views.check(version, views.LABEL_RE, "version")  # "?version=" is no version: the latest
     hist = histories.clause_history(session, slug, number, version)
+    policy = storage.get_policy(session, slug)
+    named = next(e["clause"] for e in hist["versions"] if e["version"] == hist["looked_up_in"])
     return render(
-        "history.html", policy=storage.get_policy(session, slug), h=hist, title=f"History of {number}",
+        "history.html", policy=policy, h=hist, title=f"History of {views.clause_name(named)}: {policy.title}",
         formats=views.history_formats(slug, number, version),
     )
 

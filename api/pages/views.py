@@ -281,8 +281,10 @@ def compare_view(
         "clause": clause,
         "show_all": show_all,
         "toggle_url": compare_url(slug, va.label, vb.label, clause=clause, show_all=not show_all),
+        "whole_url": compare_url(slug, va.label, vb.label),
         "reverse_url": compare_url(slug, vb.label, va.label, clause=clause, show_all=show_all),
         "change_number": change_numbers(red["changes"]),
+        "said": changelog_said(red.get("audit")),
         "formats": compare_formats(slug, va.label, vb.label, clause),
     }
 
@@ -306,11 +308,41 @@ def unchecked(changed_clauses: int, audit: dict) -> str:
             " entries, and front-matter edits of the version and date only.")
 
 
+def checked(audit: dict) -> str:
+    """'5 substantive and 1 editorial change checked'."""
+    sub, ed = audit["counts"]["substantive"], audit["counts"]["editorial"]
+    return f"{sub} substantive and {ed} editorial change{'' if ed == 1 else 's'} checked"
+
+
+def text_changed(change: dict) -> bool:
+    """Whether a renumbered or moved clause's words changed too (its kind names only the number)."""
+    return any(o["op"] != "equal" for o in change["ops"])
+
+
 def change_numbers(changes: list[dict]) -> Callable[[dict], int | None]:
     """A change or audit entry -> that change's number on the page (its `change-N` anchor), so the
-    changelog audit can link each clause it names to that clause's redline (None: not on the page)."""
-    numbers = {change_key(c): n for n, c in enumerate(changes, 1)}
+    changelog audit can link each clause it names to that clause's redline (None: not on the page).
+    Changed clauses only are numbered, so N is the same with unchanged clauses shown or not, and is
+    the number the unannounced report links to."""
+    changed_only = [c for c in changes if c["kind"] != "unchanged"]
+    numbers = {change_key(c): n for n, c in enumerate(changed_only, 1)}
     return lambda c: numbers.get(change_key(c))
+
+
+def changelog_said(audit: dict | None) -> Callable[[dict], dict | None]:
+    """A change -> what the changelog audit says of it, shaped as a clause history's step says it
+    (nature, items with their texts, editorial note; over several revisions, `unannounced_in`); None
+    for a change the audit did not check."""
+    if not audit:
+        return lambda change: None
+    items = {i["n"]: i for i in audit["items"]}
+    entries = {change_key(c): c for c in audit["changes"]}
+
+    def said(change: dict) -> dict | None:
+        entry = entries.get(change_key(change))
+        return None if entry is None else {**entry, "items": [items[n] for n in entry["items"]]}
+
+    return said
 
 
 _BULLET = re.compile(r"^\s*(?:[●•◦▪○■–-]|\(?[a-z0-9]{1,3}[.)])\s")

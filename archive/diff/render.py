@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from html import escape
 
 # Part of the HTML and text representations' ETags: bumped when the same redline renders differently
 # (2: long unchanged stretches folded, long inserts and deletes set as blocks; 3: the HTML audit says
-# its list is candidates), so a cache holding an older rendering is not told it is current.
-RENDER_VERSION = 7
+# its list is candidates; 8: the HTML links its audit to each change and says what the changelog says
+# of each), so a cache holding an older rendering is not told it is current.
+RENDER_VERSION = 8
 
 _CSS = """
 body{font:16px/1.55 Georgia,serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
@@ -22,7 +24,8 @@ ins::before{content:"[+";font:700 .75em sans-serif}ins::after{content:"+]";font:
 del::before{content:"[−";font:700 .75em sans-serif}del::after{content:"−]";font:700 .75em sans-serif}
 .audit{border:2px solid #333;padding:.6rem 1rem;margin:1rem 0}.audit li{margin:.2rem 0}
 .moved{border-bottom:2px dotted #777}
-.body{white-space:pre-wrap}.summary td,.summary th{padding:.1rem .6rem;text-align:right}
+.body{white-space:pre-wrap}.summary{display:flex;flex-wrap:wrap;gap:.2rem 1.2rem;list-style:none;padding:0}
+.note-mark{font:600 .75em sans-serif;border:1px solid #777;border-radius:3px;padding:0 .2rem}
 .audit h2{border-top:0;margin-top:.2rem;padding-top:0}
 ins.block,del.block{display:block;text-decoration:none;padding:.2rem .6rem;margin:.4rem 0}
 ins.block{border-left:4px solid #2a7a2a}del.block{border-left:4px dashed #a33}
@@ -199,10 +202,12 @@ def render_html(redline: dict) -> str:
         "Insertions are shown <ins>like this</ins>, deletions <del>like this</del>, a long inserted or deleted "
         'passage as a block of its own, unchanged text that moved within its clause <span class="moved">like '
         "this</span>.</p>",
-        '<table class="summary"><tr>' + "".join(f"<th>{k}</th>" for k in redline["summary"]) + "</tr><tr>"
-        + "".join(f"<td>{v}</td>" for v in redline["summary"].values()) + "</tr></table>",
+        '<ul class="summary">' + "".join(f"<li><strong>{v}</strong> {k}</li>" for k, v in redline["summary"].items())
+        + "</ul>",
     ]
     audit = redline.get("audit")
+    anchors = _anchors(redline["changes"])
+    said = {_key(c): c for c in audit["changes"]} if audit else {}
     if audit:
         out.append('<section class="audit"><h2>Changelog audit</h2>')
         out.append(f"<p>{_entries_phrase(audit, escape)}. "
@@ -212,30 +217,36 @@ def render_html(redline: dict) -> str:
                    "candidate for an unannounced change, to be checked against its redline (the method: "
                    "docs/redlines.md, or /p/method on the archive's server).</p>")
         if audit["unmentioned"]:
-            out.append("<p><strong>Changed but not mentioned in the changelog:</strong></p><ul>")
-            out += [f"<li>{escape(u['clause'])} ({u['kind']}, {nature_label(u)}){escape(_revisions(u))}</li>"
+            heading = ("Changed by a revision whose changelog does not mention it" if _several(audit)
+                       else "Changed but not mentioned in the changelog")
+            out.append(f"<p><strong>{heading}:</strong></p><ul>")
+            out += [f"<li>{_link(anchors, u)} ({u['kind']}, {nature_label(u)}){escape(_revisions(u))}</li>"
                     for u in audit["unmentioned"]]
             out.append("</ul>")
         else:
             out.append("<p>Every changed clause is accounted for by the changelog.</p>")
         out.append("<p>Changelog items:</p><ol>")
         for item in audit["items"]:
-            where = ", ".join(item["clauses"]) or (
+            matched = [c for c in audit["changes"] if item["n"] in c["items"] and not c["via_subsections"]]
+            where = ", ".join(_link(anchors, c) for c in matched) or escape(
                 "a note on minor edits, for editorial changes" if item.get("editorial") else "no matching change found")
             src = f"<span class=\"facts\">({escape(item['entry'])})</span> " if _several(audit) else ""
-            out.append(f"<li>{src}{escape(item['text'])} <em>→ {escape(where)}</em></li>")
+            out.append(f"<li>{src}{escape(item['text'])} <em>→ {where}</em></li>")
         out.append("</ol></section>")
     if not redline["changes"]:
         out.append("<p>No changes.</p>")
     for ch in redline["changes"]:
         rel = _relation(ch)
-        out.append(f'<section><h2><span class="kind">{ch["kind"]}</span>{escape(_heading(ch))}</h2>')
+        anchor = f' id="{anchors[_key(ch)]}"' if _key(ch) in anchors else ""
+        out.append(f'<section{anchor}><h2><span class="kind">{ch["kind"]}</span> {escape(_heading(ch))}</h2>')
         facts = "; ".join(x for x in (similarity_text(ch), rel) if x)
         if facts:
             out.append(f'<p class="pages">{escape(facts)}</p>')
+        if _key(ch) in said:
+            out.append(f'<p class="pages">Changelog: {escape(_said_text(said[_key(ch)], audit))}</p>')
         body = []
         for op in fold_ops(ch["ops"]):
-            text = escape(op["text"])
+            text = _NOTE_MARK.sub(r'<span class="note-mark">note \1</span>', escape(op["text"]))
             block = ' class="block"' if op.get("block") else ""
             if op["op"] == "insert":
                 body.append(f"<ins{block}>{text}</ins>")
@@ -252,6 +263,22 @@ def render_html(redline: dict) -> str:
         out.append(f'<div class="body">{"".join(body) or f"<em>({_empty(ch)})</em>"}</div></section>')
     out.append("</body></html>")
     return "\n".join(out)
+
+
+_NOTE_MARK = re.compile(r"\[\^(\w{1,4})\]")  # "[^4]": where the compared text puts a footnote
+
+
+def _anchors(changes: list[dict]) -> dict[tuple[int | None, int | None], str]:
+    """Each changed clause's id in the HTML, "change-N", N counting changed clauses only (as the
+    archive's compare page numbers them, with or without unchanged clauses shown)."""
+    return {_key(c): f"change-{n}" for n, c in enumerate((c for c in changes if c["kind"] != "unchanged"), 1)}
+
+
+def _link(anchors: dict, entry: dict) -> str:
+    """An audit entry's clause (number and title), linked to its change where the page holds it."""
+    ref = entry["to_clause"] or entry["from_clause"]
+    name = escape(_name(ref) if ref else entry["clause"])
+    return f'<a href="#{anchors[_key(entry)]}">{name}</a>' if _key(entry) in anchors else name
 
 
 TEXT_WIDTH = 100  # columns of the text view; a longer line wraps, its prefix repeated

@@ -73,7 +73,12 @@ def test_phone_viewport_and_keyboard(browser, live_server):
                           ("version", "/p/anthropic-rsp/3.1#clause-3.6"), ("cite", f"/p/cite?quote={QUOTE}"),
                           ("search", "/p/search?q=external+review&collapse=1&history=1"),
                           ("history", "/p/anthropic-rsp/clauses/3.6/history"), ("method", "/p/method"),
-                          ("unannounced", "/p/anthropic-rsp/unannounced")):
+                          ("unannounced", "/p/anthropic-rsp/unannounced"),
+                          ("compare-one-clause", "/p/anthropic-rsp/compare/3.0..3.1?clause=3.6"),
+                          ("compare-rewrite", "/p/anthropic-rsp/compare/2.2..3.0"),
+                          ("compare-form", "/p/anthropic-rsp/compare"),
+                          # The standalone page (the API's and the CLI's HTML) has a summary of six counts.
+                          ("standalone", "/policies/anthropic-rsp/compare/3.0..3.1?format=html")):
             pg.goto(url.replace("&", "%26") if url.startswith("/p/cite") else url)
             overflow = pg.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 0, f"{url} overflows a phone screen by {overflow}px"
