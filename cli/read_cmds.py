@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from archive.clauses import descendants
 from archive.db import storage
 from archive.db.engine import read_session
 from archive.services.versions import resolve_version, unarchived_versions
@@ -64,12 +65,8 @@ def _outline_lines(tree: list[Clause]) -> list[str]:
 
 
 def _subtree(tree: list[Clause], root: int) -> list[int]:
-    """Positions of a clause and everything under it (a parent always precedes its children)."""
-    inside = {root}
-    for i in range(root + 1, len(tree)):
-        if tree[i].parent in inside:
-            inside.add(i)
-    return sorted(inside)
+    """Positions of a clause and everything under it."""
+    return sorted(descendants(tree, root) | {root})
 
 
 @app.command()

@@ -216,6 +216,16 @@ def test_show_clause_by_title_of_a_numbered_clause(corpus_env, cli):
     assert by_title.stdout == cli("show", f"{RSP}@3.1", "--clause", "3.6").stdout
 
 
+def test_a_clause_is_named_as_citations_give_it(corpus_env, cli):
+    """"§3.6" and "Section 3.6" are 3.6; a title starting with a section sign is still a title."""
+    plain = cli("show", f"{RSP}@3.1", "--clause", "3.6").stdout
+    for cited in ("§3.6", "§ 3.6", "Section 3.6", "section 3.6."):
+        result = cli("show", f"{RSP}@3.1", "--clause", cited)
+        assert result.exit_code == 0 and result.stdout == plain, (cited, result.output)
+    wrong = cli("show", f"{RSP}@3.1", "--clause", "§ External Review")
+    assert wrong.exit_code == 1 and "§ External Review" in one_error_line(wrong)
+
+
 def test_show_by_date_is_the_version_in_force(corpus_env, cli):
     result = cli("show", f"{RSP}@2026-05-01", "--clause", "3.6", "--json")
     assert result.exit_code == 0, result.output

@@ -145,11 +145,13 @@ def test_one_clause_keeps_its_changelog_audit(client):
     assert "Showing all" not in both and "unchanged clauses too: 1 shown" in both
     # A clause the comparison leaves unchanged: nothing checked, and no claim that all is accounted for.
     same = html_ok(client.get(f"{RSP}/compare/3.0..3.1", params={"clause": "2"}))
-    assert "0 substantive and 0 editorial changes checked" in same and "accounted for" not in same
+    assert "Clause 2 has no change for the audit to check against it." in same and "accounted for" not in same
 
 
 def test_each_changed_clause_says_what_the_changelog_says_of_it(client):
     body = html_ok(client.get(f"{RSP}/compare/3.0..3.1"))
+    # The badge and the clause's name are apart (an accessible name "modified3.1 Scope" is no name).
+    assert re.search(r'<span class="kind">modified</span>\s+3.1 Scope and Timing</h3>', body)
 
     def article(name: str) -> str:
         return next(a for a in body.split('<article class="change')[1:] if re.search(rf"</span>\s*{name}", a))
@@ -166,8 +168,20 @@ def test_each_changed_clause_says_what_the_changelog_says_of_it(client):
     span = html_ok(client.get(f"{RSP}/compare/3.0..3.4"))
     assert "Changed by a revision whose changelog does not mention it (" in span
     scope = next(a for a in span.split('<article class="change')[1:] if re.search(r"</span>\s*3.1 Scope", a))
-    assert re.search(r"The changelogs of the revisions in between:\s*<strong>not announced in</strong> 3.1 "
-                     r"\(substantive\)", scope), scope[:1500]
+    assert re.search(r"The changelogs since 3.0:\s*<strong>not announced in</strong> 3.1 "
+                     r"\(substantive\); announced: item \d+ of .{10,30}\(RSP v3.[34]\), “", scope), scope[:1500]
+    # A heading with no text of its own reads so, as the audit's list says it.
+    rewrite = html_ok(client.get(f"{RSP}/compare/1.0..2.0"))
+    asl2 = next(a for a in rewrite.split('<article class="change')[1:] if re.search(r"</span>\s*ASL-2 Commitments", a))
+    assert "<strong>not mentioned</strong> (a heading only)" in asl2
+    assert "ASL-2 Commitments</a> <span class=\"facts\">(removed, heading only)" in rewrite
+
+
+def test_one_clause_numbers_its_changelog_items_as_the_whole_audit(client):
+    """3.0 -> 3.1 limited to §3.4: the clause cites item 2, and the list shows it as item 2, not 1."""
+    body = html_ok(client.get(f"{RSP}/compare/3.0..3.1", params={"clause": "3.4"}))
+    assert re.search(r"3.1's changelog:\s+item 2, “how we use internal feedback on Risk Reports”", body)
+    assert re.search(r'<li value="2">how we use internal feedback on Risk Reports <em>→ <a href="#change-1">', body)
 
 
 def test_change_anchors_hold_with_unchanged_clauses_shown(client):

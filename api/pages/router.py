@@ -61,6 +61,7 @@ env = Environment(
     lstrip_blocks=True,
 )
 env.filters["notes"] = views.notes
+env.filters["excerpt"] = views.excerpt
 env.globals.update(
     anchor=views.anchor,
     version_url=views.version_url,
@@ -76,7 +77,6 @@ env.globals.update(
     pages_text=views.pages_text,
     clause_name=views.clause_name,
     extractor_name=views.extractor_name,
-    ops_stats=views.ops_stats,
     fold_ops=fold_ops,
     paragraphs=views.paragraphs,
 )

@@ -255,12 +255,6 @@ def version_view(session: Session, slug: str, label: str) -> dict:
 # --- compare ----------------------------------------------------------------------------------
 
 
-def ops_stats(ops: list[dict]) -> tuple[int, int]:
-    ins = sum(len(o["text"].split()) for o in ops if o["op"] == "insert")
-    dels = sum(len(o["text"].split()) for o in ops if o["op"] == "delete")
-    return ins, dels
-
-
 def compare_view(
     session: Session, slug: str, a: str, b: str, *, clause: str | None, show_all: bool
 ) -> dict:
@@ -304,8 +298,19 @@ def unchecked(changed_clauses: int, audit: dict) -> str:
     n = changed_clauses - audit["counts"]["audited"]
     if n <= 0:
         return ""
-    return (f" The other {n} of the {changed_clauses} changed clauses are not checked: the changelog's own"
+    are = "is" if n == 1 else "are"
+    return (f" The other {n} of the {changed_clauses} changed clauses {are} not checked: the changelog's own"
             " entries, and front-matter edits of the version and date only.")
+
+
+ITEM_EXCERPT = 200  # characters of a changelog item quoted beside a change (its list has it whole)
+
+
+def excerpt(text: str) -> str:
+    """A changelog item quoted in part: up to ITEM_EXCERPT characters, cut at a word's end."""
+    if len(text) <= ITEM_EXCERPT:
+        return text
+    return text[:ITEM_EXCERPT].rsplit(None, 1)[0].rstrip(",;:") + "…"
 
 
 def checked(audit: dict) -> str:

@@ -567,16 +567,21 @@ def numbered_clauses(session: Session, slug: str, label: str, number: str) -> li
     return _numbered(clauses(session, slug, label), number)
 
 
+# "§3.6", "§ 3.6", "Section 3.6": a number as a citation gives it (never a title: a digit must follow).
+_CITED_NUMBER = re.compile(r"^(?:§|sections?\b)\s*(?=\d+(?:\.\d+)*\.?$)", re.IGNORECASE)
+
+
 def find_clause(
     session: Session, slug: str, label: str, number: str, *, any_title: bool = False
 ) -> tuple[int, t.Clause]:
-    """(position, clause) by number ("3.6", trailing dot optional) or, for unnumbered ones, title.
+    """(position, clause) by number ("3.6", trailing dot optional, "§3.6" and "Section 3.6" as people
+    cite it) or, for unnumbered ones, title.
 
     With `any_title` a numbered clause's title names it too ("External Review"), if no other
     clause bears the same title, and a number two clauses of different titles bear is refused (name
     one by its title); else the first of them.
     """
-    wanted = number.strip().rstrip(".")
+    wanted = _CITED_NUMBER.sub("", number.strip()).rstrip(".")
     if not wanted:
         raise InvalidInput("empty clause number")
     if len(wanted) > MAX_TITLE or _NOT_IN_A_NAME.search(wanted):

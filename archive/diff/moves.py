@@ -5,8 +5,9 @@ in another (table rows that broke across pages differently, a sentence moved) be
 its new place, marked moved, and is no longer deleted at its old one. So does a shorter changed
 stretch (MOVE_WHOLE_WORDS words, MOVE_WHOLE_MIN_CHARS characters) deleted whole and inserted whole.
 Such a run found in the deletes and inserts of one hunk stands where it stood: it is equal, in place,
-from IN_PLACE_MIN_CHARS characters when it is IN_PLACE_SHARE of the shorter side. This is step 7 of
-archive.diff.words, which calls `mark_moves` on its merged ops.
+from IN_PLACE_MIN_CHARS characters when it is IN_PLACE_SHARE of the shorter side. Listed as step 7 in
+archive.diff.words, whose `_coalesce` runs `mark_moves` on the merged ops before the list-marker and
+footnote passes.
 """
 
 from __future__ import annotations

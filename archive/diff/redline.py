@@ -33,6 +33,12 @@ def change_key(change: dict) -> tuple[int | None, int | None]:
     return (a["id"] if a else None, b["id"] if b else None)
 
 
+def word_counts(ops: list[dict]) -> tuple[int, int]:
+    """(words inserted, words deleted) by a change's ops."""
+    inserted = sum(len(o["text"].split()) for o in ops if o["op"] == "insert")
+    return inserted, sum(len(o["text"].split()) for o in ops if o["op"] == "delete")
+
+
 def clear_caches() -> None:
     """Forget every memoised text and word (so a benchmark's cold run computes everything)."""
     tokens.clear_caches()

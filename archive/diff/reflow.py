@@ -36,7 +36,7 @@ from archive.diff.tokens import analyse, canonical, compared_words
 from archive.diff.words import Op
 from archive.types import Clause
 
-MIN_PIECE = 12  # letters: as short a stretch as a whole-stretch move may be (words.MOVE_WHOLE_MIN_CHARS)
+MIN_PIECE = 12  # letters: as short a stretch as a whole-stretch move may be (moves.MOVE_WHOLE_MIN_CHARS)
 CONTEXT = 40  # letters beside a moved piece by which its counterpart place is found in the other text
 
 

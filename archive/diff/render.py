@@ -24,7 +24,8 @@ ins::before{content:"[+";font:700 .75em sans-serif}ins::after{content:"+]";font:
 del::before{content:"[−";font:700 .75em sans-serif}del::after{content:"−]";font:700 .75em sans-serif}
 .audit{border:2px solid #333;padding:.6rem 1rem;margin:1rem 0}.audit li{margin:.2rem 0}
 .moved{border-bottom:2px dotted #777}
-.body{white-space:pre-wrap}.summary{display:flex;flex-wrap:wrap;gap:.2rem 1.2rem;list-style:none;padding:0}
+.body{white-space:pre-wrap;overflow-wrap:anywhere}
+.summary{display:flex;flex-wrap:wrap;gap:.2rem 1.2rem;list-style:none;padding:0}
 .note-mark{font:600 .75em sans-serif;border:1px solid #777;border-radius:3px;padding:0 .2rem}
 .audit h2{border-top:0;margin-top:.2rem;padding-top:0}
 ins.block,del.block{display:block;text-decoration:none;padding:.2rem .6rem;margin:.4rem 0}
@@ -225,14 +226,18 @@ def render_html(redline: dict) -> str:
             out.append("</ul>")
         else:
             out.append("<p>Every changed clause is accounted for by the changelog.</p>")
-        out.append("<p>Changelog items:</p><ol>")
+        if audit["items"]:
+            out.append("<p>Changelog items:</p><ol>")
         for item in audit["items"]:
             matched = [c for c in audit["changes"] if item["n"] in c["items"] and not c["via_subsections"]]
             where = ", ".join(_link(anchors, c) for c in matched) or escape(
                 "a note on minor edits, for editorial changes" if item.get("editorial") else "no matching change found")
             src = f"<span class=\"facts\">({escape(item['entry'])})</span> " if _several(audit) else ""
-            out.append(f"<li>{src}{escape(item['text'])} <em>→ {where}</em></li>")
-        out.append("</ol></section>")
+            out.append(f"<li value=\"{item['n']}\">{src}{escape(item['text'])} <em>→ {where}</em></li>")
+        out.append("</ol></section>" if audit["items"] else "</section>")
+    elif f.get("effective", "") > t.get("effective", ""):
+        out.append('<p class="meta">No changelog audit: this comparison runs backwards, and a changelog tells what '
+                   "a revision changed.</p>")
     if not redline["changes"]:
         out.append("<p>No changes.</p>")
     for ch in redline["changes"]:

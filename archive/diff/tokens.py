@@ -18,6 +18,8 @@
    "exceeds\n4.", a reference or a number that wrapped.
 
 `analyse` does all of it once per distinct text: alignment, word diff, similarity and audit share it.
+`join_words` turns compared words back into text as printed; `boundaries` and `offsets` map content
+characters to words, for the word diff's refinement and the move search.
 """
 
 from __future__ import annotations
@@ -148,7 +150,7 @@ def join_words(words: Sequence[str]) -> str:
 
 def _words_and_list_markers(text: str) -> tuple[list[str], frozenset[int]]:
     """The words of a text as compared (tokens(text), with run-together words split and marked with
-    GLUE), and the indices of those that are list markers (module docstring, step 5): that needs the
+    GLUE), and the indices of those that are list markers (module docstring, step 3): that needs the
     lines, which the words alone have lost."""
     words: list[str] = []
     markers: list[int] = []

@@ -78,7 +78,6 @@ class Op:
         return {"op": self.op, "text": self.text, "moved": True} if self.moved else {"op": self.op, "text": self.text}
 
 
-
 def _encode(a: Sequence[str], b: Sequence[str]) -> tuple[str, str]:
     """One character per distinct word, numbered from U+0100 in order of first appearance (A, then B),
     skipping the surrogate block."""
@@ -437,10 +436,6 @@ def _merge(raw: Sequence[tuple[str, Sequence[str]]]) -> list[tuple[str, list[str
         else:
             merged.append((op, list(words)))
     return merged
-
-
-def is_unchanged(ops: list[Op]) -> bool:
-    return all(o.op == "equal" for o in ops)
 
 
 def equal_length(ops: list[Op]) -> int:

@@ -60,7 +60,7 @@ from whoosh.lang.porter import stem
 _RUN = re.compile(r"[^\W_]+")
 _MARKER = re.compile(r"(?<=[a-z]{3})\d{1,2}(?!\d)")
 # What follows a run whose last digits start a section number, not a marker ("and7.2.2,": 2.2's
-# "Sections 7.1.4and7.2.2"), as archive.diff.words reads it too.
+# "Sections 7.1.4and7.2.2"), as archive.diff.tokens reads it too.
 NUMBER_GOES_ON = re.compile(r"[.,]\d")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _ALNUM_EDGE = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")

@@ -14,7 +14,7 @@ from archive.errors import ClauseNotFound, InvalidInput
 from archive.services.redlines import full_redline
 from archive.services.versions import resolve_version
 
-__all__ = ["clause_history", "step"]
+__all__ = ["clause_history"]
 
 
 def clause_history(session: Session, slug: str, number: str, version: str | None = None) -> dict:
@@ -38,7 +38,7 @@ def clause_history(session: Session, slug: str, number: str, version: str | None
     while k > 0:
         red = full_redline(session, slug, versions[k - 1], versions[k])
         ch = next((c for c in red["changes"] if c["to_clause"] and c["to_clause"]["id"] == pos), None)
-        steps[k] = step(ch, red.get("audit"))
+        steps[k] = _step(ch, red.get("audit"))
         if ch is None or ch["from_clause"] is None:
             # Added here means no clause of the version before aligns with it: new, or rewritten past
             # the alignment's thresholds (most of 1.0 in 2.0): say against what.
@@ -58,7 +58,7 @@ def clause_history(session: Session, slug: str, number: str, version: str | None
             break
         k, pos = k + 1, ch["to_clause"]["id"]
         chain[k] = pos
-        steps[k] = step(ch, red.get("audit"))
+        steps[k] = _step(ch, red.get("audit"))
     trees = {k: storage.clauses(session, slug, versions[k].label) for k in chain}
     # A heading's own text may stand still while its subsections change (each version adds a
     # changelog entry under "Changelog"): a step names them, or "unchanged" would mislead.
@@ -129,18 +129,19 @@ def _within(red: dict, under_a: set[int], under_b: set[int]) -> list[dict]:
     return out
 
 
-def step(change: dict | None, audit: dict | None) -> dict:
+def _step(change: dict | None, audit: dict | None) -> dict:
     """One step of a history: a consecutive redline's change of the clause (None: none aligns with it,
     added) with its word counts and what the changelog audit says of it."""
     if change is None:
         return {"kind": "added", "similarity": None, "ops": [], "changelog": None, "within": []}
     ops = change["ops"]
+    inserted, deleted = rl.word_counts(ops)
     return {
         "kind": change["kind"],
         "similarity": change["similarity"],
         "relation": change.get("relation"),
-        "inserted_words": sum(len(o["text"].split()) for o in ops if o["op"] == "insert"),
-        "deleted_words": sum(len(o["text"].split()) for o in ops if o["op"] == "delete"),
+        "inserted_words": inserted,
+        "deleted_words": deleted,
         "ops": ops,
         "changelog": _changelog_says(change, audit),
         "within": [],

@@ -1,5 +1,6 @@
 """Lineage ids: a clause's identity across versions, assigned by aligning each version with its
-predecessor (archive.diff.align), and kept for good once given (clients store them)."""
+predecessor (archive.diff.align), and kept for good once given (clients store them); and which
+policies' ids an upgraded alignment no longer follows (`stale_policies`, checked after ingest)."""
 
 from __future__ import annotations
 

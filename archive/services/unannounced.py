@@ -7,7 +7,6 @@ from sqlalchemy.orm import Session
 
 from archive.db import storage
 from archive.diff import redline as rl
-from archive.services.histories import step
 from archive.services.redlines import compare, version_meta
 
 __all__ = ["EXCERPT_WORDS", "unannounced"]
@@ -31,10 +30,10 @@ def unannounced(session: Session, slug: str) -> dict:
         listed = []
         for u in audit["unmentioned"] if audit else []:
             n, change = numbered[rl.change_key(u)]
-            words = step(change, None)
+            inserted, deleted = rl.word_counts(change["ops"])
             listed.append({
                 **u, "change": n, "similarity": change["similarity"],
-                "inserted_words": words["inserted_words"], "deleted_words": words["deleted_words"],
+                "inserted_words": inserted, "deleted_words": deleted,
                 "inserted": _excerpt(change["ops"], "insert"), "deleted": _excerpt(change["ops"], "delete"),
                 "ops": change["ops"],
             })

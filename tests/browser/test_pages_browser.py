@@ -78,7 +78,9 @@ def test_phone_viewport_and_keyboard(browser, live_server):
                           ("compare-rewrite", "/p/anthropic-rsp/compare/2.2..3.0"),
                           ("compare-form", "/p/anthropic-rsp/compare"),
                           # The standalone page (the API's and the CLI's HTML) has a summary of six counts.
-                          ("standalone", "/policies/anthropic-rsp/compare/3.0..3.1?format=html")):
+                          ("standalone", "/policies/anthropic-rsp/compare/3.0..3.1?format=html"),
+                          # ...and long unbroken runs (a table of contents' dot leaders, run-together words).
+                          ("standalone-rewrite", "/policies/anthropic-rsp/compare/1.0..3.4?format=html")):
             pg.goto(url.replace("&", "%26") if url.startswith("/p/cite") else url)
             overflow = pg.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 0, f"{url} overflows a phone screen by {overflow}px"
