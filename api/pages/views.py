@@ -20,7 +20,8 @@ from archive import cite
 from archive import types as t
 from archive.dates import parse_day
 from archive.db import storage
-from archive.diff.redline import KINDS, change_key
+from archive.diff.redline import KINDS, change_key, change_numbers
+from archive.diff.render import label_notes
 from archive.errors import InvalidInput
 from archive.services.versions import resolve_pair
 
@@ -277,19 +278,15 @@ def compare_view(
         "toggle_url": compare_url(slug, va.label, vb.label, clause=clause, show_all=not show_all),
         "whole_url": compare_url(slug, va.label, vb.label),
         "reverse_url": compare_url(slug, vb.label, va.label, clause=clause, show_all=show_all),
-        "change_number": change_numbers(red["changes"]),
+        "change_number": change_number_of(red["changes"]),
         "said": changelog_said(red.get("audit")),
         "formats": compare_formats(slug, va.label, vb.label, clause),
     }
 
 
-_NOTE_MARK = re.compile(r"\[\^(\w{1,4})\]")
-
-
 def notes(text: str) -> Markup:
-    """Redline text, escaped, with each "[^4]" (where the compared text puts a footnote, after its
-    clause's body) shown as a label a reader knows: "note 4"."""
-    return Markup(_NOTE_MARK.sub(r'<span class="note-mark">note \1</span>', str(escape(text))))
+    """Redline text, escaped, with its footnote marks labelled "note 4" (archive.diff.render)."""
+    return Markup(label_notes(str(escape(text))))
 
 
 def unchecked(changed_clauses: int, audit: dict) -> str:
@@ -324,13 +321,11 @@ def text_changed(change: dict) -> bool:
     return any(o["op"] != "equal" for o in change["ops"])
 
 
-def change_numbers(changes: list[dict]) -> Callable[[dict], int | None]:
-    """A change or audit entry -> that change's number on the page (its `change-N` anchor), so the
-    changelog audit can link each clause it names to that clause's redline (None: not on the page).
-    Changed clauses only are numbered, so N is the same with unchanged clauses shown or not, and is
-    the number the unannounced report links to."""
-    changed_only = [c for c in changes if c["kind"] != "unchanged"]
-    numbers = {change_key(c): n for n, c in enumerate(changed_only, 1)}
+def change_number_of(changes: list[dict]) -> Callable[[dict], int | None]:
+    """A change or audit entry -> that change's number on the page (its `change-N` anchor, see
+    archive.diff.redline.change_numbers), so the changelog audit can link each clause it names to that
+    clause's redline (None: not on the page)."""
+    numbers = change_numbers(changes)
     return lambda c: numbers.get(change_key(c))
 
 

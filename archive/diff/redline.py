@@ -33,6 +33,13 @@ def change_key(change: dict) -> tuple[int | None, int | None]:
     return (a["id"] if a else None, b["id"] if b else None)
 
 
+def change_numbers(changes: list[dict]) -> dict[tuple[int | None, int | None], int]:
+    """Each changed clause's number (by `change_key`), 1 up: the N of its "change-N" anchor in the
+    pages, the standalone HTML and the unannounced report. Unchanged pairs are not counted, so N is
+    the same with them shown or not."""
+    return {change_key(c): n for n, c in enumerate((c for c in changes if c["kind"] != "unchanged"), 1)}
+
+
 def word_counts(ops: list[dict]) -> tuple[int, int]:
     """(words inserted, words deleted) by a change's ops."""
     inserted = sum(len(o["text"].split()) for o in ops if o["op"] == "insert")

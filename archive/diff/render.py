@@ -7,6 +7,8 @@ import re
 import textwrap
 from html import escape
 
+from archive.diff.redline import change_key, change_numbers
+
 # Part of the HTML and text representations' ETags: bumped when the same redline renders differently
 # (2: long unchanged stretches folded, long inserts and deletes set as blocks; 3: the HTML audit says
 # its list is candidates; 8: the HTML links its audit to each change and says what the changelog says
@@ -208,7 +210,7 @@ def render_html(redline: dict) -> str:
     ]
     audit = redline.get("audit")
     anchors = _anchors(redline["changes"])
-    said = {_key(c): c for c in audit["changes"]} if audit else {}
+    said = {change_key(c): c for c in audit["changes"]} if audit else {}
     if audit:
         out.append('<section class="audit"><h2>Changelog audit</h2>')
         out.append(f"<p>{_entries_phrase(audit, escape)}. "
@@ -228,12 +230,13 @@ def render_html(redline: dict) -> str:
             out.append("<p>Every changed clause is accounted for by the changelog.</p>")
         if audit["items"]:
             out.append("<p>Changelog items:</p><ol>")
-        for item in audit["items"]:
-            matched = [c for c in audit["changes"] if item["n"] in c["items"] and not c["via_subsections"]]
-            where = ", ".join(_link(anchors, c) for c in matched) or escape(
-                "a note on minor edits, for editorial changes" if item.get("editorial") else "no matching change found")
-            src = f"<span class=\"facts\">({escape(item['entry'])})</span> " if _several(audit) else ""
-            out.append(f"<li value=\"{item['n']}\">{src}{escape(item['text'])} <em>→ {where}</em></li>")
+            for item in audit["items"]:
+                matched = [c for c in audit["changes"] if item["n"] in c["items"] and not c["via_subsections"]]
+                where = ", ".join(_link(anchors, c) for c in matched) or escape(
+                    "a note on minor edits, for editorial changes" if item.get("editorial")
+                    else "no matching change found")
+                src = f"<span class=\"facts\">({escape(item['entry'])})</span> " if _several(audit) else ""
+                out.append(f"<li value=\"{item['n']}\">{src}{escape(item['text'])} <em>→ {where}</em></li>")
         out.append("</ol></section>" if audit["items"] else "</section>")
     elif f.get("effective", "") > t.get("effective", ""):
         out.append('<p class="meta">No changelog audit: this comparison runs backwards, and a changelog tells what '
@@ -242,16 +245,16 @@ def render_html(redline: dict) -> str:
         out.append("<p>No changes.</p>")
     for ch in redline["changes"]:
         rel = _relation(ch)
-        anchor = f' id="{anchors[_key(ch)]}"' if _key(ch) in anchors else ""
+        anchor = f' id="{anchors[change_key(ch)]}"' if change_key(ch) in anchors else ""
         out.append(f'<section{anchor}><h2><span class="kind">{ch["kind"]}</span> {escape(_heading(ch))}</h2>')
         facts = "; ".join(x for x in (similarity_text(ch), rel) if x)
         if facts:
             out.append(f'<p class="pages">{escape(facts)}</p>')
-        if _key(ch) in said:
-            out.append(f'<p class="pages">Changelog: {escape(_said_text(said[_key(ch)], audit))}</p>')
+        if change_key(ch) in said:
+            out.append(f'<p class="pages">Changelog: {escape(_said_text(said[change_key(ch)], audit))}</p>')
         body = []
         for op in fold_ops(ch["ops"]):
-            text = _NOTE_MARK.sub(r'<span class="note-mark">note \1</span>', escape(op["text"]))
+            text = label_notes(escape(op["text"]))
             block = ' class="block"' if op.get("block") else ""
             if op["op"] == "insert":
                 body.append(f"<ins{block}>{text}</ins>")
@@ -273,17 +276,22 @@ def render_html(redline: dict) -> str:
 _NOTE_MARK = re.compile(r"\[\^(\w{1,4})\]")  # "[^4]": where the compared text puts a footnote
 
 
+def label_notes(html_text: str) -> str:
+    """Escaped redline text with each "[^4]" (where the compared text puts a footnote, after its
+    clause's body) shown as a label a reader knows: "note 4"."""
+    return _NOTE_MARK.sub(r'<span class="note-mark">note \1</span>', html_text)
+
+
 def _anchors(changes: list[dict]) -> dict[tuple[int | None, int | None], str]:
-    """Each changed clause's id in the HTML, "change-N", N counting changed clauses only (as the
-    archive's compare page numbers them, with or without unchanged clauses shown)."""
-    return {_key(c): f"change-{n}" for n, c in enumerate((c for c in changes if c["kind"] != "unchanged"), 1)}
+    """Each changed clause's id in the HTML, "change-N" (see `change_numbers`)."""
+    return {key: f"change-{n}" for key, n in change_numbers(changes).items()}
 
 
 def _link(anchors: dict, entry: dict) -> str:
     """An audit entry's clause (number and title), linked to its change where the page holds it."""
     ref = entry["to_clause"] or entry["from_clause"]
     name = escape(_name(ref) if ref else entry["clause"])
-    return f'<a href="#{anchors[_key(entry)]}">{name}</a>' if _key(entry) in anchors else name
+    return f'<a href="#{anchors[change_key(entry)]}">{name}</a>' if change_key(entry) in anchors else name
 
 
 TEXT_WIDTH = 100  # columns of the text view; a longer line wraps, its prefix repeated
@@ -306,7 +314,7 @@ def render_text(redline: dict, context: int = 12, width: int = TEXT_WIDTH) -> st
         for u in audit["unmentioned"]:
             gap = f"{u['clause']} ({u['kind']}, {nature_label(u)}){_revisions(u)}"
             lines += _line("  not in changelog: ", gap, width)
-    said = {_key(c): c for c in audit["changes"]} if audit else {}
+    said = {change_key(c): c for c in audit["changes"]} if audit else {}
     for ch in redline["changes"]:
         rel = _relation(ch)
         lines.append("")
@@ -314,8 +322,8 @@ def render_text(redline: dict, context: int = 12, width: int = TEXT_WIDTH) -> st
         head = f"{ch['kind']}: {_heading(ch)}" + (f"  {sim}" if sim else "") + (f"  ({rel})" if rel else "")
         # A header wraps too, its continuation under the "@@ " (a grep for "^@@" finds each change once).
         lines += _line("@@ ", head, width)
-        if _key(ch) in said:
-            lines += _wrapped("  changelog: ", _said_text(said[_key(ch)], audit).split(), width)
+        if change_key(ch) in said:
+            lines += _wrapped("  changelog: ", _said_text(said[change_key(ch)], audit).split(), width)
         ops = ch["ops"]
         if not ops:
             lines.append(f"  ({_empty(ch)})")
@@ -330,11 +338,6 @@ def render_text(redline: dict, context: int = 12, width: int = TEXT_WIDTH) -> st
             else:
                 lines += _wrapped("- " if op["op"] == "delete" else "+ ", words, width)
     return "\n".join(lines) + "\n"
-
-
-def _key(change: dict) -> tuple[int | None, int | None]:
-    a, b = change["from_clause"], change["to_clause"]
-    return (a["id"] if a else None, b["id"] if b else None)
 
 
 def _said_text(said: dict, audit: dict) -> str:

@@ -26,10 +26,11 @@ def unannounced(session: Session, slug: str) -> dict:
     for older, newer in zip(versions, versions[1:], strict=False):
         red = compare(session, slug, older.label, newer.label)
         audit = red["audit"]
-        numbered = {rl.change_key(c): (n, c) for n, c in enumerate(red["changes"], 1)}
+        numbers = rl.change_numbers(red["changes"])
+        by_key = {rl.change_key(c): c for c in red["changes"]}
         listed = []
         for u in audit["unmentioned"] if audit else []:
-            n, change = numbered[rl.change_key(u)]
+            n, change = numbers[rl.change_key(u)], by_key[rl.change_key(u)]
             inserted, deleted = rl.word_counts(change["ops"])
             listed.append({
                 **u, "change": n, "similarity": change["similarity"],
