@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from archive.db import storage
 from archive.db.engine import transaction
 from archive.diff.render import nature_label
 from archive.services import histories, redlines
@@ -52,12 +53,13 @@ def diff(
     # A transaction, not a read session: the first request stores the computed redline.
     with errors_as_exit(), transaction(engine()) as session:
         result = redlines.compare(session, slug, a, b, clause=clause, changed_only=changed_only)
+        title = storage.get_policy(session, slug).title
     if fmt is Format.json:
         echo_json(result)
     elif fmt is Format.html:
-        typer.echo(redlines.render_html(result))
+        typer.echo(redlines.render_html(result, policy_title=title, clause=clause))
     else:
-        typer.echo(redlines.render_text(result, width=width), nl=False)
+        typer.echo(redlines.render_text(result, width=width, clause=clause), nl=False)
 
 
 @app.command()

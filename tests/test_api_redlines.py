@@ -59,6 +59,14 @@ def test_compare_html_text_and_clause(client):
     assert one.headers["etag"] != client.get(f"{RSP}/compare/3.0..3.1").headers["etag"]
     for fmt in ("json", "html", "text"):
         assert client.get(f"{RSP}/compare/3.0..3.1", params={"format": fmt}).status_code == 200
+    # The standalone page names the policy by its title, and both say when they hold one clause only.
+    assert "<title>Responsible Scaling Policy: 3.0 → 3.1</title>" in html.text
+    assert "Limited to" not in html.text and "limited to:" not in text.text
+    one_html = client.get(f"{RSP}/compare/3.0..3.1", params={"format": "html", "clause": "3.6"}).text
+    assert "<title>Responsible Scaling Policy: 3.0 → 3.1, clause 3.6</title>" in one_html
+    assert '<p class="meta">Limited to clause 3.6 and what it aligns with.</p>' in one_html
+    one_text = client.get(f"{RSP}/compare/3.0..3.1", params={"format": "text", "clause": "3.6"}).text
+    assert one_text.splitlines()[3] == "limited to: clause 3.6 and what it aligns with"
 
 
 def test_compare_lists_unchanged_clauses_when_asked(client):

@@ -243,6 +243,9 @@ def test_cli_diff_formats(corpus_env, cli) -> None:
     assert "<del>" in html.output and "Changelog audit" in html.output
     text = cli("diff", RSP, "3.0", "3.1", "--clause", "3.6")
     assert text.exit_code == 0 and "@@ modified: 3.6" in text.output
+    assert "\nlimited to: clause 3.6 and what it aligns with\n" in text.output
+    one = cli("diff", RSP, "3.0", "3.1", "--clause", "3.6", "--format", "html").output
+    assert "<title>Responsible Scaling Policy: 3.0 → 3.1, clause 3.6</title>" in one
     assert cli("diff", RSP, "3.0", "3.1", "--all", "-f", "json").output.count('"unchanged"') > 1
 
 

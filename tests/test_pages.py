@@ -137,7 +137,10 @@ def test_one_clause_keeps_its_changelog_audit(client):
     body = html_ok(client.get(f"{RSP}/compare/3.0..3.1", params={"clause": "3.6"}))
     audit = body.split('<section class="audit"', 1)[1].split("</section>", 1)[0]
     assert "1 substantive and 0 editorial changes checked against it (of this clause)" in audit
-    assert '<a href="#change-1">3.6 External Review</a>' in audit
+    # Numbered as on the whole comparison's page: #change-6 names §3.6 on both.
+    assert '<a href="#change-6">3.6 External Review</a>' in audit and 'id="change-6"' in body
+    whole = html_ok(client.get(f"{RSP}/compare/3.0..3.1"))
+    assert re.search(r'id="change-6"[^>]*>\s*<h3[^>]*><span class="kind">modified</span>\s+3.6 External', whole)
     assert "Limited to clause 3.6 and what it aligns with: 1 changed clause." in body
     assert f'<a href="{RSP}/compare/3.0..3.1">The whole comparison</a>' in body
     assert "<title>Responsible Scaling Policy: 3.0 → 3.1, clause 3.6 · policy archive</title>" in body
@@ -146,6 +149,28 @@ def test_one_clause_keeps_its_changelog_audit(client):
     # A clause the comparison leaves unchanged: nothing checked, and no claim that all is accounted for.
     same = html_ok(client.get(f"{RSP}/compare/3.0..3.1", params={"clause": "2"}))
     assert "Clause 2 has no change for the audit to check against it." in same and "accounted for" not in same
+
+
+def test_one_clause_says_what_it_leaves_out(client):
+    """A clause with text of its own is compared alone: its subsections are named, each linked to its
+    own comparison. A number the older version gives to another clause (2.2's §4 "Safeguards
+    Assessment" is not 3.0's §4 "Governance") is said to be another clause, with what became of it."""
+    body = html_ok(client.get(f"{RSP}/compare/3.0..3.1", params={"clause": "3.6"}))
+    subs = re.search(r"Its subsections are clauses of their own, each compared on its own:(.*?)</p>", body, re.S)
+    assert subs, body[:3000]
+    assert re.findall(r'<a href="([^"]+)">([^<]+)</a>', subs.group(1)) == [
+        (f"{RSP}/compare/3.0..3.1?clause=3.6.1", "3.6.1 Selecting external reviewers"),
+        (f"{RSP}/compare/3.0..3.1?clause=3.6.2", "3.6.2 Timing and access"),
+        (f"{RSP}/compare/3.0..3.1?clause=3.6.3", "3.6.3 Contents of external review"),
+    ]
+    # A leaf clause, and a heading whose subsections are brought in, have nothing to add.
+    assert "Its subsections" not in html_ok(client.get(f"{RSP}/compare/3.0..3.1", params={"clause": "3.6.1"}))
+    assert "another clause" not in body
+    renumbered = html_ok(client.get(f"{RSP}/compare/2.2..3.0", params={"clause": "4"}))
+    other = re.search(r"In 2.2, (.*?)</p>", renumbered, re.S)
+    assert other and "4 Safeguards Assessment is another clause, removed in 3.0." in " ".join(other.group(1).split())
+    assert f'<a href="{RSP}/clauses/4/history?version=2.2">Its history</a>' in other.group(1)
+    html_ok(client.get(f"{RSP}/clauses/4/history", params={"version": "2.2"}))
 
 
 def test_each_changed_clause_says_what_the_changelog_says_of_it(client):
@@ -181,7 +206,11 @@ def test_one_clause_numbers_its_changelog_items_as_the_whole_audit(client):
     """3.0 -> 3.1 limited to §3.4: the clause cites item 2, and the list shows it as item 2, not 1."""
     body = html_ok(client.get(f"{RSP}/compare/3.0..3.1", params={"clause": "3.4"}))
     assert re.search(r"3.1's changelog:\s+item 2, “how we use internal feedback on Risk Reports”", body)
-    assert re.search(r'<li value="2">how we use internal feedback on Risk Reports <em>→ <a href="#change-1">', body)
+    # Its change keeps the number it has on the whole comparison's page.
+    whole = html_ok(client.get(f"{RSP}/compare/3.0..3.1"))
+    n = re.search(r'<h3 id="change-(\d+)-h"><span class="kind">modified</span>\s+3.4 ', whole).group(1)
+    assert re.search(rf'<li value="2">how we use internal feedback on Risk Reports <em>→ <a href="#change-{n}">', body)
+    assert f'id="change-{n}"' in body
 
 
 def test_change_anchors_hold_with_unchanged_clauses_shown(client):

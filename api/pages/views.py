@@ -262,7 +262,13 @@ def compare_view(
     from archive.services import redlines
 
     held, va, vb = resolve_pair(session, slug, a, b)
-    red = redlines.compare_versions(session, slug, va, vb, held, clause=clause, changed_only=not show_all)
+    scope = None
+    if clause is None:
+        red = redlines.compare_versions(session, slug, va, vb, held, changed_only=not show_all)
+        numbers = change_numbers(red["changes"])
+    else:  # numbered as in the whole comparison, so #change-N names one clause on both pages
+        red, scope = redlines.compare_clause(session, slug, va, vb, held, clause, changed_only=not show_all)
+        numbers = scope["numbers"]
     total = sum(red["summary"].values())
     return {
         "policy": storage.get_policy(session, slug),
@@ -278,7 +284,8 @@ def compare_view(
         "toggle_url": compare_url(slug, va.label, vb.label, clause=clause, show_all=not show_all),
         "whole_url": compare_url(slug, va.label, vb.label),
         "reverse_url": compare_url(slug, vb.label, va.label, clause=clause, show_all=show_all),
-        "change_number": change_number_of(red["changes"]),
+        "change_number": change_number_of(numbers),
+        "scope": scope,
         "said": changelog_said(red.get("audit")),
         "formats": compare_formats(slug, va.label, vb.label, clause),
     }
@@ -321,11 +328,10 @@ def text_changed(change: dict) -> bool:
     return any(o["op"] != "equal" for o in change["ops"])
 
 
-def change_number_of(changes: list[dict]) -> Callable[[dict], int | None]:
-    """A change or audit entry -> that change's number on the page (its `change-N` anchor, see
+def change_number_of(numbers: dict[tuple[int | None, int | None], int]) -> Callable[[dict], int | None]:
+    """A change or audit entry -> that change's number (its `change-N` anchor; `numbers` from
     archive.diff.redline.change_numbers), so the changelog audit can link each clause it names to that
     clause's redline (None: not on the page)."""
-    numbers = change_numbers(changes)
     return lambda c: numbers.get(change_key(c))
 
 

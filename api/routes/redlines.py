@@ -73,9 +73,10 @@ def compare(
         return cached
     redline = redlines.compare_versions(session, slug, old, new, held, clause=clause, changed_only=not show_all)
     if format == "html":
-        response: Response = HTMLResponse(redlines.render_html(redline))
+        title = storage.get_policy(session, slug).title
+        response: Response = HTMLResponse(redlines.render_html(redline, policy_title=title, clause=clause))
     elif format == "text":
-        response = PlainTextResponse(redlines.render_text(redline, width=width))
+        response = PlainTextResponse(redlines.render_text(redline, width=width, clause=clause))
     else:
         response = JSONResponse(s.plain(redline))
     return cacheable(response, etag, NEIGHBOURS_CACHE_CONTROL)

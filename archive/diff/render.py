@@ -12,8 +12,9 @@ from archive.diff.redline import change_key, change_numbers
 # Part of the HTML and text representations' ETags: bumped when the same redline renders differently
 # (2: long unchanged stretches folded, long inserts and deletes set as blocks; 3: the HTML audit says
 # its list is candidates; 8: the HTML links its audit to each change and says what the changelog says
-# of each), so a cache holding an older rendering is not told it is current.
-RENDER_VERSION = 8
+# of each; 9: the HTML names the policy by its title, and both say when limited to one clause), so a
+# cache holding an older rendering is not told it is current.
+RENDER_VERSION = 9
 
 _CSS = """
 body{font:16px/1.55 Georgia,serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
@@ -190,10 +191,13 @@ def _empty(change: dict) -> str:
     return "a heading only: no text of its own" if change["kind"] in ("added", "removed") else "unchanged"
 
 
-def render_html(redline: dict) -> str:
-    """One standalone page: summary, changelog audit, then each clause's changes with <ins>/<del>."""
+def render_html(redline: dict, *, policy_title: str | None = None, clause: str | None = None) -> str:
+    """One standalone page: summary, changelog audit, then each clause's changes with <ins>/<del>.
+    `policy_title` names the policy (the redline holds its slug only); `clause`: the clause the
+    redline was limited to, said in the title and summary."""
     f, t = redline["from"], redline["to"]
-    title = f"{redline['policy']}: {f['label']} → {t['label']}"
+    title = f"{policy_title or redline['policy']}: {f['label']} → {t['label']}"
+    title += f", clause {clause}" if clause else ""
     out = [
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -208,6 +212,8 @@ def render_html(redline: dict) -> str:
         '<ul class="summary">' + "".join(f"<li><strong>{v}</strong> {k}</li>" for k, v in redline["summary"].items())
         + "</ul>",
     ]
+    if clause:
+        out.append(f'<p class="meta">Limited to clause {escape(clause)} and what it aligns with.</p>')
     audit = redline.get("audit")
     anchors = _anchors(redline["changes"])
     said = {change_key(c): c for c in audit["changes"]} if audit else {}
@@ -297,15 +303,18 @@ def _link(anchors: dict, entry: dict) -> str:
 TEXT_WIDTH = 100  # columns of the text view; a longer line wraps, its prefix repeated
 
 
-def render_text(redline: dict, context: int = 12, width: int = TEXT_WIDTH) -> str:
+def render_text(redline: dict, context: int = 12, width: int = TEXT_WIDTH, *, clause: str | None = None) -> str:
     """Unified-diff style: a header per clause, '-'/'+' lines for changes, a few words of context.
     Lines wrap at `width` columns (0: never), each continuation with its line's prefix, so a deleted
-    paragraph stays a block of '- ' lines that grep and a pager show whole."""
+    paragraph stays a block of '- ' lines that grep and a pager show whole. `clause`: the clause the
+    redline was limited to, said under the summary."""
     f, t = redline["from"], redline["to"]
     lines = [f"--- {redline['policy']} {f['label']} ({f.get('effective', '')})",
              f"+++ {redline['policy']} {t['label']} ({t.get('effective', '')})"]
     s = redline["summary"]
     lines += _line("summary: ", ", ".join(f"{v} {k}" for k, v in s.items()), width)
+    if clause:
+        lines += _line("limited to: ", f"clause {clause} and what it aligns with", width)
     audit = redline.get("audit")
     if audit:
         said_of = (f"({'; '.join(e['title'] for e in _entries(audit))}): {audit['counts']['substantive']} "

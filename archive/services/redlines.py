@@ -34,8 +34,9 @@ from archive.services.versions import resolve_pair
 from archive.settings import get_settings
 
 __all__ = [
-    "RENDER_VERSION", "TEXT_WIDTH", "compare", "compare_versions", "find_compared_clause", "full_redline",
-    "redline_key", "refresh_derived", "render_html", "render_text", "revisions_between", "version_meta",
+    "RENDER_VERSION", "TEXT_WIDTH", "compare", "compare_clause", "compare_versions", "find_compared_clause",
+    "full_redline", "redline_key", "refresh_derived", "render_html", "render_text", "revisions_between",
+    "version_meta",
 ]
 
 log = logging.getLogger(__name__)
@@ -134,12 +135,37 @@ def compare(session: Session, slug: str, a: str, b: str, *, clause: str | None =
 def compare_versions(session: Session, slug: str, va: t.VersionInfo, vb: t.VersionInfo, held: list[t.VersionInfo],
                      *, clause: str | None = None, changed_only: bool = True) -> dict:
     """`compare` of two resolved versions; `held`: every version of the policy, oldest first."""
+    if clause is not None:
+        return compare_clause(session, slug, va, vb, held, clause, changed_only=changed_only)[0]
     result = full_redline(session, slug, va, vb)
     _with_revisions(session, slug, va, vb, result, held)
-    if clause is None:
-        return rl.select(result, changed_only=changed_only)
-    positions = _clause_positions(session, slug, va.label, vb.label, clause, result)
-    return rl.select(result, changed_only=changed_only, positions=positions)
+    return rl.select(result, changed_only=changed_only)
+
+
+def compare_clause(session: Session, slug: str, va: t.VersionInfo, vb: t.VersionInfo, held: list[t.VersionInfo],
+                   clause: str, *, changed_only: bool = True) -> tuple[dict, dict]:
+    """`compare_versions` limited to `clause`, and what a reader of it needs from the whole comparison:
+    {numbers: each changed clause's number in the whole (archive.diff.redline.change_numbers, so a
+    #change-N link is the same on either page), subsections: [{number, title}] of the clause when they
+    are clauses of their own (not brought in), other: the older version's clause of the same number
+    when it is another clause (2.2's §4 is not 3.0's §4), with what became of it (its change, or None)}."""
+    result = full_redline(session, slug, va, vb)
+    _with_revisions(session, slug, va, vb, result, held)
+    pa, pb, found = _clause_positions(session, slug, va.label, vb.label, clause, result)
+    side, label = ("b", vb.label) if "b" in found else ("a", va.label)
+    pos, c = found[side]
+    subsections = []
+    if c.text.strip() or c.footnotes:  # else its subsections are in the comparison already
+        subsections = [{"number": x.number, "title": x.title} for x in storage.clauses(session, slug, label)
+                       if x.parent == pos]
+    other = None
+    if side == "b" and "a" in found:
+        k, oc = found["a"]
+        if k not in pa:
+            became = next((ch for ch in result["changes"] if ch["from_clause"] and ch["from_clause"]["id"] == k), None)
+            other = {"label": va.label, "number": oc.number, "title": oc.title, "change": became}
+    context = {"numbers": rl.change_numbers(result["changes"]), "subsections": subsections, "other": other}
+    return rl.select(result, changed_only=changed_only, positions=(pa, pb)), context
 
 
 def revisions_between(held: list[t.VersionInfo], va: t.VersionInfo, vb: t.VersionInfo) -> list[t.VersionInfo]:
@@ -282,18 +308,21 @@ def find_compared_clause(session: Session, slug: str, la: str, lb: str, number: 
 
 def _clause_positions(
     session: Session, slug: str, la: str, lb: str, number: str, result: dict
-) -> tuple[set[int], set[int]]:
+) -> tuple[set[int], set[int], dict[str, tuple]]:
+    """The A and B positions a comparison limited to clause `number` shows, and the clause found
+    in either version (`find_compared_clause`): the newer one's is shown when both have the number."""
     found = find_compared_clause(session, slug, la, lb, number)
-    if "b" in found:
+    shown = dict(found)
+    if "b" in shown:
         # The clause as numbered in the newer version, and its counterpart by alignment: numbers are
         # reused (2.0's §1 "Background" is not 3.4's §1), and the older clause that merely shares
         # the number is no part of this clause's lineage.
-        found.pop("a", None)
+        shown.pop("a", None)
     pa: set[int] = set()
     pb: set[int] = set()
     for side, label, into in (("a", la, pa), ("b", lb, pb)):
-        if side in found:
-            pos, c = found[side]
+        if side in shown:
+            pos, c = shown[side]
             into.add(pos)
             if not c.text.strip() and not c.footnotes:
                 # A heading with no text of its own ("Changelog", "Appendices") stands for what is under
@@ -305,7 +334,7 @@ def _clause_positions(
         if fa and tb and (fa["id"] in pa or tb["id"] in pb):
             pa.add(fa["id"])
             pb.add(tb["id"])
-    return pa, pb
+    return pa, pb, found
 
 
 def refresh_derived(session: Session, slug: str) -> int:
