@@ -127,7 +127,11 @@ def test_the_compare_forms_own_url_is_the_form(client):
     assert re.search(r'<select id="b" name="b">.*?<option value="3.4" selected>', body, re.S)
     revisions = re.findall(rf'<a href="{RSP}/compare/([\d.]+\.\.[\d.]+)">', body)
     assert revisions == ["3.3..3.4", "3.2..3.3", "3.1..3.2", "3.0..3.1", "2.2..3.0", "2.0..2.2", "1.0..2.0"]
-    html_ok(client.get(f"{RSP}/compare", params={"b": "3.0"}), 400)  # one version only: still a usage error
+    # One version only: still a usage error, said above the form, what was given filled in.
+    half = html_ok(client.get(f"{RSP}/compare", params={"b": "3.0", "clause": "3.6"}), 400)
+    assert '<p class="error" role="alert">Pick two versions to compare: From and To' in half
+    assert re.search(r'<select id="b" name="b">.*?<option value="3.0" selected>', half, re.S)
+    assert 'name="clause" value="3.6"' in half
     html_ok(client.get("/p/no-such-policy/compare"), 404)
 
 
@@ -148,6 +152,9 @@ def test_one_clause_keeps_its_changelog_audit(client):
     assert "Showing all" not in both and "unchanged clauses too: 1 shown" in both
     # A clause the comparison leaves unchanged: nothing checked, and no claim that all is accounted for.
     same = html_ok(client.get(f"{RSP}/compare/3.0..3.1", params={"clause": "2"}))
+    # A clause neither version has: a 404 that offers the whole comparison.
+    missing = html_ok(client.get(f"{RSP}/compare/3.0..3.1", params={"clause": "99"}), 404)
+    assert f'<li><a href="{RSP}/compare/3.0..3.1">The whole comparison, 3.0 → 3.1</a></li>' in missing
     assert "Clause 2 has no change for the audit to check against it." in same and "accounted for" not in same
 
 

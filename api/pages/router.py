@@ -8,6 +8,7 @@ URL scheme (every page is a GET with a stable URL; none collides with the JSON A
     /p/{slug}/{YYYY-MM-DD}                 302 to the version in force that day (404 before the first)
     /p/{slug}/compare?a=&b=&clause=&all=   the compare form's target: 303 to the stable URL below; without
                                            a and b, the form itself and a link to each revision's redline
+                                           (with one of them, the form again, a 400 saying what is missing)
     /p/{slug}/compare/{a}..{b}             redline (labels or YYYY-MM-DD); ?clause=3.6, ?all=1 for all
     /p/{slug}/clauses/{number}/history     one clause through every version
     /p/{slug}/unannounced                  every revision's changed clauses its changelog does not mention
@@ -44,7 +45,7 @@ from api.deps import SessionDep, SettingsDep
 from api.pages import docs, views
 from archive.db import storage
 from archive.diff.render import fold_ops, nature_label, similarity_text
-from archive.errors import ArchiveError, InvalidInput, VersionNotArchived
+from archive.errors import ArchiveError, ClauseNotFound, InvalidInput, VersionNotArchived
 from archive.services import cite as cite_service
 from archive.services import histories
 from archive.services import unannounced as unannounced_service
@@ -253,17 +254,18 @@ def compare_form(slug: str, request: Request, session: SessionDep) -> Response:
     # The form sends a and b; a hand-made URL may well say from and to.
     a = (params.get("a") or params.get("from") or "").strip()
     b = (params.get("b") or params.get("to") or "").strip()
-    if not a and not b:
-        versions = storage.list_versions(session, slug)
-        return render("compare_choose.html", policy=policy, versions=versions, title=f"Compare: {policy.title}",
-                      pairs=list(zip(versions, versions[1:], strict=False))[::-1])
+    clause = params.get("clause", "").strip() or None
     if not a or not b:
-        raise InvalidInput("Pick two versions to compare: From and To (parameters a and b).")
+        versions = storage.list_versions(session, slug)
+        # One version only is a usage error, said above the form, with what was given filled in.
+        error = {} if not a and not b else {"error": "Pick two versions to compare: From and To (parameters a and b)."}
+        return render("compare_choose.html", 400 if error else 200, policy=policy, versions=versions,
+                      title=f"Compare: {policy.title}", pairs=list(zip(versions, versions[1:], strict=False))[::-1],
+                      chosen=(a, b, clause), **error)
     for ref in (a, b):
         views.check(ref, views.LABEL_RE, "version")
         if ".." in ref:
             raise InvalidInput(f"version '{ref}' is not valid")
-    clause = params.get("clause", "").strip() or None
     views.check(clause, views.CLAUSE_RE, "clause")
     url = views.compare_url(slug, a, b, clause=clause, show_all=params.get("all") == "1")
     return RedirectResponse(url, status_code=303)
@@ -276,7 +278,11 @@ def compare_page(slug: str, a: str, b: str, request: Request, session: SessionDe
     a, b = (views.required(ref, views.LABEL_RE, "version") for ref in (a, b))
     clause = views.check(request.query_params.get("clause") or None, views.CLAUSE_RE, "clause")
     show_all = request.query_params.get("all") == "1"
-    ctx = views.compare_view(session, slug, a, b, clause=clause, show_all=show_all)
+    try:
+        ctx = views.compare_view(session, slug, a, b, clause=clause, show_all=show_all)
+    except ClauseNotFound as exc:  # the versions are there: offer their whole comparison
+        whole = [(views.compare_url(slug, a, b), f"The whole comparison, {a} → {b}")]
+        return error_page(exc.status, exc.title, exc.message, request, whole)
     title = f"{ctx['policy'].title}: {ctx['va'].label} → {ctx['vb'].label}" + (f", clause {clause}" if clause else "")
     response = render("compare.html", title=title, **ctx)
     response.headers["Server-Timing"] = f"render;dur={(time.perf_counter() - started) * 1000:.1f}"
