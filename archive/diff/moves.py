@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from archive.diff.fastdmp import dmp
 from archive.diff.tokens import boundaries, canonical, offsets
@@ -148,13 +149,20 @@ class _Run:
 
     keys: list[str]
     letters: str
-    bounds: dict[int, int]
-    offsets: list[int]
 
     @classmethod
     def of(cls, words: Sequence[str]) -> _Run:
         keys = [canonical(w) for w in words]
-        return cls(keys, "".join(keys), boundaries(keys), offsets(keys))
+        return cls(keys, "".join(keys))
+
+    # Only a search that finds a common run needs these: most segment pairs share no three words.
+    @cached_property
+    def bounds(self) -> dict[int, int]:
+        return boundaries(self.keys)
+
+    @cached_property
+    def offsets(self) -> list[int]:
+        return offsets(self.keys)
 
 
 def _common_run(
