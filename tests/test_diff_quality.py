@@ -3,6 +3,7 @@ section numbers, and the changelog audit's direction, table changelogs, list sen
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -532,6 +533,23 @@ def test_an_enumerated_item_announcing_minor_edits_is_the_note_not_a_missing_cha
         editorial = [i for i in audit["items"] if i["editorial"]]
         assert [i["text"] for i in editorial if "3.3" in i["entry"]] == ["makes minor terminology changes."], older
         assert not {i["n"] for i in editorial} & set(audit["items_without_change"]), older
+
+
+def test_a_change_names_first_the_item_it_carries_most_of(session) -> None:
+    """3.3's §3.1 holds all of the item on off-cycle updates (its new text is headed "Off-cycle updates")
+    and a part of the chemical/biological threshold item, which scores higher on its rarer words alone;
+    3.4's §3.5 adds the disclosure of redactions its item 4 announces, and a phrase on employees that
+    item 2 (about §3.6's sharing) also has. The one item a summary names is the first."""
+    for older, newer, clause, first, other in (
+        ("3.2", "3.3", "3.1", "refines our approach to off-cycle updates", "revises our threshold"),
+        ("3.3", "3.4", "3.5", "It requires us to publicly disclose", "It now requires that fully unredacted"),
+    ):
+        audit = redlines.compare(session, RSP, older, newer)["audit"]
+        texts = {i["n"]: i["text"] for i in audit["items"]}
+        named = [texts[n] for n in next(c for c in audit["changes"] if c["clause"] == clause)["items"]]
+        assert len(named) == 2 and named[0].startswith(first) and named[1].startswith(other), (clause, named)
+    step = next(s for s in histories.clause_history(session, RSP, "3.1")["versions"] if s["version"] == "3.3")
+    assert "refines our approach to off-cycle updates" in json.dumps(step), step
 
 
 # -- run-together words, footnote markers, titles, determinism ---------------------------------------

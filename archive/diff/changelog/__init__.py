@@ -20,9 +20,9 @@
   changes scoring at least MIN_SCORE with at least MIN_TERMS shared terms and at least RELATIVE of
   that item's best score (or sharing a phrase rare in the policy, while scoring at least RELATIVE of
   the change's best item), so a clause that merely mentions an item's topic is not taken as announced.
-  A change lists its items best-scoring first. A change's
-  sentences that point at the clause an item matches best ("the threshold ... described in Section 1")
-  do not count for that item: they repeat the announced change's words without being it. An item
+  A change lists its items likeliest first (score times the share of the item's evidence it holds).
+  A change's sentences that point at the clause an item matches best ("the threshold ... described in
+  Section 1") do not count for that item: they repeat the announced change's words without being it. An item
   announcing a comprehensive rewrite accounts for every change. A sentence announcing several changes
   in a list is one item per change; a sentence that only points elsewhere ("see here", "described
   below") is no item.

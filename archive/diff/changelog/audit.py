@@ -98,8 +98,12 @@ def audit(
             or score >= MIN_SCORE and shared >= MIN_TERMS
             and (score >= RELATIVE * best[k] or phrase and score >= RELATIVE * top)
         ]
-        # Best match first: what names one change (a history line) names its likeliest item.
-        matched.sort(key=lambda n: -a["scores"][n - 1][0])
+        # Likeliest first: what names one change (a history line) names that item. Likeliest is the score
+        # times the share of the item's evidence the change holds: 3.3's §3.1 holds all of the item on
+        # off-cycle updates and a part of the chemical/biological threshold item, which scores higher on
+        # its rarer words alone.
+        if relater:
+            matched.sort(key=lambda n: (-relater.likelihood(n - 1, a["scores"][n - 1][0]), n))
         accounted = bool(matched) or (a["nature"] == "editorial" and note is not None)
         out_changes.append({
             "clause": _clause_label(ch),

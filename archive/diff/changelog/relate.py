@@ -132,6 +132,9 @@ class Relater:
         # In how many clauses each bigram stands (counted once, not per change and item).
         bigram_df = Counter(chain.from_iterable(stem.bigrams(xw, among=self.item_bigram_set) for xw in text_words))
         self.item_refs = [{(k.lower(), v.lower()) for k, v in _REF.findall(it)} for it in items]
+        # All an item could score: a change scoring near it holds most of what the item announces.
+        self.item_mass = [math.fsum(map(self.idf.__getitem__, terms)) + (REF_BONUS if refs else 0.0)
+                          for terms, refs in zip(item_terms, self.item_refs, strict=True)]
         # The bigrams of each item rare enough (in at most RARE_BIGRAM_DF clauses) to count as its phrase.
         self.rare_bigrams = [{bg for bg in ibig if bigram_df[bg] <= RARE_BIGRAM_DF} for ibig in item_bigrams]
 
@@ -148,6 +151,11 @@ class Relater:
                 shared = shared | {"<ref>"}
             scores.append((score, len(shared), not rare.isdisjoint(ch_bigrams)))
         return scores
+
+    def likelihood(self, k: int, score: float) -> float:
+        """How likely item k is the one that announced a change scoring `score` on it: the score, times
+        the share of the item's evidence (the idf of all its terms, its clause reference) it holds."""
+        return score * score / self.item_mass[k] if self.item_mass[k] else 0.0
 
     def relate(self, ch: dict) -> dict:
         """A change's scores and the evidence `without_pointers` needs again."""
