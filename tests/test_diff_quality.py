@@ -286,7 +286,7 @@ def test_rendered_text_of_a_span_puts_a_revision_s_silence_before_another_s_item
     text = render_text(span, width=0)
     line = next(x for x in text.splitlines() if x.startswith("  changelog: "))
     assert line.startswith(
-        "  changelog: not announced in 3.1 (substantive); its change in another revision: item "), line
+        "  changelog: not announced in version 3.1; its change in another revision: item 4 of “April 29, 2026"), line
 
 
 def test_rendered_split_names_its_source_and_how_much_of_it_came_from_there() -> None:
@@ -377,9 +377,9 @@ def test_text_view_headers_wrap_at_the_width_too(session) -> None:
     over = [ln for ln in narrow.splitlines() if len(ln) > 40 and len(ln.split()) > 2]
     assert not over, over[:3]
     assert narrow.count("\n@@ ") == flat.count("\n@@ ") > 10  # each header starts one line with "@@"
-    audit = [ln for ln in flat.splitlines() if ln.startswith("changelog audit (")]
+    audit = [ln for ln in flat.splitlines() if ln.startswith("changelog audit: ")]
     assert len(audit) == 1 and len(audit[0]) > 200
-    assert narrow.split("changelog audit ", 1)[1].split("\n")[1].startswith(" " * len("changelog audit "))
+    assert narrow.split("changelog audit: ", 1)[1].split("\n")[1].startswith(" " * len("changelog audit: "))
     def words(text: str) -> list[str]:  # less the prefixes a wrapped op line repeats
         return [w for w in text.split() if w not in {"-", "+", "~"}]
 

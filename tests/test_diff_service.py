@@ -407,7 +407,11 @@ def test_survival_of_edits_unit() -> None:
 
 def test_cli_span_diff_names_the_silent_revision(corpus_env, cli) -> None:
     out = cli("diff", RSP, "3.0", "3.4").stdout
-    assert "not in changelog: 3.6 (modified, substantive); not announced in 3.1 (substantive)" in out
+    assert "not in changelog: 3.6 External Review (modified, substantive); not announced in version 3.1\n" in out
+    # What was checked, against which entries, and how many the changelogs leave out, in one line.
+    assert ("changelog audit: 12 changed clauses checked (10 substantive, 2 editorial) against the 4 entries "
+            "from “April 2, 2026 (RSP v3.1)” to “July 8, 2026 (RSP v3.4)”; 2 changed by a revision whose "
+            "changelog does not mention them") in " ".join(out.split())
 
 
 def test_a_span_credits_each_change_with_its_own_revisions_items(session) -> None:

@@ -12,8 +12,9 @@ from archive.diff.redline import change_key, change_numbers
 # Part of the HTML and text representations' ETags: bumped when the same redline renders differently
 # (2: long unchanged stretches folded, long inserts and deletes set as blocks; 3: the HTML audit says
 # its list is candidates; 8: the HTML links its audit to each change and says what the changelog says
-# of each; 9: the HTML names the policy by its title, and both say when limited to one clause), so a
-# cache holding an older rendering is not told it is current.
+# of each; 9: the HTML names the policy by its title, both say when limited to one clause, and the
+# audit's lines say what was checked against which entries), so a cache holding an older rendering is
+# not told it is current.
 RENDER_VERSION = 9
 
 _CSS = """
@@ -106,9 +107,31 @@ def _several(audit: dict) -> bool:
 
 
 def _revisions(unmentioned: dict) -> str:
-    """'; not announced in 3.1 (substantive)': the revisions of a span whose own audits found it silent."""
+    """'; not announced in version 3.1 (substantive)': the revisions of a span whose own audits found it
+    silent ("version": a clause can be numbered 3.1 too), with what each did where the span's kind and
+    nature do not say it already ("removed, heading only" twice says nothing)."""
+    def one(r: dict) -> str:
+        if (r.get("kind"), nature_label(r)) == (unmentioned["kind"], nature_label(unmentioned)):
+            return f"version {r['version']}"
+        return f"version {r['version']} ({', '.join(x for x in (r.get('kind'), nature_label(r)) if x)})"
+
     found = unmentioned.get("unannounced_in") or []
-    return "; not announced in " + ", ".join(f"{r['version']} ({nature_label(r)})" for r in found) if found else ""
+    return "; not announced in " + ", ".join(map(one, found)) if found else ""
+
+
+def _audit_counts(audit: dict) -> str:
+    """'7 changed clauses checked (5 substantive, 2 editorial)'."""
+    n = audit["counts"]
+    return (f"{n['audited']} changed clause{'' if n['audited'] == 1 else 's'} checked "
+            f"({n['substantive']} substantive, {n['editorial']} editorial)")
+
+
+def _against(audit: dict) -> str:
+    """'the entry "April 2, 2026 (RSP v3.1)"', or 'the 8 entries from "..." to "..."'."""
+    titles = [e["title"] for e in _entries(audit)]
+    if len(titles) == 1:
+        return f"the entry “{titles[0]}”"
+    return f"the {len(titles)} entries from “{titles[0]}” to “{titles[-1]}”"
 
 
 def _entries_phrase(audit: dict, esc) -> str:
@@ -219,9 +242,7 @@ def render_html(redline: dict, *, policy_title: str | None = None, clause: str |
     said = {change_key(c): c for c in audit["changes"]} if audit else {}
     if audit:
         out.append('<section class="audit"><h2>Changelog audit</h2>')
-        out.append(f"<p>{_entries_phrase(audit, escape)}. "
-                   f"{audit['counts']['substantive']} substantive and {audit['counts']['editorial']} editorial "
-                   "changes audited.</p>")
+        out.append(f"<p>{_entries_phrase(audit, escape)}. {escape(_audit_counts(audit))}.</p>")
         out.append('<p class="meta">The audit matches words, not meaning: a clause listed as not mentioned is a '
                    "candidate for an unannounced change, to be checked against its redline (the method: "
                    "docs/redlines.md, or /p/method on the archive's server).</p>")
@@ -317,11 +338,13 @@ def render_text(redline: dict, context: int = 12, width: int = TEXT_WIDTH, *, cl
         lines += _line("limited to: ", f"clause {clause} and what it aligns with", width)
     audit = redline.get("audit")
     if audit:
-        said_of = (f"({'; '.join(e['title'] for e in _entries(audit))}): {audit['counts']['substantive']} "
-                   f"substantive, {audit['counts']['editorial']} editorial")
-        lines += _line("changelog audit ", said_of, width)
+        n = len(audit["unmentioned"])
+        silent = (f"{n} changed by a revision whose changelog does not mention {'it' if n == 1 else 'them'}"
+                  if _several(audit) else f"{n} not mentioned")
+        lines += _line("changelog audit: ", f"{_audit_counts(audit)} against {_against(audit)}; {silent}", width)
         for u in audit["unmentioned"]:
-            gap = f"{u['clause']} ({u['kind']}, {nature_label(u)}){_revisions(u)}"
+            ref = u["to_clause"] or u["from_clause"]
+            gap = f"{_name(ref) if ref else u['clause']} ({u['kind']}, {nature_label(u)}){_revisions(u)}"
             lines += _line("  not in changelog: ", gap, width)
     said = {change_key(c): c for c in audit["changes"]} if audit else {}
     for ch in redline["changes"]:
@@ -360,7 +383,9 @@ def _said_text(said: dict, audit: dict) -> str:
         text = item["text"] if len(item["text"]) <= 160 else item["text"][:160].rsplit(None, 1)[0].rstrip(",;:") + "…"
         more = f" (+{len(said['items']) - 1} more)" if len(said["items"]) > 1 else ""
         via = ", through its subsections" if said["via_subsections"] else ""
-        found = f"item {item['n']}{more}{via}: {text}"
+        # Over several entries, whose item (its number counts over all of them).
+        of = f" of “{item['entry']}”" if _several(audit) and item.get("entry") else ""
+        found = f"item {item['n']}{of}{more}{via}: {text}"
         return f"{silent}; its change in another revision: {found}" if silent else found
     if said["editorial_note"]:
         return f"{said['nature']}, under its note on minor edits"
