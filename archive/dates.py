@@ -7,6 +7,7 @@ names the format, and a well-formed day that does not exist (2026-02-30) says so
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 
@@ -27,4 +28,14 @@ def parse_day(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"'{shown}' is not a date ({DATE_FORMAT}): no such day") from None
+        raise ValueError(f"'{shown}' is not a date ({DATE_FORMAT}): no such day, {_why(value)}") from None
+
+
+def _why(value: str) -> str:
+    """What is wrong with a day spelled right: 'there is no month 13', 'February 2026 has 28 days'."""
+    year, month, _ = map(int, value.split("-"))
+    if not 1 <= month <= 12:
+        return f"there is no month {month}"
+    if year == 0:
+        return "there is no year 0"
+    return f"{calendar.month_name[month]} {year} has {calendar.monthrange(year, month)[1]} days"

@@ -84,7 +84,7 @@ def history(
     for entry in result["versions"]:
         c, ch = entry["clause"], entry["change"]
         name = " ".join(x for x in (c["number"], c["title"]) if x)
-        pages = f"p. {c['page_start']}" + (f"-{c['page_end']}" if c["page_end"] != c["page_start"] else "")
+        pages = f"p. {c['page_start']}" + (f"–{c['page_end']}" if c["page_end"] != c["page_start"] else "")
         if ch["kind"] == "first":
             what = "first appears"
         elif ch["kind"] == "added":

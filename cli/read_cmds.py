@@ -58,7 +58,7 @@ def _outline_lines(tree: list[Clause]) -> list[str]:
     top = min((c.level for c in tree), default=1)  # a subtree starts at the margin
     return [
         f"{'  ' * (c.level - top)}{(c.number + ' ') if c.number else ''}{c.title}  (p. {c.page_start}"
-        + (f"-{c.page_end}" if c.page_end != c.page_start else "")
+        + (f"–{c.page_end}" if c.page_end != c.page_start else "")
         + ")"
         for c in tree
     ]
@@ -106,7 +106,7 @@ def show(
             if as_json:
                 echo_json({"policy": slug, "version": label, "clause": clause_json(position, c)})
                 return
-            pages = f"p. {c.page_start}" + (f"-{c.page_end}" if c.page_end != c.page_start else "")
+            pages = f"p. {c.page_start}" + (f"–{c.page_end}" if c.page_end != c.page_start else "")
             typer.echo(f"{(c.number + ' ') if c.number else ''}{c.title}  [{slug} {label}, {pages}]")
             typer.echo("")
             typer.echo(c.text)

@@ -286,7 +286,7 @@ def test_a_day_in_place_of_a_version_label_redirects_to_the_version_then_in_forc
     assert client.get(f"{RSP}/versions/2026-04-02/text?page=2").text == client.get(f"{V}/text?page=2").text
     problem_of(client.get(f"{RSP}/versions/2001-01-01"), 404)  # before the first version
     body = problem_of(client.get(f"{RSP}/versions/2026-02-30"), 400)  # no such day: a mistake, not a miss
-    assert body["detail"] == "version '2026-02-30' is not a date (YYYY-MM-DD): no such day"
+    assert body["detail"] == "version '2026-02-30' is not a date (YYYY-MM-DD): no such day, February 2026 has 28 days"
     assert problem_of(client.get(f"{RSP}/compare/2025-01-01..2026-02-30"), 400)["detail"] == body["detail"]
 
 

@@ -67,6 +67,11 @@ def test_compare_html_text_and_clause(client):
     assert '<p class="meta">Limited to clause 3.6 and what it aligns with.</p>' in one_html
     one_text = client.get(f"{RSP}/compare/3.0..3.1", params={"format": "text", "clause": "3.6"}).text
     assert one_text.splitlines()[3] == "limited to: clause 3.6 and what it aligns with"
+    # Backwards, the text says why there is no audit, as the HTML does.
+    back = client.get(f"{RSP}/compare/3.1..3.0", params={"format": "text", "width": "0"}).text
+    assert back.splitlines()[3] == ("no changelog audit: this comparison runs backwards, from the newer version "
+                                    "to the older, and a changelog tells what a revision changed")
+    assert "no changelog audit" not in text.text
 
 
 def test_compare_lists_unchanged_clauses_when_asked(client):

@@ -346,6 +346,9 @@ def render_text(redline: dict, context: int = 12, width: int = TEXT_WIDTH, *, cl
             ref = u["to_clause"] or u["from_clause"]
             gap = f"{_name(ref) if ref else u['clause']} ({u['kind']}, {nature_label(u)}){_revisions(u)}"
             lines += _line("  not in changelog: ", gap, width)
+    elif f.get("effective", "") > t.get("effective", ""):
+        lines += _line("no changelog audit: ", "this comparison runs backwards, from the newer version to the older, "
+                       "and a changelog tells what a revision changed", width)
     said = {change_key(c): c for c in audit["changes"]} if audit else {}
     for ch in redline["changes"]:
         rel = _relation(ch)
