@@ -52,14 +52,14 @@ def diff(
     """Clause-by-clause, word-by-word redline between two versions of a policy."""
     # A transaction, not a read session: the first request stores the computed redline.
     with errors_as_exit(), transaction(engine()) as session:
-        result = redlines.compare(session, slug, a, b, clause=clause, changed_only=changed_only)
+        result, scope = redlines.compare_scoped(session, slug, a, b, clause=clause, changed_only=changed_only)
         title = storage.get_policy(session, slug).title
     if fmt is Format.json:
         echo_json(result)
     elif fmt is Format.html:
-        typer.echo(redlines.render_html(result, policy_title=title, clause=clause))
+        typer.echo(redlines.render_html(result, policy_title=title, clause=clause, scope=scope))
     else:
-        typer.echo(redlines.render_text(result, width=width, clause=clause), nl=False)
+        typer.echo(redlines.render_text(result, width=width, clause=clause, scope=scope), nl=False)
 
 
 @app.command()

@@ -61,12 +61,14 @@ def test_compare_html_text_and_clause(client):
         assert client.get(f"{RSP}/compare/3.0..3.1", params={"format": fmt}).status_code == 200
     # The standalone page names the policy by its title, and both say when they hold one clause only.
     assert "<title>Responsible Scaling Policy: 3.0 → 3.1</title>" in html.text
-    assert "Limited to" not in html.text and "limited to:" not in text.text
+    assert "Limited to" not in html.text and "Limited to" not in text.text
     one_html = client.get(f"{RSP}/compare/3.0..3.1", params={"format": "html", "clause": "3.6"}).text
     assert "<title>Responsible Scaling Policy: 3.0 → 3.1, clause 3.6</title>" in one_html
     assert '<p class="meta">Limited to clause 3.6 and what it aligns with.</p>' in one_html
     one_text = client.get(f"{RSP}/compare/3.0..3.1", params={"format": "text", "clause": "3.6"}).text
-    assert one_text.splitlines()[3] == "limited to: clause 3.6 and what it aligns with"
+    assert one_text.splitlines()[3] == "note: Limited to clause 3.6 and what it aligns with."
+    assert "note: Its subsections are clauses of their own, each compared on its own: 3.6.1 Selecting" in one_text
+    assert "<p class=\"meta\">Its subsections are clauses of their own" in one_html
     # Backwards, the text says why there is no audit, as the HTML does.
     back = client.get(f"{RSP}/compare/3.1..3.0", params={"format": "text", "width": "0"}).text
     assert back.splitlines()[3] == ("no changelog audit: this comparison runs backwards, from the newer version "

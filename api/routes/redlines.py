@@ -71,12 +71,16 @@ def compare(
     # asks again every time; the ETag makes that a 304.
     if (cached := not_modified(request, etag, NEIGHBOURS_CACHE_CONTROL)) is not None:
         return cached
-    redline = redlines.compare_versions(session, slug, old, new, held, clause=clause, changed_only=not show_all)
+    scope = None
+    if clause is None:
+        redline = redlines.compare_versions(session, slug, old, new, held, changed_only=not show_all)
+    else:
+        redline, scope = redlines.compare_clause(session, slug, old, new, held, clause, changed_only=not show_all)
     if format == "html":
         title = storage.get_policy(session, slug).title
-        response: Response = HTMLResponse(redlines.render_html(redline, policy_title=title, clause=clause))
+        response: Response = HTMLResponse(redlines.render_html(redline, policy_title=title, clause=clause, scope=scope))
     elif format == "text":
-        response = PlainTextResponse(redlines.render_text(redline, width=width, clause=clause))
+        response = PlainTextResponse(redlines.render_text(redline, width=width, clause=clause, scope=scope))
     else:
         response = JSONResponse(s.plain(redline))
     return cacheable(response, etag, NEIGHBOURS_CACHE_CONTROL)

@@ -119,6 +119,24 @@ def _revisions(unmentioned: dict) -> str:
     return "; not announced in " + ", ".join(map(one, found)) if found else ""
 
 
+def scope_notes(clause: str | None, scope: dict | None, to_label: str) -> list[str]:
+    """What a redline limited to `clause` leaves out, as sentences (`scope`: what
+    archive.services.redlines.compare_clause says around it): its subsections, clauses of their own,
+    and the older version's clause of the same number when that is another clause."""
+    if not clause:
+        return []
+    notes = [f"Limited to clause {clause} and what it aligns with."]
+    if scope and scope["subsections"]:
+        names = ", ".join(_name(x) or "(untitled)" for x in scope["subsections"])
+        notes.append(f"Its subsections are clauses of their own, each compared on its own: {names}.")
+    if scope and (other := scope["other"]):
+        became = other["change"]
+        where = (f": in {to_label} it is {_name(became['to_clause'])}" if became and became["to_clause"]
+                 else f", removed in {to_label}" if became else "")
+        notes.append(f"In {other['label']}, {_name(other)} is another clause{where}.")
+    return notes
+
+
 def _audit_counts(audit: dict) -> str:
     """'7 changed clauses checked (5 substantive, 2 editorial)'."""
     n = audit["counts"]
@@ -214,10 +232,11 @@ def _empty(change: dict) -> str:
     return "a heading only: no text of its own" if change["kind"] in ("added", "removed") else "unchanged"
 
 
-def render_html(redline: dict, *, policy_title: str | None = None, clause: str | None = None) -> str:
+def render_html(redline: dict, *, policy_title: str | None = None, clause: str | None = None,
+                scope: dict | None = None) -> str:
     """One standalone page: summary, changelog audit, then each clause's changes with <ins>/<del>.
     `policy_title` names the policy (the redline holds its slug only); `clause`: the clause the
-    redline was limited to, said in the title and summary."""
+    redline was limited to, said in the title and summary with what it leaves out (`scope_notes`)."""
     f, t = redline["from"], redline["to"]
     title = f"{policy_title or redline['policy']}: {f['label']} → {t['label']}"
     title += f", clause {clause}" if clause else ""
@@ -235,8 +254,7 @@ def render_html(redline: dict, *, policy_title: str | None = None, clause: str |
         '<ul class="summary">' + "".join(f"<li><strong>{v}</strong> {k}</li>" for k, v in redline["summary"].items())
         + "</ul>",
     ]
-    if clause:
-        out.append(f'<p class="meta">Limited to clause {escape(clause)} and what it aligns with.</p>')
+    out += [f'<p class="meta">{escape(note)}</p>' for note in scope_notes(clause, scope, t["label"])]
     audit = redline.get("audit")
     anchors = _anchors(redline["changes"])
     said = {change_key(c): c for c in audit["changes"]} if audit else {}
@@ -324,18 +342,19 @@ def _link(anchors: dict, entry: dict) -> str:
 TEXT_WIDTH = 100  # columns of the text view; a longer line wraps, its prefix repeated
 
 
-def render_text(redline: dict, context: int = 12, width: int = TEXT_WIDTH, *, clause: str | None = None) -> str:
+def render_text(redline: dict, context: int = 12, width: int = TEXT_WIDTH, *, clause: str | None = None,
+                scope: dict | None = None) -> str:
     """Unified-diff style: a header per clause, '-'/'+' lines for changes, a few words of context.
     Lines wrap at `width` columns (0: never), each continuation with its line's prefix, so a deleted
     paragraph stays a block of '- ' lines that grep and a pager show whole. `clause`: the clause the
-    redline was limited to, said under the summary."""
+    redline was limited to, said under the summary with what it leaves out (`scope_notes`)."""
     f, t = redline["from"], redline["to"]
     lines = [f"--- {redline['policy']} {f['label']} ({f.get('effective', '')})",
              f"+++ {redline['policy']} {t['label']} ({t.get('effective', '')})"]
     s = redline["summary"]
     lines += _line("summary: ", ", ".join(f"{v} {k}" for k, v in s.items()), width)
-    if clause:
-        lines += _line("limited to: ", f"clause {clause} and what it aligns with", width)
+    for note in scope_notes(clause, scope, t["label"]):
+        lines += _line("note: ", note, width)
     audit = redline.get("audit")
     if audit:
         n = len(audit["unmentioned"])

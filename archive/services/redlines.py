@@ -34,9 +34,9 @@ from archive.services.versions import resolve_pair
 from archive.settings import get_settings
 
 __all__ = [
-    "RENDER_VERSION", "TEXT_WIDTH", "compare", "compare_clause", "compare_versions", "find_compared_clause",
-    "full_redline", "redline_key", "refresh_derived", "render_html", "render_text", "revisions_between",
-    "version_meta",
+    "RENDER_VERSION", "TEXT_WIDTH", "compare", "compare_clause", "compare_scoped", "compare_versions",
+    "find_compared_clause", "full_redline", "redline_key", "refresh_derived", "render_html", "render_text",
+    "revisions_between", "version_meta",
 ]
 
 log = logging.getLogger(__name__)
@@ -128,8 +128,16 @@ def compare(session: Session, slug: str, a: str, b: str, *, clause: str | None =
 
     `clause` limits it to one clause (by number, or title if unnumbered) and its counterpart.
     """
+    return compare_scoped(session, slug, a, b, clause=clause, changed_only=changed_only)[0]
+
+
+def compare_scoped(session: Session, slug: str, a: str, b: str, *, clause: str | None = None,
+                   changed_only: bool = True) -> tuple[dict, dict | None]:
+    """`compare`, and with `clause` what the whole comparison says around it (`compare_clause`)."""
     held, va, vb = resolve_pair(session, slug, a, b)
-    return compare_versions(session, slug, va, vb, held, clause=clause, changed_only=changed_only)
+    if clause is None:
+        return compare_versions(session, slug, va, vb, held, changed_only=changed_only), None
+    return compare_clause(session, slug, va, vb, held, clause, changed_only=changed_only)
 
 
 def compare_versions(session: Session, slug: str, va: t.VersionInfo, vb: t.VersionInfo, held: list[t.VersionInfo],
