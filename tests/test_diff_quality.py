@@ -367,6 +367,20 @@ def test_text_view_wraps_long_lines_and_keeps_every_word(session) -> None:
     assert len(summary) > 10 and all(ln.startswith("- ") for ln in summary[1:])
 
 
+def test_a_contents_page_s_dot_leaders_are_shown_short(session) -> None:
+    """1.0's front matter holds its contents page ("Framework......2", 13 lines of some 130 dots): shown as
+    "Framework … 2" in the text and HTML views, kept as printed in the JSON."""
+    from archive.diff.render import render_html, render_text
+
+    red = redlines.compare(session, RSP, "1.0", "2.0")
+    front = next(c for c in red["changes"] if (c["from_clause"] or {}).get("title") == "Front matter")
+    assert sum(o["text"].count("." * 20) for o in front["ops"]) >= 13  # the JSON: as printed
+    text, html = render_text(red, width=0), render_html(red)
+    for shown in (text, html):
+        assert "....." not in shown
+        assert "Framework … 2 Initial Commitments … 3" in shown
+
+
 def test_text_view_headers_wrap_at_the_width_too(session) -> None:
     """1.0 -> 3.4: the audit's list of entries (259 columns) and each change's header wrap like the
     text, continuing under their label; at width 0 each stays one line, as printed before."""

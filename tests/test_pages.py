@@ -158,6 +158,12 @@ def test_one_clause_keeps_its_changelog_audit(client):
     assert "Clause 2 has no change for the audit to check against it." in same and "accounted for" not in same
 
 
+def test_the_redline_page_shows_dot_leaders_short(client):
+    """1.0's contents page ("Framework......2") reads "Framework … 2" on the page, as in the other views."""
+    body = html_ok(client.get(f"{RSP}/compare/1.0..2.0"))
+    assert "....." not in body and "Framework … 2 Initial Commitments … 3" in body
+
+
 def test_one_clause_says_what_it_leaves_out(client):
     """A clause with text of its own is compared alone: its subsections are named, each linked to its
     own comparison. A number the older version gives to another clause (2.2's §4 "Safeguards

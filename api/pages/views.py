@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from api import urls
@@ -21,7 +21,7 @@ from archive import types as t
 from archive.dates import parse_day
 from archive.db import storage
 from archive.diff.redline import KINDS, change_key, change_numbers
-from archive.diff.render import label_notes
+from archive.diff.render import op_html
 from archive.errors import InvalidInput
 from archive.services.versions import resolve_pair
 
@@ -292,8 +292,8 @@ def compare_view(
 
 
 def notes(text: str) -> Markup:
-    """Redline text, escaped, with its footnote marks labelled "note 4" (archive.diff.render)."""
-    return Markup(label_notes(str(escape(text))))
+    """Redline text as HTML (archive.diff.render.op_html): escaped, footnote marks labelled "note 4"."""
+    return Markup(op_html(text))
 
 
 def unchecked(changed_clauses: int, audit: dict) -> str:

@@ -299,7 +299,7 @@ def render_html(redline: dict, *, policy_title: str | None = None, clause: str |
             out.append(f'<p class="pages">Changelog: {escape(_said_text(said[change_key(ch)], audit))}</p>')
         body = []
         for op in fold_ops(ch["ops"]):
-            text = label_notes(escape(op["text"]))
+            text = op_html(op["text"])
             block = ' class="block"' if op.get("block") else ""
             if op["op"] == "insert":
                 body.append(f"<ins{block}>{text}</ins>")
@@ -321,10 +321,19 @@ def render_html(redline: dict, *, policy_title: str | None = None, clause: str |
 _NOTE_MARK = re.compile(r"\[\^(\w{1,4})\]")  # "[^4]": where the compared text puts a footnote
 
 
-def label_notes(html_text: str) -> str:
-    """Escaped redline text with each "[^4]" (where the compared text puts a footnote, after its
-    clause's body) shown as a label a reader knows: "note 4"."""
-    return _NOTE_MARK.sub(r'<span class="note-mark">note \1</span>', html_text)
+# A table of contents' dot leaders ("Framework......2" on 1.0's contents page), shown as " … " so that a
+# run of a hundred dots does not fill a line; only where text is shown: the JSON keeps it as printed.
+_LEADER = re.compile(r"\.{4,}")
+
+
+def shorten_leaders(text: str) -> str:
+    return _LEADER.sub(" … ", text)
+
+
+def op_html(text: str) -> str:
+    """An op's text as HTML: escaped, dot leaders shortened, each "[^4]" (where the compared text puts
+    a footnote, after its clause's body) shown as a label a reader knows: "note 4"."""
+    return _NOTE_MARK.sub(r'<span class="note-mark">note \1</span>', escape(shorten_leaders(text)))
 
 
 def _anchors(changes: list[dict]) -> dict[tuple[int | None, int | None], str]:
@@ -382,7 +391,7 @@ def render_text(redline: dict, context: int = 12, width: int = TEXT_WIDTH, *, cl
         if not ops:
             lines.append(f"  ({_empty(ch)})")
         for k, op in enumerate(ops):
-            words = op["text"].split()
+            words = shorten_leaders(op["text"]).split()
             if op["op"] == "equal":
                 cut = _fold_cut(len(words), k, len(ops) - 1, context) if len(ops) > 1 else None
                 if cut is not None:
