@@ -367,6 +367,19 @@ def test_text_view_wraps_long_lines_and_keeps_every_word(session) -> None:
     assert len(summary) > 10 and all(ln.startswith("- ") for ln in summary[1:])
 
 
+def test_unchanged_text_keeps_the_spaces_the_newer_pdf_lost(session) -> None:
+    """3.1's §3.6 reads "covershighly capablemodels and issignificantly redacted,defined asfollows" where 3.0
+    (and the publisher's text) has the spaces: the redline shows them, as it does the rest of 3.1's."""
+    spaced = "covers highly capable models and is significantly redacted, defined as follows:"
+    sec = by_clause(redlines.compare(session, RSP, "3.0", "3.1"))["3.6"]
+    equal = " ".join(" ".join(o["text"].split()) for o in sec["ops"] if o["op"] == "equal")
+    assert spaced in equal and "covershighly" not in equal
+    assert "“highly capable” if we conclude" in equal and "redactions omit" in equal
+    # Backwards the newer is 3.0, spaced already.
+    back = by_clause(redlines.compare(session, RSP, "3.1", "3.0"))["3.6"]
+    assert spaced in " ".join(" ".join(o["text"].split()) for o in back["ops"] if o["op"] == "equal")
+
+
 def test_a_contents_page_s_dot_leaders_are_shown_short(session) -> None:
     """1.0's front matter holds its contents page ("Framework......2", 13 lines of some 130 dots): shown as
     "Framework … 2" in the text and HTML views, kept as printed in the JSON."""

@@ -61,6 +61,23 @@ def test_run_together_next_to_a_real_change() -> None:
     assert ops == [("delete", "detail"), ("insert", "evidence")]
 
 
+def test_equal_text_keeps_the_spaces_either_version_has() -> None:
+    """Equal text is shown as the newer version prints it, except a stretch the newer ran together
+    where the older has spaces (3.1's "covershighly capablemodels"; the publisher's text has them):
+    that stretch as the older prints it. Only spaces: a stretch whose quotes differ is the newer's."""
+    older = "a Risk Report covers highly capable models and is significantly redacted, defined as follows: “x”"
+    newer = 'a Risk Report covershighly capablemodels and issignificantly redacted,defined asfollows: "x"'
+    shown = [(o.op, o.text) for o in diff_words(older, newer)]
+    assert shown == [("equal", older.replace("“x”", '"x"'))]
+    assert [(o.op, o.text) for o in diff_words(newer, older)] == [("equal", older)]  # the newer spaced: as is
+    # Next to a real change, the stretch around it is still the spaced one.
+    ops = [(o.op, o.text.strip()) for o in diff_words("it covers highly capable models", "it covershighly able models")]
+    assert ops == [("equal", "it covers highly"), ("delete", "capable"), ("insert", "able"), ("equal", "models")]
+    # A stretch differing in more than spaces (a quote style) stays as the newer prints it.
+    quoted = 'a "highly capable"model'
+    assert [o.text for o in diff_words("a “highly capable” model", quoted)] == [quoted]
+
+
 def test_text_against_itself() -> None:
     text = "Several principles guide how we approach Risk Reports: ● direct, candid."
     assert changed(text, text) == []

@@ -19,7 +19,9 @@ How it works (steps 1 and 2, the words and their canonical keys, are archive.dif
 7. Text deleted in one place of the clause and inserted unchanged in another is equal text at its new
    place, marked moved (archive.diff.moves).
 
-Equal text is shown as the newer version prints it. Whitespace in op texts is collapsed to one space.
+Equal text is shown as the newer version prints it, except where it lost spaces the older version has
+("covershighly" in 3.1, "covers highly" in 3.0, as in the publisher's text): then as the older prints
+it. Whitespace in op texts is collapsed to one space.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from archive.diff.tokens import (
     canonical,
     canonical_length,
     join_words,
+    offsets,
 )
 
 # Hunks whose space-free forms are both longer than this skip the character refinement (a rewrite,
@@ -184,13 +187,38 @@ def diff_words(a: str, b: str) -> list[Op]:
     for kind, a0, a1, b0, b1 in spans:
         da, ib = wa[a0:a1], wb[b0:b1]
         if kind == "equal" or "".join(ka[a0:a1]) == "".join(kb[b0:b1]):  # only markers or dashes differ
-            raw.append(("equal", ib))
+            raw.append(("equal", _shown_equal(da, ib, ka[a0:a1], kb[b0:b1])))
             continue
         if "".join(ka[a0:a1]):
             raw.append(("delete", da))
         # (else a lone dash or marker went away: noise)
         raw.append(("insert" if "".join(kb[b0:b1]) else "equal", ib))
     return _coalesce(raw)
+
+
+def _shown_equal(da: Sequence[str], ib: Sequence[str], ka: Sequence[str], kb: Sequence[str]) -> Sequence[str]:
+    """Equal text as shown: the newer version's words `ib`, except a stretch that is the older text's
+    with spaces the PDF lost (3.1's "covershighly capablemodels", 3.0's "covers highly capable
+    models"), shown as the older prints it, as the publisher's text does. Stretches are cut where both
+    sides have a word boundary (`ka`, `kb`: the words' keys, whose letters are the same); only spaces
+    may differ in a stretch so shown: a quote style, a dash or a marker is shown as the newer prints it."""
+    if len(da) <= len(ib):
+        return ib
+    oa, ob = offsets(ka), offsets(kb)
+    out: list[str] = []
+    i = j = 0
+    while i < len(da) or j < len(ib):
+        i1, j1 = min(i + 1, len(da)), min(j + 1, len(ib))
+        while oa[i1] != ob[j1]:  # the stretch grows to the next boundary both sides share
+            if oa[i1] < ob[j1]:
+                i1 += 1
+            else:
+                j1 += 1
+        sa, sb = da[i:i1], ib[j:j1]
+        lost = len(sa) > len(sb) and "".join(sa).replace(GLUE, "") == "".join(sb).replace(GLUE, "")
+        out += sa if lost else sb
+        i, j = i1, j1
+    return out
 
 
 def _spans(ka: Sequence[str], kb: Sequence[str]) -> list[Span]:
