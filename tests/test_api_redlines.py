@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from email.utils import parsedate_to_datetime
 from xml.etree import ElementTree as ET
 
@@ -65,6 +66,10 @@ def test_compare_html_text_and_clause(client):
     one_html = client.get(f"{RSP}/compare/3.0..3.1", params={"format": "html", "clause": "3.6"}).text
     assert "<title>Responsible Scaling Policy: 3.0 → 3.1, clause 3.6</title>" in one_html
     assert '<p class="meta">Limited to clause 3.6 and what it aligns with.</p>' in one_html
+    # §3.6 keeps the anchor it has on the whole comparison's page (#change-6), in its audit link too.
+    whole_id = re.search(r'<section id="(change-\d+)"><h2><span class="kind">modified</span> 3.6 External', html.text)
+    assert whole_id and f'<section id="{whole_id.group(1)}">' in one_html
+    assert f'<a href="#{whole_id.group(1)}">3.6 External Review</a>' in one_html
     one_text = client.get(f"{RSP}/compare/3.0..3.1", params={"format": "text", "clause": "3.6"}).text
     assert one_text.splitlines()[3] == "note: Limited to clause 3.6 and what it aligns with."
     assert "note: Its subsections are clauses of their own, each compared on its own: 3.6.1 Selecting" in one_text

@@ -246,7 +246,8 @@ def test_cli_diff_formats(corpus_env, cli) -> None:
     assert "\nnote: Limited to clause 3.6 and what it aligns with.\n" in text.output
     # A number the older version gives to another clause: said, with what became of that one.
     other = cli("diff", RSP, "2.2", "3.0", "--clause", "3.1", "--width", "0").output
-    assert "\nnote: In 2.2, 3.1 Preliminary Assessment is another clause, removed in 3.0.\n" in other
+    assert "\nnote: In 2.2, clause 3.1 (Preliminary Assessment) is a different clause; it was removed in 3.0.\n" \
+        in other
     one = cli("diff", RSP, "3.0", "3.1", "--clause", "3.6", "--format", "html").output
     assert "<title>Responsible Scaling Policy: 3.0 → 3.1, clause 3.6</title>" in one
     assert cli("diff", RSP, "3.0", "3.1", "--all", "-f", "json").output.count('"unchanged"') > 1

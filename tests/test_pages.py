@@ -181,7 +181,8 @@ def test_one_clause_says_what_it_leaves_out(client):
     assert "another clause" not in body
     renumbered = html_ok(client.get(f"{RSP}/compare/2.2..3.0", params={"clause": "4"}))
     other = re.search(r"In 2.2, (.*?)</p>", renumbered, re.S)
-    assert other and "4 Safeguards Assessment is another clause, removed in 3.0." in " ".join(other.group(1).split())
+    assert other and "clause 4 (Safeguards Assessment) is a different clause; it was removed in 3.0." in " ".join(
+        other.group(1).split())
     assert f'<a href="{RSP}/clauses/4/history?version=2.2">Its history</a>' in other.group(1)
     html_ok(client.get(f"{RSP}/clauses/4/history", params={"version": "2.2"}))
 
@@ -282,9 +283,12 @@ def test_history_links_of_an_older_version_name_it(client):
     assert "Capability Thresholds and Required Safeguards" in page and "Frontier Safety Roadmap" in page
     # The other clause of that number is named once, with a link to its own history.
     assert page.count("Frontier Safety Roadmap") == 1
-    assert re.search(r'Versions 3\.0, 3\.1, 3\.2, 3\.3, 3\.4 have another clause so named,\s*<a href="'
+    assert re.search(r'Versions 3\.0, 3\.1, 3\.2, 3\.3, 3\.4 have another clause numbered 2:\s*<a href="'
                      + re.escape(f"{RSP}/clauses/2/history?version=3.4") + '">2 Frontier Safety Roadmap</a>', page)
     assert "As numbered in version 2.2." in page
+    # Looked up by its title, a clause is not said to share a number.
+    titled = html_ok(client.get(f"{RSP}/clauses/External Review/history"))
+    assert "numbered" not in titled.split("As numbered in version", 1)[1].split("</p>", 1)[0]
     html_ok(client.get(f"{RSP}/clauses/2/history", params={"version": "9.9"}), 404)
 
 

@@ -131,10 +131,18 @@ def scope_notes(clause: str | None, scope: dict | None, to_label: str) -> list[s
         notes.append(f"Its subsections are clauses of their own, each compared on its own: {names}.")
     if scope and (other := scope["other"]):
         became = other["change"]
-        where = (f": in {to_label} it is {_name(became['to_clause'])}" if became and became["to_clause"]
-                 else f", removed in {to_label}" if became else "")
-        notes.append(f"In {other['label']}, {_name(other)} is another clause{where}.")
+        where = (f"; in {to_label} it is {_name(became['to_clause'])}" if became and became["to_clause"]
+                 else f"; it was removed in {to_label}" if became else "")
+        notes.append(f"In {other['label']}, {other_clause(other)} is a different clause{where}.")
     return notes
+
+
+def other_clause(ref: dict) -> str:
+    """'clause 4 (Safeguards Assessment)': a clause named where its number alone could read as part of a
+    list ("In 2.2, 4 Safeguards Assessment ...")."""
+    if not ref["number"]:
+        return f"“{ref['title']}”"
+    return f"clause {ref['number']}" + (f" ({ref['title']})" if ref["title"] else "")
 
 
 def _audit_counts(audit: dict) -> str:
@@ -256,7 +264,8 @@ def render_html(redline: dict, *, policy_title: str | None = None, clause: str |
     ]
     out += [f'<p class="meta">{escape(note)}</p>' for note in scope_notes(clause, scope, t["label"])]
     audit = redline.get("audit")
-    anchors = _anchors(redline["changes"])
+    # Limited to one clause, a change keeps the number it has in the whole comparison.
+    anchors = _anchors(redline["changes"]) if scope is None else {k: f"change-{n}" for k, n in scope["numbers"].items()}
     said = {change_key(c): c for c in audit["changes"]} if audit else {}
     if audit:
         out.append('<section class="audit"><h2>Changelog audit</h2>')
