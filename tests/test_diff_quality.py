@@ -286,7 +286,7 @@ def test_rendered_text_of_a_span_puts_a_revision_s_silence_before_another_s_item
     text = render_text(span, width=0)
     line = next(x for x in text.splitlines() if x.startswith("  changelog: "))
     assert line.startswith(
-        "  changelog: not announced in version 3.1; its change in another revision: item 4 of “April 29, 2026"), line
+        "  changelog: not announced in version 3.1; its change in another revision: item 1 of “April 29, 2026"), line
 
 
 def test_rendered_split_names_its_source_and_how_much_of_it_came_from_there() -> None:

@@ -158,6 +158,21 @@ def test_one_clause_keeps_its_changelog_audit(client):
     assert "Clause 2 has no change for the audit to check against it." in same and "accounted for" not in same
 
 
+def test_a_span_numbers_each_changelog_item_as_its_entry_does(client):
+    """1.0 -> 3.4 reads eight changelog entries: each item is listed under its entry with the number that
+    entry gives it (3.0's rewrite item is its item 1, not the span's 17th), and a change names it so.
+    A clause added in 3.0 and changed unannounced in 3.1 says what 3.1 did."""
+    body = html_ok(client.get(f"{RSP}/compare/1.0..3.4"))
+    items = body.split("Changelog items and the clauses they match", 1)[1].split("</details>", 1)[0]
+    titles = re.findall(r'<p class="entry-title"><strong>([^<]+)</strong></p>', items)
+    assert len(titles) == 8 and titles[0] == "October 15, 2024 (RSP v2.0)" and titles[-1] == "July 8, 2026 (RSP v3.4)"
+    rewrite = items.split("February 24, 2026 (RSP v3.0)", 1)[1]
+    assert re.match(r'</strong></p>\s*<ol><li value="1">This update is a comprehensive rewrite', rewrite)
+    assert "item 1 of February 24, 2026 (RSP v3.0), “This update is a comprehensive rewrite" in body
+    assert re.search(r'3.6 External Review</a> <span class="facts">\(added, substantive\); not announced in '
+                     r'version 3.1 \(modified, substantive\)', body)
+
+
 def test_the_redline_page_shows_dot_leaders_short(client):
     """1.0's contents page ("Framework......2") reads "Framework … 2" on the page, as in the other views."""
     body = html_ok(client.get(f"{RSP}/compare/1.0..2.0"))
@@ -207,8 +222,9 @@ def test_each_changed_clause_says_what_the_changelog_says_of_it(client):
     span = html_ok(client.get(f"{RSP}/compare/3.0..3.4"))
     assert "Changed by a revision whose changelog does not mention it (" in span
     scope = next(a for a in span.split('<article class="change')[1:] if re.search(r"</span>\s*3.1 Scope", a))
-    assert re.search(r"The changelogs since 3.0:\s*<strong>not announced in</strong> 3.1 "
-                     r"\(substantive\); announced: item \d+ of .{10,30}\(RSP v3.[34]\), “", scope), scope[:1500]
+    assert re.search(r"The changelogs since 3.0:\s*<strong>not announced in</strong> version 3.1; "
+                     r"announced: item 2 of May 26, 2026 \(RSP v3.3\), “refines our approach to off-cycle",
+                     scope), scope[:1500]
     # A heading with no text of its own reads so, as the audit's list says it.
     rewrite = html_ok(client.get(f"{RSP}/compare/1.0..2.0"))
     asl2 = next(a for a in rewrite.split('<article class="change')[1:] if re.search(r"</span>\s*ASL-2 Commitments", a))
@@ -540,7 +556,7 @@ def test_pages_link_only_web_addresses():
 
 def test_compare_pages_say_what_the_audit_checked_and_found(client):
     span = html_ok(client.get(f"{RSP}/compare/3.0..3.4"))
-    assert ('3.6 External Review</a> <span class="facts">(modified, substantive); not announced in 3.1 (substantive)'
+    assert ('3.6 External Review</a> <span class="facts">(modified, substantive); not announced in version 3.1'
             in span)
     rewrite = html_ok(client.get(f"{RSP}/compare/2.2..3.0"))
     assert "The other 2 of the 40 changed clauses are not checked: the changelog&#39;s own entries" in rewrite

@@ -44,7 +44,7 @@ from api.caching import PAGE_CACHE_CONTROL, cacheable, not_modified
 from api.deps import SessionDep, SettingsDep
 from api.pages import docs, views
 from archive.db import storage
-from archive.diff.render import fold_ops, nature_label, other_clause, similarity_text
+from archive.diff.render import fold_ops, nature_label, other_clause, silent_revisions, similarity_text
 from archive.errors import ArchiveError, ClauseNotFound, InvalidInput, VersionNotArchived
 from archive.services import cite as cite_service
 from archive.services import histories
@@ -75,6 +75,7 @@ env.globals.update(
     text_changed=views.text_changed,
     nature_label=nature_label,
     other_clause=other_clause,
+    silent_revisions=silent_revisions,
     similarity_text=similarity_text,
     pages_text=views.pages_text,
     clause_name=views.clause_name,

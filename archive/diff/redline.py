@@ -17,7 +17,7 @@ from archive.diff.words import Op, diff_words, equal_length
 from archive.types import Clause
 
 # Bump whenever the output for the same inputs would change: it is part of the cache key.
-ALGORITHM_VERSION = "redline/23"
+ALGORITHM_VERSION = "redline/24"
 
 KINDS = ("added", "removed", "modified", "moved", "renumbered")
 

@@ -106,17 +106,23 @@ def _several(audit: dict) -> bool:
     return len(_entries(audit)) > 1
 
 
-def _revisions(unmentioned: dict) -> str:
-    """'; not announced in version 3.1 (substantive)': the revisions of a span whose own audits found it
-    silent ("version": a clause can be numbered 3.1 too), with what each did where the span's kind and
-    nature do not say it already ("removed, heading only" twice says nothing)."""
+def silent_revisions(unmentioned: dict) -> str:
+    """'version 3.1 (modified, substantive)': the revisions of a span whose own audits found a change
+    unannounced ("version": a clause can be numbered 3.1 too), each with what it did where the span's
+    kind and nature do not say it already ("removed, heading only" twice says nothing; 1.0 -> 3.4's
+    §3.6 was added in 3.0 and modified, unannounced, in 3.1). Empty when there are none."""
     def one(r: dict) -> str:
         if (r.get("kind"), nature_label(r)) == (unmentioned["kind"], nature_label(unmentioned)):
             return f"version {r['version']}"
         return f"version {r['version']} ({', '.join(x for x in (r.get('kind'), nature_label(r)) if x)})"
 
-    found = unmentioned.get("unannounced_in") or []
-    return "; not announced in " + ", ".join(map(one, found)) if found else ""
+    return ", ".join(map(one, unmentioned.get("unannounced_in") or []))
+
+
+def _revisions(unmentioned: dict) -> str:
+    """'; not announced in version 3.1 (modified, substantive)', or nothing (`silent_revisions`)."""
+    found = silent_revisions(unmentioned)
+    return f"; not announced in {found}" if found else ""
 
 
 def scope_notes(clause: str | None, scope: dict | None, to_label: str) -> list[str]:
@@ -283,14 +289,18 @@ def render_html(redline: dict, *, policy_title: str | None = None, clause: str |
         else:
             out.append("<p>Every changed clause is accounted for by the changelog.</p>")
         if audit["items"]:
-            out.append("<p>Changelog items:</p><ol>")
-            for item in audit["items"]:
+            out.append("<p>Changelog items:</p>")
+            several = _several(audit)  # a list per entry, numbered as that entry numbers its items
+            for k, item in enumerate(audit["items"]):
+                if k == 0 or several and item["entry"] != audit["items"][k - 1]["entry"]:
+                    out.append(("</ol>" if k else "") + (f"<p><strong>{escape(item['entry'])}</strong></p>"
+                                                          if several else "") + "<ol>")
                 matched = [c for c in audit["changes"] if item["n"] in c["items"] and not c["via_subsections"]]
                 where = ", ".join(_link(anchors, c) for c in matched) or escape(
                     "a note on minor edits, for editorial changes" if item.get("editorial")
                     else "no matching change found")
-                src = f"<span class=\"facts\">({escape(item['entry'])})</span> " if _several(audit) else ""
-                out.append(f"<li value=\"{item['n']}\">{src}{escape(item['text'])} <em>→ {where}</em></li>")
+                n = item.get("in_entry", item["n"]) if several else item["n"]
+                out.append(f"<li value=\"{n}\">{escape(item['text'])} <em>→ {where}</em></li>")
         out.append("</ol></section>" if audit["items"] else "</section>")
     elif f.get("effective", "") > t.get("effective", ""):
         out.append('<p class="meta">No changelog audit: this comparison runs backwards, and a changelog tells what '
@@ -424,8 +434,9 @@ def _said_text(said: dict, audit: dict) -> str:
         more = f" (+{len(said['items']) - 1} more)" if len(said["items"]) > 1 else ""
         via = ", through its subsections" if said["via_subsections"] else ""
         # Over several entries, whose item (its number counts over all of them).
-        of = f" of “{item['entry']}”" if _several(audit) and item.get("entry") else ""
-        found = f"item {item['n']}{of}{more}{via}: {text}"
+        several = _several(audit) and item.get("entry")  # numbered as its entry numbers it
+        found = (f"item {item.get('in_entry', item['n'])} of “{item['entry']}”" if several else f"item {item['n']}")
+        found += f"{more}{via}: {text}"
         return f"{silent}; its change in another revision: {found}" if silent else found
     if said["editorial_note"]:
         return f"{said['nature']}, under its note on minor edits"

@@ -119,8 +119,11 @@ def audit(
     # Added or removed with no text of its own: a heading over subsections.
     bare = [a["change"]["kind"] in ("added", "removed") and not a["change"]["ops"] for a in audited]
     _headings_through_subsections(out_changes, bare, clauses, older)
+    # Over several entries `n` counts through all of them; `in_entry` is the item's number in its own
+    # entry, as a reader of that entry counts (3.0's rewrite item is its item 1, not the span's 17th).
+    in_entry = [sum(e is item_entry[k] for e in item_entry[:k]) + 1 for k in range(len(items))]
     item_out = [
-        {"n": k + 1, "text": it, "entry": item_entry[k].title,
+        {"n": k + 1, "in_entry": in_entry[k], "text": it, "entry": item_entry[k].title,
          "clauses": [c["clause"] for c in out_changes if k + 1 in c["items"] and not c["via_subsections"]],
          "rewrite": k in blanket, "editorial": k in editorial}
         for k, it in enumerate(items)
