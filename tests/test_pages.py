@@ -129,9 +129,13 @@ def test_the_compare_forms_own_url_is_the_form(client):
     assert revisions == ["3.3..3.4", "3.2..3.3", "3.1..3.2", "3.0..3.1", "2.2..3.0", "2.0..2.2", "1.0..2.0"]
     # One version only: still a usage error, said above the form, what was given filled in.
     half = html_ok(client.get(f"{RSP}/compare", params={"b": "3.0", "clause": "3.6"}), 400)
-    assert '<p class="error" role="alert">Pick two versions to compare: From and To' in half
+    assert '<p class="error" role="alert">Only To (3.0) was given: pick the version to compare it with' in half
     assert re.search(r'<select id="b" name="b">.*?<option value="3.0" selected>', half, re.S)
+    assert re.search(r'<select id="a" name="a">.*?<option value="2.2" selected>', half, re.S)  # the one before
     assert 'name="clause" value="3.6"' in half
+    other = html_ok(client.get(f"{RSP}/compare", params={"a": "3.3"}), 400)
+    assert "Only From (3.3) was given" in other
+    assert re.search(r'<select id="b" name="b">.*?<option value="3.4" selected>', other, re.S)  # the one after
     html_ok(client.get("/p/no-such-policy/compare"), 404)
 
 

@@ -259,11 +259,21 @@ def compare_form(slug: str, request: Request, session: SessionDep) -> Response:
     clause = params.get("clause", "").strip() or None
     if not a or not b:
         versions = storage.list_versions(session, slug)
-        # One version only is a usage error, said above the form, with what was given filled in.
-        error = {} if not a and not b else {"error": "Pick two versions to compare: From and To (parameters a and b)."}
+        # One version only is a usage error, said above the form, with what was given filled in and the
+        # other side offered as its neighbour (the revision before To, or after From).
+        error, chosen = {}, (a, b, clause)
+        labels = [v.label for v in versions]
+        if b:
+            error = {"error": f"Only To ({b}) was given: pick the version to compare it with (From, parameter a)."}
+            k = labels.index(b) if b in labels else 0
+            chosen = (labels[k - 1] if k > 0 else b, b, clause)
+        elif a:
+            error = {"error": f"Only From ({a}) was given: pick the version to compare it with (To, parameter b)."}
+            k = labels.index(a) if a in labels else len(labels) - 1
+            chosen = (a, labels[k + 1] if k + 1 < len(labels) else a, clause)
         return render("compare_choose.html", 400 if error else 200, policy=policy, versions=versions,
                       title=f"Compare: {policy.title}", pairs=list(zip(versions, versions[1:], strict=False))[::-1],
-                      chosen=(a, b, clause), **error)
+                      chosen=chosen, **error)
     for ref in (a, b):
         views.check(ref, views.LABEL_RE, "version")
         if ".." in ref:
