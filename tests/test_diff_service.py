@@ -418,6 +418,16 @@ def test_cli_span_diff_names_the_silent_revision(corpus_env, cli) -> None:
             "changelog does not mention them") in " ".join(out.split())
 
 
+def test_a_span_quotes_an_item_as_the_revision_that_made_it_prints_it(session) -> None:
+    """3.4's copy of 2.0's entry lost spaces ("RSP-2024:This ... andnuanced"); 2.0's own has them, and
+    the span 1.0 -> 3.4 quotes it so. An item no revision in between prints otherwise stays as it is."""
+    items = redlines.compare(session, RSP, "1.0", "3.4")["audit"]["items"]
+    assert items[0]["text"].startswith("RSP-2024: This update introduces a more flexible and nuanced approach")
+    assert items[5]["text"].startswith("Adjusted evaluation cadence: We adjusted the comprehensive assessment")
+    newest = redlines.compare(session, RSP, "3.3", "3.4")["audit"]["items"]
+    assert [i["text"] for i in items if i["entry"] == newest[0]["entry"]] == [i["text"] for i in newest]
+
+
 def test_a_span_credits_each_change_with_its_own_revisions_items(session) -> None:
     """Matched at once, 3.0 -> 3.4 gave §3.5 3.2's item on LTBT briefings; §3.5 changed only in 3.4.
     And 2.0's Executive Summary, removed in 3.0's rewrite, took 3.3 and 3.4 items."""

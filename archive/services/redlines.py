@@ -28,6 +28,7 @@ from archive.diff import changelog
 from archive.diff import redline as rl
 from archive.diff.changelog import survival
 from archive.diff.render import RENDER_VERSION, TEXT_WIDTH, render_html, render_text
+from archive.diff.tokens import analyse
 from archive.errors import ClauseNotFound
 from archive.services.lineages import assign_lineages
 from archive.services.versions import resolve_pair
@@ -211,8 +212,13 @@ def _with_revisions(
     trail: dict[int, list[tuple[str, dict, list[tuple[str, str]]]]] = {}
     alive: dict[int, int] | None = None
     removal: dict[int, list[tuple[str, dict, list[tuple[str, str]]]]] = {}
+    spaced: dict[str, str] = {}  # an item's letters -> its text with the most words in any revision
     for older, newer in zip(steps, steps[1:], strict=False):
         forward, olders, step_changes, keys = _revision_digest(session, slug, older, newer)
+        for _, text in keys.values():
+            letters = analyse(text).letters  # spacing, quote styles, "4x" or "4×" aside
+            if len(text.split()) > len(spaced.get(letters, "").split()):
+                spaced[letters] = text
         if alive is None:
             alive = {p: p for p in olders}
         trail = {forward[p]: found for p, found in trail.items() if p in forward}
@@ -263,6 +269,9 @@ def _with_revisions(
                 credited.setdefault(n, []).append(c["clause"])
     for item in audit["items"]:
         item["clauses"] = credited.get(item["n"], [])
+        # As the revision that made it prints it, where the newer version's copy lost spaces (3.4's
+        # "RSP-2024:This update introduces a more flexible andnuanced approach", 2.0's own is spaced).
+        item["text"] = spaced.get(analyse(item["text"]).letters, item["text"])
     audit["items_without_change"] = [item["n"] for item in audit["items"]
                                      if not item["clauses"] and not item.get("editorial")]
     changelog.recount(audit)
