@@ -127,6 +127,15 @@ MAX_TITLE = 300
 # the line and paragraph separators. A name with one is a mistake, and echoed it would break an error line.
 NOT_IN_A_NAME = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
 
+# "§3.6", "§ 3.6", "Section 3.6": a number as a citation gives it (never a title: a digit must follow).
+_CITED_NUMBER = re.compile(r"^(?:§|sections?\b)\s*(?=\d+(?:\.\d+)*\.?$)", re.IGNORECASE)
+
+
+def plain_number(name: str) -> str:
+    """A clause's name as people cite it, less the "§" or "Section" before a number ("§3.6" -> "3.6");
+    a title ("Section headings", "§ External Review") as it is."""
+    return _CITED_NUMBER.sub("", name.strip())
+
 
 def is_heading(line: Line) -> bool:
     text = line.text

@@ -114,6 +114,8 @@ def test_compare_form_redirects_to_a_stable_url(client):
     r = client.get(f"{RSP}/compare", params={"a": "2.2", "b": "3.0", "clause": "3.6"}, follow_redirects=False)
     assert r.status_code == 303
     assert r.headers["location"] == f"{RSP}/compare/2.2..3.0?clause=3.6"
+    cited = client.get(f"{RSP}/compare", params={"a": "2.2", "b": "3.0", "clause": "§ 3.6"}, follow_redirects=False)
+    assert cited.headers["location"] == f"{RSP}/compare/2.2..3.0?clause=3.6"  # as a citation writes it
     html_ok(client.get(f"{RSP}/compare", params={"a": "3.0"}), 400)
 
 

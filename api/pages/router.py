@@ -43,6 +43,7 @@ from api import urls
 from api.caching import PAGE_CACHE_CONTROL, cacheable, not_modified
 from api.deps import SessionDep, SettingsDep
 from api.pages import docs, views
+from archive.clauses import plain_number
 from archive.db import storage
 from archive.diff.render import fold_ops, nature_label, other_clause, silent_revisions, similarity_text
 from archive.errors import ArchiveError, ClauseNotFound, InvalidInput, VersionNotArchived
@@ -256,7 +257,7 @@ def compare_form(slug: str, request: Request, session: SessionDep) -> Response:
     # The form sends a and b; a hand-made URL may well say from and to.
     a = (params.get("a") or params.get("from") or "").strip()
     b = (params.get("b") or params.get("to") or "").strip()
-    clause = params.get("clause", "").strip() or None
+    clause = plain_number(params.get("clause", "")) or None  # "§3.6" typed in the form: clause=3.6
     if not a or not b:
         versions = storage.list_versions(session, slug)
         # One version only is a usage error, said above the form, with what was given filled in and the

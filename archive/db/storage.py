@@ -17,7 +17,7 @@ from sqlalchemy import Engine, delete, func, insert, inspect, literal, select, u
 from sqlalchemy.orm import Session, undefer
 
 from archive import types as t
-from archive.clauses import MAX_TITLE, NOT_IN_A_NAME
+from archive.clauses import MAX_TITLE, NOT_IN_A_NAME, plain_number
 from archive.dates import DATE_FORMAT, is_day, parse_day
 from archive.db import models as m
 from archive.errors import ClauseNotFound, InvalidInput, PolicyNotFound, VersionNotFound
@@ -567,10 +567,6 @@ def numbered_clauses(session: Session, slug: str, label: str, number: str) -> li
     return _numbered(clauses(session, slug, label), number)
 
 
-# "§3.6", "§ 3.6", "Section 3.6": a number as a citation gives it (never a title: a digit must follow).
-_CITED_NUMBER = re.compile(r"^(?:§|sections?\b)\s*(?=\d+(?:\.\d+)*\.?$)", re.IGNORECASE)
-
-
 def find_clause(
     session: Session, slug: str, label: str, number: str, *, any_title: bool = False
 ) -> tuple[int, t.Clause]:
@@ -581,7 +577,7 @@ def find_clause(
     clause bears the same title, and a number two clauses of different titles bear is refused (name
     one by its title); else the first of them.
     """
-    wanted = _CITED_NUMBER.sub("", number.strip()).rstrip(".")
+    wanted = plain_number(number).rstrip(".")
     if not wanted:
         raise InvalidInput("empty clause number")
     if len(wanted) > MAX_TITLE or _NOT_IN_A_NAME.search(wanted):
