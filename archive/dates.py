@@ -33,9 +33,11 @@ def parse_day(value: str) -> dt.date:
 
 def _why(value: str) -> str:
     """What is wrong with a day spelled right: 'there is no month 13', 'February 2026 has 28 days'."""
-    year, month, _ = map(int, value.split("-"))
+    year, month, day = map(int, value.split("-"))
     if not 1 <= month <= 12:
         return f"there is no month {month}"
     if year == 0:
         return "there is no year 0"
+    if day == 0:
+        return "there is no day 0"
     return f"{calendar.month_name[month]} {year} has {calendar.monthrange(year, month)[1]} days"

@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 
-from archive.db import storage
 from archive.db.engine import transaction
 from archive.diff.render import nature_label
 from archive.services import histories, redlines
@@ -52,14 +51,13 @@ def diff(
     """Clause-by-clause, word-by-word redline between two versions of a policy."""
     # A transaction, not a read session: the first request stores the computed redline.
     with errors_as_exit(), transaction(engine()) as session:
-        result, scope = redlines.compare_scoped(session, slug, a, b, clause=clause, changed_only=changed_only)
-        title = storage.get_policy(session, slug).title
+        c = redlines.compare_scoped(session, slug, a, b, clause=clause, changed_only=changed_only)
     if fmt is Format.json:
-        echo_json(result)
+        echo_json(c.redline)
     elif fmt is Format.html:
-        typer.echo(redlines.render_html(result, policy_title=title, clause=clause, scope=scope))
+        typer.echo(redlines.render_html(c.redline, policy_title=c.policy_title, clause=c.clause, scope=c.scope))
     else:
-        typer.echo(redlines.render_text(result, width=width, clause=clause, scope=scope), nl=False)
+        typer.echo(redlines.render_text(c.redline, width=width, clause=c.clause, scope=c.scope), nl=False)
 
 
 @app.command()

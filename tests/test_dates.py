@@ -31,7 +31,7 @@ def test_parse_day() -> None:
     # A day spelled right that does not exist says what is wrong with it.
     for day, why in (("2026-02-30", "February 2026 has 28 days"), ("2024-02-30", "February 2024 has 29 days"),
                      ("2025-99-01", "there is no month 99"), ("2025-04-31", "April 2025 has 30 days"),
-                     ("0000-01-01", "there is no year 0")):
+                     ("0000-01-01", "there is no year 0"), ("2026-02-00", "there is no day 0")):
         with pytest.raises(ValueError, match=rf"^'{day}' is not a date \(YYYY-MM-DD\): no such day, {why}$"):
             parse_day(day)
 

@@ -244,6 +244,8 @@ def test_cli_diff_formats(corpus_env, cli) -> None:
     text = cli("diff", RSP, "3.0", "3.1", "--clause", "3.6")
     assert text.exit_code == 0 and "@@ modified: 3.6" in text.output
     assert "\nnote: Limited to clause 3.6 and what it aligns with.\n" in text.output
+    cited = cli("diff", RSP, "3.0", "3.1", "--clause", "§ 3.6").output  # named as a citation names it
+    assert "\nnote: Limited to clause 3.6 and what it aligns with.\n" in cited
     # A number the older version gives to another clause: said, with what became of that one.
     other = cli("diff", RSP, "2.2", "3.0", "--clause", "3.1", "--width", "0").output
     assert "\nnote: In 2.2, clause 3.1 (Preliminary Assessment) is a different clause; it was removed in 3.0.\n" \

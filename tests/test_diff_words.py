@@ -76,6 +76,16 @@ def test_equal_text_keeps_the_spaces_either_version_has() -> None:
     # A stretch differing in more than spaces (a quote style) stays as the newer prints it.
     quoted = 'a "highly capable"model'
     assert [o.text for o in diff_words("a “highly capable” model", quoted)] == [quoted]
+    # A footnote marker (no letters) is no stretch of its own: the spaces around it still come back.
+    assert [o.text for o in diff_words("The policy [^3] covers highly capable models.",
+                                       "The policy covershighly capable models.")] == [
+        "The policy covers highly capable models."]
+    assert [o.text for o in diff_words("it covers highly [^4] capable", "it covershighly [^5] capable")] == [
+        "it covers highly [^5] capable"]
+    # A list renumbered in the same span ("10." now "9.": letters differ) is shown as the newer has it.
+    a = "Intro.\n8. First item.\n9. Foo bar baz qux.\n10. Baz covers highly capable models today."
+    b = "Intro.\n8. First item.\n9. Baz covershighly capable models today."
+    assert [(o.op, o.text) for o in diff_words(a, b)][-1] == ("equal", "9. Baz covershighly capable models today.")
 
 
 def test_text_against_itself() -> None:

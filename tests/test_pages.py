@@ -135,9 +135,17 @@ def test_the_compare_forms_own_url_is_the_form(client):
     assert re.search(r'<select id="b" name="b">.*?<option value="3.0" selected>', half, re.S)
     assert re.search(r'<select id="a" name="a">.*?<option value="2.2" selected>', half, re.S)  # the one before
     assert 'name="clause" value="3.6"' in half
-    other = html_ok(client.get(f"{RSP}/compare", params={"a": "3.3"}), 400)
-    assert "Only From (3.3) was given" in other
-    assert re.search(r'<select id="b" name="b">.*?<option value="3.4" selected>', other, re.S)  # the one after
+    def offered(params: dict) -> tuple[str, str]:
+        body = html_ok(client.get(f"{RSP}/compare", params=params), 400)
+        return tuple(re.search(rf'<select id="{s}" name="{s}">.*?<option value="([\d.]+)" selected>', body, re.S)
+                     .group(1) for s in "ab")
+
+    assert offered({"a": "3.3"}) == ("3.3", "3.4")  # the one after
+    # At either end, or given as a day, never a version against itself.
+    assert offered({"a": "3.4"}) == ("3.4", "3.3") and offered({"b": "1.0"}) == ("2.0", "1.0")
+    assert offered({"b": "2026-04-10"}) == ("3.0", "3.1")  # the version in force that day
+    assert offered({"b": "9.9"}) == ("3.3", "3.4")  # none the archive names: the latest revision
+    assert "Only From (3.3) was given" in html_ok(client.get(f"{RSP}/compare", params={"a": "3.3"}), 400)
     html_ok(client.get("/p/no-such-policy/compare"), 404)
 
 
@@ -308,9 +316,9 @@ def test_history_links_of_an_older_version_name_it(client):
     assert re.search(r'Versions 3\.0, 3\.1, 3\.2, 3\.3, 3\.4 have another clause numbered 2:\s*<a href="'
                      + re.escape(f"{RSP}/clauses/2/history?version=3.4") + '">2 Frontier Safety Roadmap</a>', page)
     assert "As numbered in version 2.2." in page
-    # Looked up by its title, a clause is not said to share a number.
-    titled = html_ok(client.get(f"{RSP}/clauses/External Review/history"))
-    assert "numbered" not in titled.split("As numbered in version", 1)[1].split("</p>", 1)[0]
+    # Named as a citation names it, the same.
+    cited = html_ok(client.get(f"{RSP}/clauses/§2/history", params={"version": "2.2"}))
+    assert re.search(r"have another clause numbered 2:\s*<a", cited)
     html_ok(client.get(f"{RSP}/clauses/2/history", params={"version": "9.9"}), 404)
 
 

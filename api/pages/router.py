@@ -45,7 +45,15 @@ from api.deps import SessionDep, SettingsDep
 from api.pages import docs, views
 from archive.clauses import plain_number
 from archive.db import storage
-from archive.diff.render import fold_ops, nature_label, other_clause, silent_revisions, similarity_text
+from archive.diff.render import (
+    SUBSECTIONS_NOTE,
+    fold_ops,
+    item_number,
+    nature_label,
+    other_note,
+    silent_revisions,
+    similarity_text,
+)
 from archive.errors import ArchiveError, ClauseNotFound, InvalidInput, VersionNotArchived
 from archive.services import cite as cite_service
 from archive.services import histories
@@ -75,7 +83,10 @@ env.globals.update(
     checked=views.checked,
     text_changed=views.text_changed,
     nature_label=nature_label,
-    other_clause=other_clause,
+    other_note=other_note,
+    item_number=item_number,
+    subsections_note=SUBSECTIONS_NOTE,
+    plain_number=plain_number,
     silent_revisions=silent_revisions,
     similarity_text=similarity_text,
     pages_text=views.pages_text,
@@ -260,18 +271,11 @@ def compare_form(slug: str, request: Request, session: SessionDep) -> Response:
     clause = plain_number(params.get("clause", "")) or None  # "§3.6" typed in the form: clause=3.6
     if not a or not b:
         versions = storage.list_versions(session, slug)
-        # One version only is a usage error, said above the form, with what was given filled in and the
-        # other side offered as its neighbour (the revision before To, or after From).
-        error, chosen = {}, (a, b, clause)
-        labels = [v.label for v in versions]
-        if b:
-            error = {"error": f"Only To ({b}) was given: pick the version to compare it with (From, parameter a)."}
-            k = labels.index(b) if b in labels else 0
-            chosen = (labels[k - 1] if k > 0 else b, b, clause)
-        elif a:
-            error = {"error": f"Only From ({a}) was given: pick the version to compare it with (To, parameter b)."}
-            k = labels.index(a) if a in labels else len(labels) - 1
-            chosen = (a, labels[k + 1] if k + 1 < len(labels) else a, clause)
+        # One version only is a usage error, said above the form, with what was given filled in.
+        error, chosen = {}, ("", "", clause)
+        if a or b:
+            fa, fb, missing = views.half_filled(session, slug, versions, a, b)
+            error, chosen = {"error": missing}, (fa, fb, clause)
         return render("compare_choose.html", 400 if error else 200, policy=policy, versions=versions,
                       title=f"Compare: {policy.title}", pairs=list(zip(versions, versions[1:], strict=False))[::-1],
                       chosen=chosen, **error)

@@ -22,8 +22,8 @@ from archive.dates import parse_day
 from archive.db import storage
 from archive.diff.redline import KINDS, change_key, change_numbers
 from archive.diff.render import op_html
-from archive.errors import InvalidInput
-from archive.services.versions import resolve_pair
+from archive.errors import ArchiveError, InvalidInput
+from archive.services.versions import resolve_pair, resolve_version
 
 LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
@@ -256,19 +256,35 @@ def version_view(session: Session, slug: str, label: str) -> dict:
 # --- compare ----------------------------------------------------------------------------------
 
 
+def half_filled(session: Session, slug: str, versions: list[t.VersionInfo], a: str, b: str) -> tuple[str, str, str]:
+    """(from, to, what is missing) for a compare form sent with one version only: the version given (a
+    label or a day) and its neighbour on the other side (the revision before To, after From; at the
+    first or last version, the one next to it, so a version is never offered against itself). A
+    version the archive cannot name leaves the latest revision offered."""
+    labels = [v.label for v in versions]
+    given, side, other = (b, "To", "From, parameter a") if b else (a, "From", "To, parameter b")
+    missing = f"Only {side} ({given}) was given: pick the version to compare it with ({other})."
+    try:
+        k = labels.index(resolve_version(session, slug, given).label)
+    except ArchiveError:
+        return labels[-2] if len(labels) > 1 else labels[-1], labels[-1], missing
+    if len(labels) == 1:
+        return labels[0], labels[0], missing
+    if b:
+        return labels[k - 1] if k > 0 else labels[k + 1], labels[k], missing
+    return labels[k], labels[k + 1] if k + 1 < len(labels) else labels[k - 1], missing
+
+
 def compare_view(
     session: Session, slug: str, a: str, b: str, *, clause: str | None, show_all: bool
 ) -> dict:
     from archive.services import redlines
 
     held, va, vb = resolve_pair(session, slug, a, b)
-    scope = None
-    if clause is None:
-        red = redlines.compare_versions(session, slug, va, vb, held, changed_only=not show_all)
-        numbers = change_numbers(red["changes"])
-    else:  # numbered as in the whole comparison, so #change-N names one clause on both pages
-        red, scope = redlines.compare_clause(session, slug, va, vb, held, clause, changed_only=not show_all)
-        numbers = scope["numbers"]
+    c = redlines.comparison(session, slug, va, vb, held, clause=clause, changed_only=not show_all)
+    red, scope = c.redline, c.scope
+    # One clause is numbered as in the whole comparison, so #change-N names one clause on both pages.
+    numbers = scope["numbers"] if scope else change_numbers(red["changes"])
     total = sum(red["summary"].values())
     return {
         "policy": storage.get_policy(session, slug),

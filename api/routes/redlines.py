@@ -71,18 +71,14 @@ def compare(
     # asks again every time; the ETag makes that a 304.
     if (cached := not_modified(request, etag, NEIGHBOURS_CACHE_CONTROL)) is not None:
         return cached
-    scope = None
-    if clause is None:
-        redline = redlines.compare_versions(session, slug, old, new, held, changed_only=not show_all)
-    else:
-        redline, scope = redlines.compare_clause(session, slug, old, new, held, clause, changed_only=not show_all)
+    c = redlines.comparison(session, slug, old, new, held, clause=clause, changed_only=not show_all)
     if format == "html":
-        title = storage.get_policy(session, slug).title
-        response: Response = HTMLResponse(redlines.render_html(redline, policy_title=title, clause=clause, scope=scope))
+        html = redlines.render_html(c.redline, policy_title=c.policy_title, clause=c.clause, scope=c.scope)
+        response: Response = HTMLResponse(html)
     elif format == "text":
-        response = PlainTextResponse(redlines.render_text(redline, width=width, clause=clause, scope=scope))
+        response = PlainTextResponse(redlines.render_text(c.redline, width=width, clause=c.clause, scope=c.scope))
     else:
-        response = JSONResponse(s.plain(redline))
+        response = JSONResponse(s.plain(c.redline))
     return cacheable(response, etag, NEIGHBOURS_CACHE_CONTROL)
 
 

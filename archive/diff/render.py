@@ -125,6 +125,9 @@ def _revisions(unmentioned: dict) -> str:
     return f"; not announced in {found}" if found else ""
 
 
+SUBSECTIONS_NOTE = "Its subsections are clauses of their own, each compared on its own"
+
+
 def scope_notes(clause: str | None, scope: dict | None, to_label: str) -> list[str]:
     """What a redline limited to `clause` leaves out, as sentences (`scope`: what
     archive.services.redlines.compare_clause says around it): its subsections, clauses of their own,
@@ -133,14 +136,24 @@ def scope_notes(clause: str | None, scope: dict | None, to_label: str) -> list[s
         return []
     notes = [f"Limited to clause {clause} and what it aligns with."]
     if scope and scope["subsections"]:
-        names = ", ".join(_name(x) or "(untitled)" for x in scope["subsections"])
-        notes.append(f"Its subsections are clauses of their own, each compared on its own: {names}.")
-    if scope and (other := scope["other"]):
-        became = other["change"]
-        where = (f"; in {to_label} it is {_name(became['to_clause'])}" if became and became["to_clause"]
-                 else f"; it was removed in {to_label}" if became else "")
-        notes.append(f"In {other['label']}, {other_clause(other)} is a different clause{where}.")
+        notes.append(f"{SUBSECTIONS_NOTE}: {', '.join(_name(x) or '(untitled)' for x in scope['subsections'])}.")
+    if scope and scope["other"]:
+        notes.append(other_note(scope["other"], to_label))
     return notes
+
+
+def other_note(other: dict, to_label: str) -> str:
+    """'In 2.2, clause 4 (Safeguards Assessment) is a different clause; it was removed in 3.0.'"""
+    became = other["change"]
+    where = (f"; in {to_label} it is {_name(became['to_clause'])}" if became and became["to_clause"]
+             else f"; it was removed in {to_label}" if became else "")
+    return f"In {other['label']}, {other_clause(other)} is a different clause{where}."
+
+
+def item_number(item: dict, several: bool) -> int:
+    """A changelog item's number as a reader counts: over several entries (a span's audit), the number
+    its own entry gives it ("item 1 of February 24, 2026 (RSP v3.0)"), not the span's."""
+    return item["in_entry"] if several else item["n"]
 
 
 def other_clause(ref: dict) -> str:
@@ -271,7 +284,7 @@ def render_html(redline: dict, *, policy_title: str | None = None, clause: str |
     out += [f'<p class="meta">{escape(note)}</p>' for note in scope_notes(clause, scope, t["label"])]
     audit = redline.get("audit")
     # Limited to one clause, a change keeps the number it has in the whole comparison.
-    anchors = _anchors(redline["changes"]) if scope is None else {k: f"change-{n}" for k, n in scope["numbers"].items()}
+    anchors = _anchors(change_numbers(redline["changes"]) if scope is None else scope["numbers"])
     said = {change_key(c): c for c in audit["changes"]} if audit else {}
     if audit:
         out.append('<section class="audit"><h2>Changelog audit</h2>')
@@ -299,8 +312,7 @@ def render_html(redline: dict, *, policy_title: str | None = None, clause: str |
                 where = ", ".join(_link(anchors, c) for c in matched) or escape(
                     "a note on minor edits, for editorial changes" if item.get("editorial")
                     else "no matching change found")
-                n = item.get("in_entry", item["n"]) if several else item["n"]
-                out.append(f"<li value=\"{n}\">{escape(item['text'])} <em>→ {where}</em></li>")
+                out.append(f"<li value=\"{item_number(item, several)}\">{escape(item['text'])} <em>→ {where}</em></li>")
         out.append("</ol></section>" if audit["items"] else "</section>")
     elif f.get("effective", "") > t.get("effective", ""):
         out.append('<p class="meta">No changelog audit: this comparison runs backwards, and a changelog tells what '
@@ -355,9 +367,9 @@ def op_html(text: str) -> str:
     return _NOTE_MARK.sub(r'<span class="note-mark">note \1</span>', escape(shorten_leaders(text)))
 
 
-def _anchors(changes: list[dict]) -> dict[tuple[int | None, int | None], str]:
-    """Each changed clause's id in the HTML, "change-N" (see `change_numbers`)."""
-    return {key: f"change-{n}" for key, n in change_numbers(changes).items()}
+def _anchors(numbers: dict[tuple[int | None, int | None], int]) -> dict[tuple[int | None, int | None], str]:
+    """Each changed clause's id in the HTML, "change-N" (`numbers` from `change_numbers`)."""
+    return {key: f"change-{n}" for key, n in numbers.items()}
 
 
 def _link(anchors: dict, entry: dict) -> str:
@@ -433,9 +445,9 @@ def _said_text(said: dict, audit: dict) -> str:
         text = item["text"] if len(item["text"]) <= 160 else item["text"][:160].rsplit(None, 1)[0].rstrip(",;:") + "…"
         more = f" (+{len(said['items']) - 1} more)" if len(said["items"]) > 1 else ""
         via = ", through its subsections" if said["via_subsections"] else ""
-        # Over several entries, whose item (its number counts over all of them).
-        several = _several(audit) and item.get("entry")  # numbered as its entry numbers it
-        found = (f"item {item.get('in_entry', item['n'])} of “{item['entry']}”" if several else f"item {item['n']}")
+        # Over several entries, whose item, numbered as that entry numbers it.
+        several = bool(_several(audit) and item.get("entry"))
+        found = f"item {item_number(item, several)}" + (f" of “{item['entry']}”" if several else "")
         found += f"{more}{via}: {text}"
         return f"{silent}; its change in another revision: {found}" if silent else found
     if said["editorial_note"]:

@@ -200,16 +200,26 @@ def _shown_equal(da: Sequence[str], ib: Sequence[str], ka: Sequence[str], kb: Se
     """Equal text as shown: the newer version's words `ib`, except a stretch that is the older text's
     with spaces the PDF lost (3.1's "covershighly capablemodels", 3.0's "covers highly capable
     models"), shown as the older prints it, as the publisher's text does. Stretches are cut where both
-    sides have a word boundary (`ka`, `kb`: the words' keys, whose letters are the same); only spaces
-    may differ in a stretch so shown: a quote style, a dash or a marker is shown as the newer prints it."""
-    if len(da) <= len(ib):
+    sides have a word boundary (`ka`, `kb`: the words' keys); only spaces may differ in a stretch so
+    shown: a quote style, a dash or a marker is shown as the newer prints it. A span whose letters
+    differ (a renumbered list marker, "9." for "10.") is the newer's whole."""
+    if list(da) == list(ib) or "".join(ka) != "".join(kb):
         return ib
     oa, ob = offsets(ka), offsets(kb)
     out: list[str] = []
     i = j = 0
     while i < len(da) or j < len(ib):
-        i1, j1 = min(i + 1, len(da)), min(j + 1, len(ib))
-        while oa[i1] != ob[j1]:  # the stretch grows to the next boundary both sides share
+        # A word with no letters (a footnote marker, a dash) is no stretch: the newer's is shown.
+        if i < len(da) and not ka[i]:
+            i += 1
+            continue
+        if j < len(ib) and not kb[j]:
+            out.append(ib[j])
+            j += 1
+            continue
+        # Both sides have letters left here, and as many of them: grow to the next common boundary.
+        i1, j1 = i + 1, j + 1
+        while oa[i1] != ob[j1]:
             if oa[i1] < ob[j1]:
                 i1 += 1
             else:

@@ -17,12 +17,13 @@ import logging
 import sqlite3
 import threading
 from collections import Counter, OrderedDict
+from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from archive import types as t
-from archive.clauses import descendants
+from archive.clauses import descendants, plain_number
 from archive.db import storage
 from archive.diff import changelog
 from archive.diff import redline as rl
@@ -35,9 +36,9 @@ from archive.services.versions import resolve_pair
 from archive.settings import get_settings
 
 __all__ = [
-    "RENDER_VERSION", "TEXT_WIDTH", "compare", "compare_clause", "compare_scoped", "compare_versions",
-    "find_compared_clause", "full_redline", "redline_key", "refresh_derived", "render_html", "render_text",
-    "revisions_between", "version_meta",
+    "RENDER_VERSION", "TEXT_WIDTH", "Comparison", "compare", "compare_clause", "compare_scoped",
+    "compare_versions", "comparison", "find_compared_clause", "full_redline", "redline_key", "refresh_derived",
+    "render_html", "render_text", "revisions_between", "version_meta",
 ]
 
 log = logging.getLogger(__name__)
@@ -129,23 +130,43 @@ def compare(session: Session, slug: str, a: str, b: str, *, clause: str | None =
 
     `clause` limits it to one clause (by number, or title if unnumbered) and its counterpart.
     """
-    return compare_scoped(session, slug, a, b, clause=clause, changed_only=changed_only)[0]
+    return compare_scoped(session, slug, a, b, clause=clause, changed_only=changed_only).redline
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A redline as a reader asked for it: the redline (limited to `clause`, if given), the policy's
+    title (the redline holds its slug), the clause as named without a citation's "§" ("§ 4": "4"),
+    and what the whole comparison says around that clause (`compare_clause`'s context)."""
+
+    redline: dict
+    policy_title: str
+    clause: str | None = None
+    scope: dict | None = None
 
 
 def compare_scoped(session: Session, slug: str, a: str, b: str, *, clause: str | None = None,
-                   changed_only: bool = True) -> tuple[dict, dict | None]:
-    """`compare`, and with `clause` what the whole comparison says around it (`compare_clause`)."""
+                   changed_only: bool = True) -> Comparison:
+    """`compare`, with what the CLI and pages say around it (`Comparison`)."""
     held, va, vb = resolve_pair(session, slug, a, b)
+    return comparison(session, slug, va, vb, held, clause=clause, changed_only=changed_only)
+
+
+def comparison(session: Session, slug: str, va: t.VersionInfo, vb: t.VersionInfo, held: list[t.VersionInfo],
+               *, clause: str | None = None, changed_only: bool = True) -> Comparison:
+    """`compare_scoped` of two resolved versions; `held`: every version of the policy, oldest first."""
+    title = storage.get_policy(session, slug).title
     if clause is None:
-        return compare_versions(session, slug, va, vb, held, changed_only=changed_only), None
-    return compare_clause(session, slug, va, vb, held, clause, changed_only=changed_only)
+        return Comparison(compare_versions(session, slug, va, vb, held, changed_only=changed_only), title)
+    clause = plain_number(clause)
+    red, scope = compare_clause(session, slug, va, vb, held, clause, changed_only=changed_only)
+    return Comparison(red, title, clause, scope)
 
 
 def compare_versions(session: Session, slug: str, va: t.VersionInfo, vb: t.VersionInfo, held: list[t.VersionInfo],
-                     *, clause: str | None = None, changed_only: bool = True) -> dict:
-    """`compare` of two resolved versions; `held`: every version of the policy, oldest first."""
-    if clause is not None:
-        return compare_clause(session, slug, va, vb, held, clause, changed_only=changed_only)[0]
+                     *, changed_only: bool = True) -> dict:
+    """The whole redline of two resolved versions (`compare_clause` for one clause); `held`: every
+    version of the policy, oldest first."""
     result = full_redline(session, slug, va, vb)
     _with_revisions(session, slug, va, vb, result, held)
     return rl.select(result, changed_only=changed_only)
@@ -269,8 +290,8 @@ def _with_revisions(
                 credited.setdefault(n, []).append(c["clause"])
     for item in audit["items"]:
         item["clauses"] = credited.get(item["n"], [])
-        # As the revision that made it prints it, where the newer version's copy lost spaces (3.4's
-        # "RSP-2024:This update introduces a more flexible andnuanced approach", 2.0's own is spaced).
+        # Quoted from the copy with the most words among the revisions' own audits, where the newer
+        # version's lost spaces (3.4's "RSP-2024:This ... andnuanced approach"; 2.0's own is spaced).
         item["text"] = spaced.get(analyse(item["text"]).letters, item["text"])
     audit["items_without_change"] = [item["n"] for item in audit["items"]
                                      if not item["clauses"] and not item.get("editorial")]
