@@ -130,7 +130,10 @@ def compare(session: Session, slug: str, a: str, b: str, *, clause: str | None =
 
     `clause` limits it to one clause (by number, or title if unnumbered) and its counterpart.
     """
-    return compare_scoped(session, slug, a, b, clause=clause, changed_only=changed_only).redline
+    held, va, vb = resolve_pair(session, slug, a, b)
+    if clause is None:  # what most callers ask, a lookup once stored: no more queries than it needs
+        return compare_versions(session, slug, va, vb, held, changed_only=changed_only)
+    return compare_clause(session, slug, va, vb, held, plain_number(clause), changed_only=changed_only)[0]
 
 
 @dataclass(frozen=True)
