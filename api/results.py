@@ -67,7 +67,8 @@ class Redline(_Open):
     summary: Summary
     changes: list[Change]
     audit: dict[str, Any] | None = Field(
-        description="The changelog audit (see the method page): items, changes, unmentioned, counts; "
+        description="The changelog audit (see the method page): items (each with n, counted through every "
+        "entry read, and in_entry, its number within its own entry), changes, unmentioned, counts; "
         "null without a changelog entry for the revisions compared."
     )
 
@@ -85,9 +86,10 @@ class HistoryClause(_Open):
 
 
 class ChangelogItem(_Open):
-    n: int
+    n: int = Field(description="The item's number in the audit, counted through every entry it reads.")
+    in_entry: int = Field(description="Its number within its own changelog entry, as a reader of that entry counts.")
     text: str
-    entry: str
+    entry: str = Field(description="The title of the changelog entry it is an item of.")
 
 
 class ChangelogSays(_Open):

@@ -405,6 +405,8 @@ def render_text(redline: dict, context: int = 12, width: int = TEXT_WIDTH, *, cl
             ref = u["to_clause"] or u["from_clause"]
             gap = f"{_name(ref) if ref else u['clause']} ({u['kind']}, {nature_label(u)}){_revisions(u)}"
             lines += _line("  not in changelog: ", gap, width)
+        for item in (i for i in audit["items"] if i["n"] in audit["items_without_change"]):
+            lines += _line("  no change found for: ", f"{_item_label(item, audit)}: {_quoted(item['text'])}", width)
     elif f.get("effective", "") > t.get("effective", ""):
         lines += _line("no changelog audit: ", "this comparison runs backwards, from the newer version to the older, "
                        "and a changelog tells what a revision changed", width)
@@ -441,18 +443,24 @@ def _said_text(said: dict, audit: dict) -> str:
     silent = "" if said["accounted"] else (_revisions(said)[2:] or f"not mentioned ({nature_label(said)})")
     if said["items"]:
         item = next(i for i in audit["items"] if i["n"] == said["items"][0])
-        # Quoted in part (two lines at most), up to a word's end.
-        text = item["text"] if len(item["text"]) <= 160 else item["text"][:160].rsplit(None, 1)[0].rstrip(",;:") + "…"
         more = f" (+{len(said['items']) - 1} more)" if len(said["items"]) > 1 else ""
         via = ", through its subsections" if said["via_subsections"] else ""
-        # Over several entries, whose item, numbered as that entry numbers it.
-        several = bool(_several(audit) and item.get("entry"))
-        found = f"item {item_number(item, several)}" + (f" of “{item['entry']}”" if several else "")
-        found += f"{more}{via}: {text}"
+        found = f"{_item_label(item, audit)}{more}{via}: {_quoted(item['text'])}"
         return f"{silent}; its change in another revision: {found}" if silent else found
     if said["editorial_note"]:
         return f"{said['nature']}, under its note on minor edits"
     return silent or "accounted for by the changelogs of the revisions that changed it"
+
+
+def _item_label(item: dict, audit: dict) -> str:
+    """'item 2', or over several entries 'item 1 of “February 24, 2026 (RSP v3.0)”' (`item_number`)."""
+    several = bool(_several(audit) and item.get("entry"))
+    return f"item {item_number(item, several)}" + (f" of “{item['entry']}”" if several else "")
+
+
+def _quoted(text: str) -> str:
+    """An item quoted in part (two lines at most), up to a word's end."""
+    return text if len(text) <= 160 else text[:160].rsplit(None, 1)[0].rstrip(",;:") + "…"
 
 
 def _line(prefix: str, text: str, width: int) -> list[str]:

@@ -161,7 +161,8 @@ def _changelog_says(change: dict, audit: dict | None) -> dict | None:
             return {
                 "nature": a["nature"],
                 "accounted": a["accounted"],
-                "items": [{"n": i["n"], "text": i["text"], "entry": i["entry"]} for i in items],
+                "items": [{"n": i["n"], "in_entry": i["in_entry"], "text": i["text"], "entry": i["entry"]}
+                          for i in items],
                 "editorial_note": a["editorial_note"],
             }
     return None
