@@ -406,7 +406,7 @@ def render_text(redline: dict, context: int = 12, width: int = TEXT_WIDTH, *, cl
             gap = f"{_name(ref) if ref else u['clause']} ({u['kind']}, {nature_label(u)}){_revisions(u)}"
             lines += _line("  not in changelog: ", gap, width)
         for item in (i for i in audit["items"] if i["n"] in audit["items_without_change"]):
-            lines += _line("  no change found for: ", f"{_item_label(item, audit)}: {_quoted(item['text'])}", width)
+            lines += _line("  no change for: ", f"{_item_label(item, audit)}: {_quoted(item['text'])}", width)
     elif f.get("effective", "") > t.get("effective", ""):
         lines += _line("no changelog audit: ", "this comparison runs backwards, from the newer version to the older, "
                        "and a changelog tells what a revision changed", width)
