@@ -131,6 +131,11 @@ NOT_IN_A_NAME = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
 _CITED_NUMBER = re.compile(r"^(?:§|sections?\b)\s*(?=\d+(?:\.\d+)*\.?$)", re.IGNORECASE)
 
 
+def page_range(start: int, end: int) -> str:
+    """'9', or '16–17' (an en dash, as the pages and citations write a range)."""
+    return f"{start}" if start == end else f"{start}–{end}"
+
+
 def plain_number(name: str) -> str:
     """A clause's name as people cite it, less the "§" or "Section" before a number ("§3.6" -> "3.6");
     a title ("Section headings", "§ External Review") as it is."""

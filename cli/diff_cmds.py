@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from archive.clauses import page_range
 from archive.db.engine import transaction
 from archive.diff.render import nature_label
 from archive.services import histories, redlines
@@ -82,7 +83,7 @@ def history(
     for entry in result["versions"]:
         c, ch = entry["clause"], entry["change"]
         name = " ".join(x for x in (c["number"], c["title"]) if x)
-        pages = f"p. {c['page_start']}" + (f"–{c['page_end']}" if c["page_end"] != c["page_start"] else "")
+        pages = f"p. {page_range(c['page_start'], c['page_end'])}"
         if ch["kind"] == "first":
             what = "first appears"
         elif ch["kind"] == "added":

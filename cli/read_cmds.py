@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from archive.clauses import descendants
+from archive.clauses import descendants, page_range
 from archive.db import storage
 from archive.db.engine import read_session
 from archive.services.versions import resolve_version, unarchived_versions
@@ -57,9 +57,8 @@ def clause_json(position: int, c: Clause) -> dict:
 def _outline_lines(tree: list[Clause]) -> list[str]:
     top = min((c.level for c in tree), default=1)  # a subtree starts at the margin
     return [
-        f"{'  ' * (c.level - top)}{(c.number + ' ') if c.number else ''}{c.title}  (p. {c.page_start}"
-        + (f"–{c.page_end}" if c.page_end != c.page_start else "")
-        + ")"
+        f"{'  ' * (c.level - top)}{(c.number + ' ') if c.number else ''}{c.title}"
+        f"  (p. {page_range(c.page_start, c.page_end)})"
         for c in tree
     ]
 
@@ -106,7 +105,7 @@ def show(
             if as_json:
                 echo_json({"policy": slug, "version": label, "clause": clause_json(position, c)})
                 return
-            pages = f"p. {c.page_start}" + (f"–{c.page_end}" if c.page_end != c.page_start else "")
+            pages = f"p. {page_range(c.page_start, c.page_end)}"
             typer.echo(f"{(c.number + ' ') if c.number else ''}{c.title}  [{slug} {label}, {pages}]")
             typer.echo("")
             typer.echo(c.text)

@@ -18,6 +18,7 @@ from api import urls
 from api.routes.params import CLAUSE_PATTERN
 from archive import cite
 from archive import types as t
+from archive.clauses import page_range
 from archive.dates import parse_day
 from archive.db import storage
 from archive.diff.redline import KINDS, change_key, change_numbers
@@ -134,7 +135,7 @@ def version_formats(slug: str, label: str) -> list[Format]:
 
 
 def pages_text(start: int, end: int) -> str:
-    return f"p. {start}" if start == end else f"pp. {start}–{end}"
+    return f"{'p.' if start == end else 'pp.'} {page_range(start, end)}"
 
 
 def clause_name(ref: dict | None) -> str:

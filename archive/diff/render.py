@@ -7,6 +7,7 @@ import re
 import textwrap
 from html import escape
 
+from archive.clauses import page_range
 from archive.diff.redline import change_key, change_numbers
 
 # Part of the HTML and text representations' ETags: bumped when the same redline renders differently
@@ -187,7 +188,7 @@ def _entries_phrase(audit: dict, esc) -> str:
 
 
 def _pages(ref: dict) -> str:
-    return f"{ref['page_start']}" + (f"–{ref['page_end']}" if ref["page_end"] != ref["page_start"] else "")
+    return page_range(ref["page_start"], ref["page_end"])
 
 
 def _name(ref: dict) -> str:

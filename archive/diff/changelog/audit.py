@@ -56,13 +56,16 @@ def audit(
     if not used:
         return None
     entry = used[-1]
-    items, item_entry, note, editorial = [], [], None, set()
+    items, item_entry, in_entry, note, editorial = [], [], [], None, set()
     for e in used:
         its, n = split_items(e.text)
         # An item that is its own entry's note (3.3's "(3) makes minor terminology changes").
         editorial |= {len(items) + k for k, it in enumerate(its) if n is not None and it == n}
         items += its
         item_entry += [e] * len(its)
+        # `n` counts through every entry; `in_entry` within its own, as a reader of that entry counts
+        # (3.0's rewrite item is its item 1, not the 17th of 1.0 -> 3.4).
+        in_entry += range(1, len(its) + 1)
         note = n or note  # the newest entry's editorial note, else an earlier one's
     skip = {container, *children}
 
@@ -119,9 +122,6 @@ def audit(
     # Added or removed with no text of its own: a heading over subsections.
     bare = [a["change"]["kind"] in ("added", "removed") and not a["change"]["ops"] for a in audited]
     _headings_through_subsections(out_changes, bare, clauses, older)
-    # Over several entries `n` counts through all of them; `in_entry` is the item's number in its own
-    # entry, as a reader of that entry counts (3.0's rewrite item is its item 1, not the span's 17th).
-    in_entry = [sum(e is item_entry[k] for e in item_entry[:k]) + 1 for k in range(len(items))]
     item_out = [
         {"n": k + 1, "in_entry": in_entry[k], "text": it, "entry": item_entry[k].title,
          "clauses": [c["clause"] for c in out_changes if k + 1 in c["items"] and not c["via_subsections"]],
